@@ -1,0 +1,23 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { BatonConfig, ConfigModule } from '@baton/config';
+import { MessagingModule } from '@baton/messaging';
+import { PersistenceModule } from '@baton/persistence';
+import { HttpExceptionFilter } from './http/http-exception.filter';
+import { InvoicesController } from './invoices/invoices.controller';
+import { JobRelay } from './jobs/job-relay';
+import { JobSubmissionService } from './jobs/job-submission.service';
+import { JobsController } from './jobs/jobs.controller';
+import { WorkoutsController } from './workouts/workouts.controller';
+
+@Module({})
+export class ApiModule {
+  static register(config: BatonConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot('baton-api'), MessagingModule.forPublisher()],
+      controllers: [WorkoutsController, InvoicesController, JobsController],
+      providers: [JobSubmissionService, JobRelay, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
+    };
+  }
+}

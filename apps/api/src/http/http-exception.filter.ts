@@ -1,0 +1,48 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from '@baton/persistence';
+import { IdempotencyConflictError } from '../jobs/job-submission.service';
+import { ErrorBody, errorBody } from './error-body';
+
+/** Seconds a client should wait before retrying while PostgreSQL is away. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The one place errors become HTTP answers: HttpExceptions keep their status
+ * and body, an unreachable database is a 503 with Retry-After, anything else
+ * a 500 whose body says nothing of the cause (the log has it, under the
+ * request id the body carries).
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const body = this.toBody(exception, request, reply);
+    void reply.status(body.statusCode).send({ ...body, requestId: request.id });
+  }
+
+  private toBody(exception: unknown, request: FastifyRequest, reply: FastifyReply): ErrorBody {
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      // Fastify refuses other media types before any route runs, with a bare "Unsupported Media Type".
+      if (status === 415) return errorBody(415, 'Content-Type must be application/json');
+      const response = exception.getResponse();
+      if (typeof response === 'object' && response !== null && 'message' in response && typeof response.message === 'string') {
+        return { ...(response as ErrorBody), statusCode: status };
+      }
+      return errorBody(status, exception.message);
+    }
+    if (exception instanceof IdempotencyConflictError) return errorBody(409, exception.message);
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`${request.method} ${request.url}: PostgreSQL unavailable (request ${request.id})`);
+      void reply.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      return errorBody(503, 'Service temporarily unavailable; retry later');
+    }
+    this.logger.error(`${request.method} ${request.url} failed (request ${request.id}): ${(exception as Error)?.stack ?? exception}`);
+    return errorBody(500, 'Internal server error');
+  }
+}

@@ -1,0 +1,17 @@
+import { BadRequestException, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { fieldErrorBody } from './error-body';
+
+const PRINTABLE_ASCII = /^[\x21-\x7e]+(?: +[\x21-\x7e]+)*$/;
+
+/** The optional `Idempotency-Key` header: 1 to 255 printable characters, or a 400. */
+export const IdempotencyKey = createParamDecorator((_: unknown, context: ExecutionContext): string | undefined => {
+  const value = context.switchToHttp().getRequest<FastifyRequest>().headers['idempotency-key'];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length < 1 || value.length > 255 || !PRINTABLE_ASCII.test(value)) {
+    throw new BadRequestException(
+      fieldErrorBody('Idempotency-Key', 'must be 1 to 255 printable ASCII characters, sent once'),
+    );
+  }
+  return value;
+});

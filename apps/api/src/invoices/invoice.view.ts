@@ -1,0 +1,25 @@
+import { invoicePdfLocation } from '@baton/contracts';
+import { InvoiceEntity } from '@baton/persistence';
+
+export function invoiceView(invoice: InvoiceEntity) {
+  return {
+    id: invoice.id,
+    jobId: invoice.jobId,
+    orderId: invoice.orderId,
+    customer: { name: invoice.customerName, email: invoice.customerEmail, address: invoice.customerAddress },
+    currency: invoice.currency,
+    issuedAt: invoice.issuedAt,
+    lines: (invoice.lines ?? []).map((line) => ({
+      description: line.description,
+      quantity: line.quantity,
+      unitPriceCents: line.unitPriceCents,
+      totalCents: line.totalCents,
+    })),
+    subtotalCents: invoice.subtotalCents,
+    taxRatePercent: invoice.taxRatePercent,
+    taxCents: invoice.taxCents,
+    totalCents: invoice.totalCents,
+    pdfUrl: invoicePdfLocation(invoice.id),
+    createdAt: invoice.createdAt.toISOString(),
+  };
+}

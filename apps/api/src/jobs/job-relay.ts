@@ -1,0 +1,105 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BatonConfig } from '@baton/config';
+import { JobMessage, JobPublisher } from '@baton/messaging';
+import { JobRepository, UnpublishedJob } from '@baton/persistence';
+
+// A sweep leaves jobs younger than this to the request that accepted them,
+// whose own publish is normally confirmed within milliseconds.
+const SWEEP_MIN_AGE_MS = 2_000;
+const SWEEP_BATCH = 500;
+// Confirmed ids are marked published in batches: one UPDATE for many jobs.
+const MARK_BATCH = 500;
+const MARK_DELAY_MS = 20;
+
+/**
+ * Gets every accepted job onto the broker (the transactional outbox). A job
+ * is published right after its row commits; should that fail (broker away,
+ * process killed), the periodic sweep publishes whatever is still
+ * unconfirmed. A job may so be published twice, never zero times; workers
+ * make the second delivery harmless.
+ */
+@Injectable()
+export class JobRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('JobRelay');
+  private readonly inFlight = new Set<Promise<void>>();
+  private confirmed: string[] = [];
+  private markTimer?: NodeJS.Timeout;
+  private sweepTimer?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
+
+  constructor(
+    private readonly publisher: JobPublisher,
+    private readonly jobs: JobRepository,
+    private readonly config: BatonConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.sweepTimer = setInterval(() => void this.sweep(), this.config.RELAY_INTERVAL_MS);
+    this.sweepTimer.unref();
+  }
+
+  /** Publishes a job just committed; a failure is left to the sweep. */
+  dispatch(message: JobMessage): void {
+    if (!this.publisher.isReady) return;
+    const publish = this.publisher.publishJob(message).then(
+      () => this.confirm(message.jobId),
+      () => undefined,
+    );
+    const tracked = publish.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  /** Publishes what earlier dispatches could not; one sweep at a time per process. */
+  sweep(): Promise<void> {
+    if (!this.publisher.isReady) return Promise.resolve();
+    this.sweeping ??= this.sweepAll()
+      .catch((error) => this.logger.warn(`relay sweep failed: ${error instanceof Error ? error.message : error}`))
+      .finally(() => (this.sweeping = undefined));
+    return this.sweeping;
+  }
+
+  private async sweepAll(): Promise<void> {
+    for (;;) {
+      const seen = await this.jobs.relayUnpublished(SWEEP_BATCH, SWEEP_MIN_AGE_MS, (jobs) => this.publishBatch(jobs));
+      if (seen > 0) this.logger.log(`relayed ${seen} jobs that had not been confirmed`);
+      if (seen < SWEEP_BATCH || !this.publisher.isReady) return;
+    }
+  }
+
+  private async publishBatch(jobs: UnpublishedJob[]): Promise<string[]> {
+    const results = await Promise.allSettled(
+      jobs.map((job) =>
+        this.publisher.publishJob({
+          jobId: job.id,
+          type: job.type,
+          attempt: job.attempts + 1,
+          correlationId: job.correlationId ?? undefined,
+          payload: job.payload,
+        }),
+      ),
+    );
+    return jobs.filter((_, index) => results[index].status === 'fulfilled').map((job) => job.id);
+  }
+
+  private confirm(jobId: string): void {
+    this.confirmed.push(jobId);
+    if (this.confirmed.length >= MARK_BATCH) void this.markConfirmed();
+    else this.markTimer ??= setTimeout(() => void this.markConfirmed(), MARK_DELAY_MS);
+  }
+
+  private async markConfirmed(): Promise<void> {
+    clearTimeout(this.markTimer);
+    this.markTimer = undefined;
+    const ids = this.confirmed;
+    this.confirmed = [];
+    // If this fails the jobs are merely published again by a sweep.
+    await this.jobs.markPublished(ids).catch((error) => this.logger.warn(`cannot mark ${ids.length} jobs published: ${error?.message}`));
+  }
+
+  /** Before RabbitMQ and PostgreSQL close: finish the publishes under way and record their confirms. */
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    await Promise.allSettled([...this.inFlight, this.sweeping]);
+    await this.markConfirmed();
+  }
+}

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { BatonConfig } from '@baton/config';
+import { JobPayloads, JobStatus, JobType } from '@baton/contracts';
+import { JobRepository } from '@baton/persistence';
+import { JobRelay } from './job-relay';
+import { requestHash } from './request-hash';
+
+/** The idempotency key was used before, with a different request. */
+export class IdempotencyConflictError extends Error {
+  constructor() {
+    super('Idempotency-Key was already used with a different request');
+    this.name = 'IdempotencyConflictError';
+  }
+}
+
+export interface Submission {
+  jobId: string;
+  status: JobStatus;
+  /** False when an earlier request with the same idempotency key created the job. */
+  created: boolean;
+}
+
+export interface SubmissionOptions {
+  correlationId: string;
+  idempotencyKey?: string;
+}
+
+@Injectable()
+export class JobSubmissionService {
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly relay: JobRelay,
+    private readonly config: BatonConfig,
+  ) {}
+
+  /** Commits the job, then hands it to the relay: once this resolves, the job is safe. */
+  async submit<T extends JobType>(type: T, payload: JobPayloads[T], options: SubmissionOptions): Promise<Submission> {
+    const jobId = randomUUID();
+    const { correlationId, idempotencyKey } = options;
+    const outcome = await this.jobs.insert({
+      id: jobId,
+      type,
+      payload,
+      maxAttempts: this.config.JOB_MAX_ATTEMPTS,
+      correlationId,
+      idempotencyKey,
+      requestHash: idempotencyKey === undefined ? undefined : requestHash(type, payload),
+    });
+    switch (outcome.kind) {
+      case 'created':
+        this.relay.dispatch({ jobId, type, attempt: 1, correlationId, payload });
+        return { jobId, status: JobStatus.Queued, created: true };
+      case 'replayed':
+        return { jobId: outcome.jobId, status: outcome.status, created: false };
+      case 'conflict':
+        throw new IdempotencyConflictError();
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createLogger, loadConfigOrExit } from '@baton/config';
+import { serveHealth } from '@baton/health';
+import { AmqpConnection, JobPublisher } from '@baton/messaging';
+import { DatabaseHealth } from '@baton/persistence';
+import { ApiModule } from './api.module';
+import { correlationIdOf, REQUEST_ID_HEADER } from './http/correlation-id';
+
+/** Largest request body accepted; a 500-set workout or a 200-line invoice is far below it. */
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfigOrExit(['DATABASE_URL', 'RABBITMQ_URL']);
+  const logger = createLogger(config);
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: correlationIdOf,
+    requestIdHeader: false,
+    disableRequestLogging: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register(config), adapter, { logger, bodyParser: false });
+  const fastify = app.getHttpAdapter().getInstance();
+  // JSON only. Nest's own body parsers (urlencoded) are off; Fastify's
+  // text/plain parser would hand a string to the routes.
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+  });
+
+  const database = app.get(DatabaseHealth);
+  const publisher = app.get(JobPublisher);
+  serveHealth(app.getHttpServer(), {
+    checks: [
+      { name: 'postgres', check: () => database.ping() },
+      {
+        name: 'rabbitmq',
+        check: () => {
+          if (!publisher.isReady) throw new Error('no confirm channel to RabbitMQ');
+        },
+      },
+    ],
+    shutdownDelayMs: config.SHUTDOWN_DELAY_MS,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    close: () => app.close(),
+  });
+
+  void app.get(AmqpConnection).start();
+  await app.listen(config.PORT, '0.0.0.0');
+  logger.log(`API listening on :${config.PORT}`, 'Api');
+}
+
+void bootstrap();

@@ -1,0 +1,42 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createLogger, loadConfigOrExit } from '@baton/config';
+import { serveHealth } from '@baton/health';
+import { JobConsumerServer } from '@baton/messaging';
+import { DatabaseHealth } from '@baton/persistence';
+import { JobErrorFilter } from './jobs/job-error.filter';
+import { WorkerModule } from './worker.module';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfigOrExit(['DATABASE_URL', 'RABBITMQ_URL']);
+  const logger = createLogger(config);
+  // The HTTP side serves only health (and metrics): no API routes in a worker.
+  const app = await NestFactory.create<NestFastifyApplication>(WorkerModule.register(config), new FastifyAdapter(), { logger });
+  const consumer = app.get(JobConsumerServer);
+  const jobs = app.connectMicroservice({ strategy: consumer }, { inheritAppConfig: false });
+  jobs.useGlobalFilters(new JobErrorFilter());
+  const database = app.get(DatabaseHealth);
+
+  serveHealth(app.getHttpServer(), {
+    checks: [
+      { name: 'postgres', check: () => database.ping() },
+      {
+        name: 'consumers',
+        check: () => {
+          if (!consumer.isConsuming) throw new Error(`not consuming ${config.WORKER_QUEUES.join(', ')}`);
+        },
+      },
+    ],
+    // Nothing routes requests to a worker: no need to wait for load balancers.
+    shutdownDelayMs: 0,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    close: () => app.close(),
+  });
+
+  await app.startAllMicroservices();
+  await app.listen(config.HEALTH_PORT, '0.0.0.0');
+  logger.log(`worker up: queues ${config.WORKER_QUEUES.join(', ')}, health on :${config.HEALTH_PORT}`, 'Worker');
+}
+
+void bootstrap();

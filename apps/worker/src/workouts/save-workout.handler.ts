@@ -1,0 +1,15 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { CreateWorkoutDto, JobType } from '@baton/contracts';
+import { JobContext } from '@baton/messaging';
+import { WorkoutService } from './workout.service';
+
+@Controller()
+export class SaveWorkoutHandler {
+  constructor(private readonly workouts: WorkoutService) {}
+
+  @EventPattern(JobType.Workout)
+  handle(@Payload() workout: CreateWorkoutDto, @Ctx() context: JobContext): Promise<void> {
+    return this.workouts.save(context.delivery.jobId!, workout);
+  }
+}

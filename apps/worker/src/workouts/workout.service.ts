@@ -1,0 +1,28 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { CreateWorkoutDto } from '@baton/contracts';
+import { WorkoutRepository } from '@baton/persistence';
+
+@Injectable()
+export class WorkoutService {
+  private readonly logger = new Logger('WorkoutService');
+
+  constructor(private readonly workouts: WorkoutRepository) {}
+
+  /** Saves the workout of a job; a job that was already saved is left as it is. */
+  async save(jobId: string, workout: CreateWorkoutDto): Promise<void> {
+    const outcome = await this.workouts.saveForJob(jobId, {
+      id: randomUUID(),
+      userId: workout.userId,
+      activity: workout.activity,
+      startedAt: workout.startedAt,
+      durationSec: workout.durationSec,
+      distanceM: workout.distanceM,
+      calories: workout.calories,
+      notes: workout.notes,
+      sets: workout.sets ?? [],
+    });
+    if (outcome.applied) this.logger.log(`job ${jobId} completed: workout ${outcome.result.workoutId}`);
+    else this.logger.debug(`job ${jobId} was already completed; nothing saved`);
+  }
+}

@@ -1,0 +1,129 @@
+import { Transform } from 'class-transformer';
+import {
+  ArrayNotEmpty,
+  ArrayUnique,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
+import { JOB_TYPES, JobType } from '@baton/contracts';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value);
+const toList = ({ value }: { value: unknown }) =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0)
+    : value;
+
+/**
+ * Every setting Baton reads from its environment, validated once at start.
+ * Property names are the variable names so that a validation error names
+ * the variable an operator has to fix.
+ */
+export class BatonConfig {
+  /** PostgreSQL connection string. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  /** RabbitMQ connection string, vhost included. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^amqps?:\/\/\S+$/, { message: 'RABBITMQ_URL must be an amqp:// or amqps:// URL' })
+  RABBITMQ_URL?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PORT = 3000;
+
+  @Transform(toList)
+  @ArrayNotEmpty({ message: 'WORKER_QUEUES must name at least one queue' })
+  @ArrayUnique({ message: 'WORKER_QUEUES must not name a queue twice' })
+  @IsIn(JOB_TYPES, { each: true, message: `WORKER_QUEUES may only contain ${JOB_TYPES.join(', ')}` })
+  WORKER_QUEUES: JobType[] = [...JOB_TYPES];
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  WORKER_CONCURRENCY = 8;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  JOB_MAX_ATTEMPTS = 5;
+
+  /** Delay before the first retry; each further retry doubles it, up to JOB_RETRY_MAX_MS. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(86_400_000)
+  JOB_RETRY_BASE_MS = 1000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(86_400_000)
+  JOB_RETRY_MAX_MS = 300_000;
+
+  /**
+   * Broker-side guard against crash loops (quorum queue `x-delivery-limit`):
+   * a message redelivered this many times goes to the dead-letter queue.
+   * It is a queue argument, fixed when the queue is first declared.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  JOB_DELIVERY_LIMIT = 10;
+
+  /** How often the relay looks for accepted jobs that were never confirmed by the broker. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  @Max(600_000)
+  RELAY_INTERVAL_MS = 1000;
+
+  /** Port of the worker's health and metrics server. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  HEALTH_PORT = 9464;
+
+  /** How long the API keeps serving, not ready, after SIGTERM, so load balancers stop sending first. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(300_000)
+  SHUTDOWN_DELAY_MS = 5000;
+
+  /** How long a stopping process waits for requests and jobs in flight before it gives them back. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  SHUTDOWN_TIMEOUT_MS = 25_000;
+
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevel = 'info';
+}

@@ -1,0 +1,17 @@
+/**
+ * A job's life: `queued` until a worker takes it, `processing` while one
+ * runs it, then `completed`; `failed` while it waits for a retry and `dead`
+ * once its attempts are spent (or its message could not be read).
+ */
+export enum JobStatus {
+  Queued = 'queued',
+  Processing = 'processing',
+  Completed = 'completed',
+  Failed = 'failed',
+  Dead = 'dead',
+}
+
+export const JOB_STATUSES: readonly JobStatus[] = Object.values(JobStatus);
+
+/** States in which a delivery of the job may still have an effect. */
+export const RUNNABLE_STATUSES: readonly JobStatus[] = [JobStatus.Queued, JobStatus.Processing, JobStatus.Failed];

@@ -1,0 +1,53 @@
+import { plainToInstance } from 'class-transformer';
+import { validate, ValidationError } from 'class-validator';
+import { CreateInvoiceDto } from './create-invoice.dto';
+import { CreateWorkoutDto } from './create-workout.dto';
+import { JobType } from './job-type';
+
+/** The payload each job type carries, defined once for publisher and handler alike. */
+export interface JobPayloads {
+  [JobType.Workout]: CreateWorkoutDto;
+  [JobType.Invoice]: CreateInvoiceDto;
+}
+
+export const JOB_PAYLOAD_CLASSES: { [T in JobType]: new () => JobPayloads[T] } = {
+  [JobType.Workout]: CreateWorkoutDto,
+  [JobType.Invoice]: CreateInvoiceDto,
+};
+
+/** One wrong field: its dotted path (`sets.3.reps`) and what is wrong with it. */
+export interface FieldError {
+  field: string;
+  messages: string[];
+}
+
+/** The validation options shared by the API's pipe and the worker's check. */
+export const PAYLOAD_VALIDATION = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  validationError: { target: false, value: false },
+} as const;
+
+export function toFieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
+  return errors.flatMap((error) => {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) =>
+      message.replace(/^property (\S+) should not exist$/, 'is not allowed'),
+    );
+    const nested = toFieldErrors(error.children ?? [], field);
+    return own.length > 0 ? [{ field, messages: own }, ...nested] : nested;
+  });
+}
+
+export type PayloadCheck<T> = { valid: true; payload: T } | { valid: false; errors: FieldError[] };
+
+/** Validates a job payload exactly as the API validated the request body. */
+export async function validatePayload<T extends JobType>(type: T, plain: unknown): Promise<PayloadCheck<JobPayloads[T]>> {
+  if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
+    return { valid: false, errors: [{ field: '(body)', messages: ['must be a JSON object'] }] };
+  }
+  const payload = plainToInstance(JOB_PAYLOAD_CLASSES[type] as new () => JobPayloads[T], plain);
+  const errors = await validate(payload as object, PAYLOAD_VALIDATION);
+  return errors.length === 0 ? { valid: true, payload } : { valid: false, errors: toFieldErrors(errors) };
+}

@@ -1,0 +1,1 @@
+export { HealthOptions, LIVE_PATH, READY_PATH, ReadinessCheck, serveHealth } from './health-endpoints';

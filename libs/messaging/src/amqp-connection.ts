@@ -1,0 +1,111 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import * as amqp from 'amqplib';
+import type { ChannelModel } from 'amqplib';
+import { BatonConfig } from '@baton/config';
+import { backoffDelay, sleep } from './backoff';
+import { Topology } from './topology';
+
+export type ConnectListener = (connection: ChannelModel) => Promise<void>;
+
+const RECONNECT_BASE_MS = 250;
+const RECONNECT_CAP_MS = 10_000;
+
+/**
+ * The process's one connection to RabbitMQ. It connects in the background,
+ * declares the topology, then lets publishers and consumers open their
+ * channels; when the connection drops it does all of that again, with
+ * capped, jittered backoff, until the process closes it.
+ */
+@Injectable()
+export class AmqpConnection implements OnApplicationShutdown {
+  private readonly logger = new Logger('RabbitMQ');
+  private readonly listeners: ConnectListener[] = [];
+  private connection?: ChannelModel;
+  private connecting?: Promise<void>;
+  private closing = false;
+
+  constructor(
+    private readonly config: BatonConfig,
+    private readonly topology: Topology,
+  ) {}
+
+  get isConnected(): boolean {
+    return this.connection !== undefined;
+  }
+
+  /** Runs `listener` on every (re)connection, after the topology is declared; at once if connected now. */
+  onConnect(listener: ConnectListener): void {
+    this.listeners.push(listener);
+    if (this.connection) void this.runListener(this.connection, listener);
+  }
+
+  /** Starts connecting in the background; resolves once the first connection is up. */
+  start(): Promise<void> {
+    this.connecting ??= this.connectLoop();
+    return this.connecting;
+  }
+
+  private async connectLoop(): Promise<void> {
+    for (let attempt = 0; !this.closing; attempt++) {
+      let connection: ChannelModel | undefined;
+      try {
+        connection = await amqp.connect(this.config.RABBITMQ_URL!, { clientProperties: { connection_name: `baton:${process.pid}` } });
+        const setup = await connection.createChannel();
+        await this.topology.declare(setup);
+        await setup.close();
+        this.adopt(connection);
+        for (const listener of this.listeners) await this.runListener(connection, listener);
+        this.logger.log('connected to RabbitMQ, topology declared');
+        return;
+      } catch (error) {
+        // Forget it first, so that its close event does not start a second loop.
+        if (this.connection === connection) this.connection = undefined;
+        await connection?.close().catch(() => undefined);
+        const delay = backoffDelay(attempt, RECONNECT_BASE_MS, RECONNECT_CAP_MS);
+        this.logger.warn(`cannot connect to RabbitMQ (${describe(error)}); retrying in ${delay} ms`);
+        await sleep(delay);
+      }
+    }
+  }
+
+  private adopt(connection: ChannelModel): void {
+    this.connection = connection;
+    connection.on('error', (error) => this.logger.warn(`connection error: ${describe(error)}`));
+    connection.on('close', () => {
+      if (this.connection !== connection) return;
+      this.connection = undefined;
+      if (this.closing) return;
+      this.logger.warn('connection to RabbitMQ lost; reconnecting');
+      this.connecting = this.connectLoop();
+    });
+  }
+
+  private async runListener(connection: ChannelModel, listener: ConnectListener): Promise<void> {
+    try {
+      await listener(connection);
+    } catch (error) {
+      // A channel that cannot be set up leaves the connection useless to its
+      // owner; closing it makes every owner start over on a fresh one.
+      this.logger.error(`channel setup failed (${describe(error)}); reconnecting`);
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const connection = this.connection;
+    this.connection = undefined;
+    await connection?.close().catch(() => undefined);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+}
+
+/** An error's message without anything that could carry credentials. */
+export function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/(amqps?:\/\/)[^@\s]*@/g, '$1***@');
+}

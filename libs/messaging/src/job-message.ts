@@ -1,0 +1,82 @@
+import type { ConsumeMessage, MessageProperties, Options } from 'amqplib';
+import { JobType, isJobType } from '@baton/contracts';
+
+/** Header with the attempt this message is for (1 for the first). */
+export const ATTEMPT_HEADER = 'x-baton-attempt';
+/** Header on a dead letter with the reason the job gave up. */
+export const ERROR_HEADER = 'x-baton-error';
+
+// Headers travel in every copy of a message; a stack trace does not belong there.
+const MAX_HEADER_ERROR_LENGTH = 1000;
+
+/** A job as it travels: identity in the message properties, the validated payload as the JSON body. */
+export interface JobMessage {
+  jobId: string;
+  type: JobType;
+  attempt: number;
+  correlationId?: string;
+  payload: object;
+}
+
+/** A job as it arrives, before anything about it is trusted. */
+export interface JobDelivery {
+  queue: JobType;
+  jobId?: string;
+  type?: JobType;
+  attempt: number;
+  correlationId?: string;
+  body: Buffer;
+  redelivered: boolean;
+}
+
+export function publishOptions(message: Omit<JobMessage, 'payload'>, extraHeaders: Record<string, unknown> = {}): Options.Publish {
+  return {
+    persistent: true,
+    contentType: 'application/json',
+    messageId: message.jobId,
+    correlationId: message.correlationId,
+    type: message.type,
+    appId: 'baton',
+    timestamp: Math.floor(Date.now() / 1000),
+    headers: { [ATTEMPT_HEADER]: message.attempt, ...extraHeaders },
+  };
+}
+
+/** Options to publish a delivered message again: its identity kept, its headers amended. */
+export function republishOptions(properties: MessageProperties, headers: Record<string, unknown>): Options.Publish {
+  return {
+    persistent: true,
+    contentType: properties.contentType,
+    messageId: properties.messageId,
+    correlationId: properties.correlationId,
+    type: properties.type,
+    appId: properties.appId,
+    timestamp: properties.timestamp,
+    // x-death and friends describe the broker's own dead-lettering of the old copy.
+    headers: { ...withoutBrokerHeaders(properties.headers), ...headers },
+  };
+}
+
+function withoutBrokerHeaders(headers: MessageProperties['headers']): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !name.startsWith('x-death') && !name.startsWith('x-first-death') && !name.startsWith('x-last-death') && name !== 'x-delivery-count'));
+}
+
+export const encodePayload = (payload: object): Buffer => Buffer.from(JSON.stringify(payload));
+
+export function deadLetterHeaders(reason: string): Record<string, unknown> {
+  return { [ERROR_HEADER]: reason.slice(0, MAX_HEADER_ERROR_LENGTH) };
+}
+
+export function decodeDelivery(queue: JobType, message: ConsumeMessage): JobDelivery {
+  const { messageId, correlationId, type, headers } = message.properties;
+  const attempt = Number(headers?.[ATTEMPT_HEADER]);
+  return {
+    queue,
+    jobId: typeof messageId === 'string' && messageId.length > 0 ? messageId : undefined,
+    type: isJobType(type) ? type : undefined,
+    attempt: Number.isInteger(attempt) && attempt > 0 ? attempt : 1,
+    correlationId: typeof correlationId === 'string' ? correlationId : undefined,
+    body: message.content,
+    redelivered: message.fields.redelivered,
+  };
+}

@@ -1,0 +1,7 @@
+import { InvoiceEntity, InvoiceLineEntity, InvoicePdfEntity } from './invoice.entity';
+import { JobEntity } from './job.entity';
+import { WorkoutEntity, WorkoutSetEntity } from './workout.entity';
+
+export { InvoiceEntity, InvoiceLineEntity, InvoicePdfEntity, JobEntity, WorkoutEntity, WorkoutSetEntity };
+
+export const ENTITIES = [JobEntity, WorkoutEntity, WorkoutSetEntity, InvoiceEntity, InvoiceLineEntity, InvoicePdfEntity];

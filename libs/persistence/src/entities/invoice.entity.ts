@@ -1,0 +1,98 @@
+import { Column, Entity, JoinColumn, ManyToOne, OneToMany, OneToOne, PrimaryColumn, Relation } from 'typeorm';
+import { bigintAsNumber } from './bigint-number.transformer';
+import { JobEntity } from './job.entity';
+
+@Entity({ name: 'invoices' })
+export class InvoiceEntity {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  /** Unique: one invoice per job, whatever the number of deliveries. */
+  @Column('uuid', { name: 'job_id', unique: true })
+  jobId: string;
+
+  @ManyToOne(() => JobEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'job_id', foreignKeyConstraintName: 'invoices_job_id_fk' })
+  job?: Relation<JobEntity>;
+
+  @Column('varchar', { name: 'order_id', length: 64 })
+  orderId: string;
+
+  @Column('varchar', { name: 'customer_name', length: 200 })
+  customerName: string;
+
+  @Column('varchar', { name: 'customer_email', length: 320 })
+  customerEmail: string;
+
+  @Column('varchar', { name: 'customer_address', length: 500, nullable: true })
+  customerAddress: string | null;
+
+  @Column('char', { length: 3 })
+  currency: string;
+
+  @Column('numeric', { name: 'tax_rate_percent', precision: 7, scale: 4, transformer: { to: (v) => v, from: (v: string) => Number(v) } })
+  taxRatePercent: number;
+
+  @Column('date', { name: 'issued_at' })
+  issuedAt: string;
+
+  @Column('bigint', { name: 'subtotal_cents', transformer: bigintAsNumber })
+  subtotalCents: number;
+
+  @Column('bigint', { name: 'tax_cents', transformer: bigintAsNumber })
+  taxCents: number;
+
+  @Column('bigint', { name: 'total_cents', transformer: bigintAsNumber })
+  totalCents: number;
+
+  @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
+  createdAt: Date;
+
+  @OneToMany(() => InvoiceLineEntity, (line) => line.invoice)
+  lines?: Relation<InvoiceLineEntity[]>;
+
+  @OneToOne(() => InvoicePdfEntity, (pdf) => pdf.invoice)
+  pdf?: Relation<InvoicePdfEntity>;
+}
+
+@Entity({ name: 'invoice_lines' })
+export class InvoiceLineEntity {
+  @PrimaryColumn('uuid', { name: 'invoice_id' })
+  invoiceId: string;
+
+  @PrimaryColumn('integer')
+  position: number;
+
+  @ManyToOne(() => InvoiceEntity, (invoice) => invoice.lines, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'invoice_id', foreignKeyConstraintName: 'invoice_lines_invoice_id_fk' })
+  invoice?: Relation<InvoiceEntity>;
+
+  @Column('varchar', { length: 500 })
+  description: string;
+
+  @Column('integer')
+  quantity: number;
+
+  @Column('bigint', { name: 'unit_price_cents', transformer: bigintAsNumber })
+  unitPriceCents: number;
+
+  @Column('bigint', { name: 'total_cents', transformer: bigintAsNumber })
+  totalCents: number;
+}
+
+/** The rendered document, apart from the invoice so that reading an invoice does not load its PDF. */
+@Entity({ name: 'invoice_pdfs' })
+export class InvoicePdfEntity {
+  @PrimaryColumn('uuid', { name: 'invoice_id' })
+  invoiceId: string;
+
+  @OneToOne(() => InvoiceEntity, (invoice) => invoice.pdf, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'invoice_id', foreignKeyConstraintName: 'invoice_pdfs_invoice_id_fk' })
+  invoice?: Relation<InvoiceEntity>;
+
+  @Column('bytea')
+  content: Buffer;
+
+  @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
+  createdAt: Date;
+}

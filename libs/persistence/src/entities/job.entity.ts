@@ -1,0 +1,55 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { JobStatus, JobType } from '@baton/contracts';
+
+@Entity({ name: 'jobs' })
+@Index('jobs_idempotency_key_uq', ['idempotencyKey'], { unique: true, where: 'idempotency_key IS NOT NULL' })
+@Index('jobs_unpublished_idx', ['createdAt'], { where: 'published_at IS NULL' })
+@Index('jobs_status_created_idx', ['status', 'createdAt'])
+export class JobEntity {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  @Column('text')
+  type: JobType;
+
+  @Column('text', { default: JobStatus.Queued })
+  status: JobStatus;
+
+  @Column('jsonb')
+  payload: Record<string, unknown>;
+
+  @Column('integer', { default: 0 })
+  attempts: number;
+
+  @Column('integer', { name: 'max_attempts' })
+  maxAttempts: number;
+
+  @Column('jsonb', { nullable: true })
+  result: Record<string, unknown> | null;
+
+  @Column('text', { name: 'last_error', nullable: true })
+  lastError: string | null;
+
+  @Column('text', { name: 'idempotency_key', nullable: true })
+  idempotencyKey: string | null;
+
+  /** SHA-256 of the job type and the canonical request body, to tell a retry from a reuse of the key. */
+  @Column('text', { name: 'request_hash', nullable: true })
+  requestHash: string | null;
+
+  @Column('text', { name: 'correlation_id', nullable: true })
+  correlationId: string | null;
+
+  /** When the broker confirmed the job's first publish; null while the relay still owes it. */
+  @Column('timestamptz', { name: 'published_at', nullable: true })
+  publishedAt: Date | null;
+
+  @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
+  createdAt: Date;
+
+  @Column('timestamptz', { name: 'updated_at', default: () => 'now()' })
+  updatedAt: Date;
+
+  @Column('timestamptz', { name: 'completed_at', nullable: true })
+  completedAt: Date | null;
+}

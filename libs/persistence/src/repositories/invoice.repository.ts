@@ -1,0 +1,80 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { InvoiceEntity, InvoicePdfEntity } from '../entities';
+import { EffectOutcome, JobRepository } from './job.repository';
+import { insertRows } from './multi-row-insert';
+
+export interface NewInvoice {
+  id: string;
+  orderId: string;
+  customer: { name: string; email: string; address?: string };
+  currency: string;
+  taxRatePercent: number;
+  issuedAt: string;
+  lines: Array<{ description: string; quantity: number; unitPriceCents: number; totalCents: bigint }>;
+  subtotalCents: bigint;
+  taxCents: bigint;
+  totalCents: bigint;
+  pdf: Buffer;
+}
+
+@Injectable()
+export class InvoiceRepository {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    private readonly jobs: JobRepository,
+  ) {}
+
+  /** Stores the invoice, its lines and its PDF and completes the job, in one transaction; once per job. */
+  saveForJob(jobId: string, invoice: NewInvoice, result: { invoiceId: string; pdfUrl: string }): Promise<EffectOutcome<typeof result>> {
+    return this.jobs.completeWith(jobId, async (manager) => {
+      await manager.query(
+        `INSERT INTO invoices (id, job_id, order_id, customer_name, customer_email, customer_address, currency,
+           tax_rate_percent, issued_at, subtotal_cents, tax_cents, total_cents)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [
+          invoice.id,
+          jobId,
+          invoice.orderId,
+          invoice.customer.name,
+          invoice.customer.email,
+          invoice.customer.address ?? null,
+          invoice.currency,
+          invoice.taxRatePercent,
+          invoice.issuedAt,
+          invoice.subtotalCents.toString(),
+          invoice.taxCents.toString(),
+          invoice.totalCents.toString(),
+        ],
+      );
+      await insertRows(
+        manager,
+        'invoice_lines',
+        ['invoice_id', 'position', 'description', 'quantity', 'unit_price_cents', 'total_cents'],
+        invoice.lines.map((line, position) => [
+          invoice.id,
+          position,
+          line.description,
+          line.quantity,
+          line.unitPriceCents,
+          line.totalCents.toString(),
+        ]),
+      );
+      await manager.query(`INSERT INTO invoice_pdfs (invoice_id, content) VALUES ($1, $2)`, [invoice.id, invoice.pdf]);
+      return result;
+    });
+  }
+
+  findById(id: string): Promise<InvoiceEntity | null> {
+    return this.dataSource.getRepository(InvoiceEntity).findOne({
+      where: { id },
+      relations: { lines: true },
+      order: { lines: { position: 'ASC' } },
+    });
+  }
+
+  async findPdf(invoiceId: string): Promise<Buffer | null> {
+    const pdf = await this.dataSource.getRepository(InvoicePdfEntity).findOneBy({ invoiceId });
+    return pdf?.content ?? null;
+  }
+}

@@ -1,0 +1,169 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { JobStatus, JobType, RUNNABLE_STATUSES } from '@baton/contracts';
+import { JobEntity } from '../entities';
+
+export interface NewJob {
+  id: string;
+  type: JobType;
+  payload: object;
+  maxAttempts: number;
+  correlationId: string;
+  idempotencyKey?: string;
+  requestHash?: string;
+}
+
+export type InsertOutcome =
+  | { kind: 'created' }
+  /** The idempotency key was used before with the same request: the earlier job stands. */
+  | { kind: 'replayed'; jobId: string; status: JobStatus }
+  /** The idempotency key was used before with a different request. */
+  | { kind: 'conflict' };
+
+/** A job as a worker sees it after taking it: its state after the take. */
+export interface ClaimedJob {
+  type: JobType;
+  status: JobStatus;
+  attempts: number;
+  maxAttempts: number;
+}
+
+/** A job the relay still has to hand to the broker. */
+export interface UnpublishedJob {
+  id: string;
+  type: JobType;
+  payload: object;
+  correlationId: string | null;
+  attempts: number;
+}
+
+export type EffectOutcome<R> = { applied: true; result: R } | { applied: false };
+
+// Bounded so that a job that fails with a huge message (a stack, a dumped
+// payload) cannot bloat its row or the API's answer.
+export const MAX_ERROR_LENGTH = 4000;
+
+const RUNNABLE = RUNNABLE_STATUSES.map((status) => `'${status}'`).join(', ');
+
+@Injectable()
+export class JobRepository {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  /** Records an accepted job. With an idempotency key, a second insert returns the first job instead. */
+  async insert(job: NewJob): Promise<InsertOutcome> {
+    const values = [job.id, job.type, job.payload, job.maxAttempts, job.correlationId, job.idempotencyKey ?? null, job.requestHash ?? null];
+    const insert = `INSERT INTO jobs (id, type, payload, max_attempts, correlation_id, idempotency_key, request_hash)
+      VALUES ($1, $2, $3, $4, $5, $6, $7)`;
+    if (job.idempotencyKey === undefined) {
+      await this.dataSource.query(insert, values);
+      return { kind: 'created' };
+    }
+    // Two attempts: the first job with this key might be deleted between our
+    // conflicting insert and the look-up that follows it.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const inserted: unknown[] = await this.dataSource.query(
+        `${insert} ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
+        values,
+      );
+      if (inserted.length > 0) return { kind: 'created' };
+      const [earlier] = await this.dataSource.query(`SELECT id, status, request_hash FROM jobs WHERE idempotency_key = $1`, [
+        job.idempotencyKey,
+      ]);
+      if (earlier) {
+        return earlier.request_hash === job.requestHash ? { kind: 'replayed', jobId: earlier.id, status: earlier.status } : { kind: 'conflict' };
+      }
+    }
+    return { kind: 'conflict' };
+  }
+
+  findById(id: string): Promise<JobEntity | null> {
+    return this.dataSource.getRepository(JobEntity).findOneBy({ id });
+  }
+
+  /**
+   * Takes a delivered job: a runnable job becomes `processing` and spends an
+   * attempt (a delivery that crashed its worker spent one too). A finished
+   * job is returned as it is. Null when no job of that type has that id.
+   */
+  async claim(id: string, type: JobType): Promise<ClaimedJob | null> {
+    const [row] = await this.dataSource.query(
+      `UPDATE jobs SET
+         status = CASE WHEN status IN (${RUNNABLE}) THEN '${JobStatus.Processing}' ELSE status END,
+         attempts = CASE WHEN status IN (${RUNNABLE}) THEN attempts + 1 ELSE attempts END,
+         updated_at = CASE WHEN status IN (${RUNNABLE}) THEN now() ELSE updated_at END
+       WHERE id = $1 AND type = $2
+       RETURNING type, status, attempts, max_attempts`,
+      [id, type],
+    );
+    return row ? { type: row.type, status: row.status, attempts: row.attempts, maxAttempts: row.max_attempts } : null;
+  }
+
+  /**
+   * Records a failed attempt: `failed` (a retry follows) while attempts
+   * remain, `dead` once they are spent or when `final`. Returns the new
+   * status, or null if the job is no longer being processed (a duplicate
+   * delivery finished it meanwhile).
+   */
+  async recordFailure(id: string, error: string, final = false): Promise<JobStatus.Failed | JobStatus.Dead | null> {
+    const [row] = await this.dataSource.query(
+      `UPDATE jobs SET
+         status = CASE WHEN $3 OR attempts >= max_attempts THEN '${JobStatus.Dead}' ELSE '${JobStatus.Failed}' END,
+         last_error = $2, updated_at = now()
+       WHERE id = $1 AND status IN (${RUNNABLE})
+       RETURNING status`,
+      [id, error.slice(0, MAX_ERROR_LENGTH), final],
+    );
+    return row ? row.status : null;
+  }
+
+  /** Notes that the broker confirmed these jobs, so the relay does not publish them again. */
+  async markPublished(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.dataSource.query(`UPDATE jobs SET published_at = now() WHERE id = ANY($1::uuid[]) AND published_at IS NULL`, [ids]);
+  }
+
+  /**
+   * Hands the oldest unpublished jobs to `publish` and marks the ones it
+   * returns as published, in one transaction whose row locks (SKIP LOCKED)
+   * keep other API replicas from publishing the same jobs at the same time.
+   * `minAgeMs` leaves just-accepted jobs to the process that accepted them.
+   */
+  async relayUnpublished(limit: number, minAgeMs: number, publish: (jobs: UnpublishedJob[]) => Promise<string[]>): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows: Array<{ id: string; type: JobType; payload: object; correlation_id: string | null; attempts: number }> =
+        await manager.query(
+          `SELECT id, type, payload, correlation_id, attempts FROM jobs
+           WHERE published_at IS NULL AND status = '${JobStatus.Queued}' AND created_at < now() - make_interval(secs => $2::double precision / 1000)
+           ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+          [limit, minAgeMs],
+        );
+      if (rows.length === 0) return 0;
+      const published = await publish(
+        rows.map((row) => ({ id: row.id, type: row.type, payload: row.payload, correlationId: row.correlation_id, attempts: row.attempts })),
+      );
+      if (published.length > 0) {
+        await manager.query(`UPDATE jobs SET published_at = now() WHERE id = ANY($1::uuid[])`, [published]);
+      }
+      return rows.length;
+    });
+  }
+
+  /**
+   * Applies a job's effect exactly once: under the job's row lock, runs
+   * `effect` and marks the job completed with its result, in one
+   * transaction. A job that is already finished is left alone.
+   */
+  async completeWith<R extends object>(jobId: string, effect: (manager: EntityManager) => Promise<R>): Promise<EffectOutcome<R>> {
+    return this.dataSource.transaction(async (manager) => {
+      const [job] = await manager.query(`SELECT status FROM jobs WHERE id = $1 FOR UPDATE`, [jobId]);
+      if (!job || !RUNNABLE_STATUSES.includes(job.status)) return { applied: false };
+      const result = await effect(manager);
+      await manager.query(
+        `UPDATE jobs SET status = '${JobStatus.Completed}', result = $2, last_error = NULL, updated_at = now(), completed_at = now()
+         WHERE id = $1`,
+        [jobId, result],
+      );
+      return { applied: true, result };
+    });
+  }
+}

@@ -1,0 +1,61 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { WorkoutEntity } from '../entities';
+import { EffectOutcome, JobRepository } from './job.repository';
+import { insertRows } from './multi-row-insert';
+
+export interface NewWorkout {
+  id: string;
+  userId: string;
+  activity: string;
+  startedAt: string;
+  durationSec: number;
+  distanceM?: number;
+  calories?: number;
+  notes?: string;
+  sets: Array<{ exercise: string; reps: number; weightKg?: number }>;
+}
+
+@Injectable()
+export class WorkoutRepository {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    private readonly jobs: JobRepository,
+  ) {}
+
+  /** Stores the workout and its sets and completes the job, in one transaction; once per job. */
+  saveForJob(jobId: string, workout: NewWorkout): Promise<EffectOutcome<{ workoutId: string }>> {
+    return this.jobs.completeWith(jobId, async (manager) => {
+      await manager.query(
+        `INSERT INTO workouts (id, job_id, user_id, activity, started_at, duration_sec, distance_m, calories, notes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          workout.id,
+          jobId,
+          workout.userId,
+          workout.activity,
+          workout.startedAt,
+          workout.durationSec,
+          workout.distanceM ?? null,
+          workout.calories ?? null,
+          workout.notes ?? null,
+        ],
+      );
+      await insertRows(
+        manager,
+        'workout_sets',
+        ['workout_id', 'position', 'exercise', 'reps', 'weight_kg'],
+        workout.sets.map((set, position) => [workout.id, position, set.exercise, set.reps, set.weightKg ?? null]),
+      );
+      return { workoutId: workout.id };
+    });
+  }
+
+  findById(id: string): Promise<WorkoutEntity | null> {
+    return this.dataSource.getRepository(WorkoutEntity).findOne({
+      where: { id },
+      relations: { sets: true },
+      order: { sets: { position: 'ASC' } },
+    });
+  }
+}
