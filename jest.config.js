@@ -1,0 +1,17 @@
+/**
+ * One run for every suite: unit specs beside the code, integration tests
+ * against the real PostgreSQL and RabbitMQ (test/integration), end-to-end
+ * tests that drive the built API and worker processes (test/e2e).
+ * `npm test` builds first, since the end-to-end tests start dist/.
+ */
+module.exports = {
+  testEnvironment: 'node',
+  rootDir: '.',
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
+  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
+  moduleNameMapper: { '^@baton/(.*)$': '<rootDir>/libs/$1/src' },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testTimeout: 60_000,
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+};
