@@ -128,7 +128,11 @@ export class JobConsumerServer extends Server implements CustomTransportStrategy
       // Shutting down while the database is away: give the job back.
       this.nack(channel, message, true);
     } catch (error) {
+      // Not the job's failure but Baton's (a bug, an unexpected database
+      // error): back to the queue after a pause, never in a hot loop; the
+      // queue's delivery limit ends a message that keeps doing this.
       this.logger.error(`delivery of ${type} job ${message.properties.messageId ?? '?'} failed: ${describe(error)}`);
+      await sleep(backoffDelay(0, PAUSE_BASE_MS, PAUSE_CAP_MS));
       this.nack(channel, message, true);
     } finally {
       this.slots.release();

@@ -3,6 +3,8 @@ import { JobStatus, validatePayload } from '@baton/contracts';
 import { DeliveryOutcome, JobDelivery, JobProcessor } from '@baton/messaging';
 import { isDatabaseUnavailable, JobRepository } from '@baton/persistence';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * The one place that decides what a delivery means, and so Baton's retry
  * and dead-letter policy. A delivery is taken (an attempt spent) before
@@ -17,7 +19,7 @@ export class JobRunner implements JobProcessor {
 
   async process(delivery: JobDelivery, handle: (payload: object) => Promise<unknown>): Promise<DeliveryOutcome> {
     const { jobId, queue } = delivery;
-    if (!jobId) return this.dead(delivery, 'message has no job id (messageId property)');
+    if (!jobId || !UUID.test(jobId)) return this.dead(delivery, 'message has no job id (a UUID in its messageId property)');
     if (delivery.type && delivery.type !== queue) return this.dead(delivery, `message of type ${delivery.type} on queue ${queue}`);
 
     const claimed = await this.guard(() => this.jobs.claim(jobId, queue));
