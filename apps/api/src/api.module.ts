@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { BatonConfig, ConfigModule } from '@baton/config';
 import { MessagingModule } from '@baton/messaging';
+import { ObservabilityModule } from '@baton/observability';
 import { PersistenceModule } from '@baton/persistence';
 import { HttpExceptionFilter } from './http/http-exception.filter';
 import { InvoicesController } from './invoices/invoices.controller';
@@ -15,7 +16,7 @@ export class ApiModule {
   static register(config: BatonConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot('baton-api'), MessagingModule.forPublisher()],
+      imports: [ConfigModule.forRoot(config), ObservabilityModule, PersistenceModule.forRoot('baton-api'), MessagingModule.forPublisher()],
       controllers: [WorkoutsController, InvoicesController, JobsController],
       providers: [JobSubmissionService, JobRelay, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

@@ -1,22 +1,26 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createLogger, loadConfigOrExit } from '@baton/config';
+import { loadConfigOrExit } from '@baton/config';
 import { serveHealth } from '@baton/health';
-import { JobConsumerServer } from '@baton/messaging';
+import { JobConsumerServer, QueueInspector } from '@baton/messaging';
+import { BatonLogger, Metrics, sampled } from '@baton/observability';
 import { DatabaseHealth } from '@baton/persistence';
-import { JobErrorFilter } from './jobs/job-error.filter';
 import { WorkerModule } from './worker.module';
+
+/** Queue depths are read at most this often, however often Prometheus scrapes. */
+const METRICS_SAMPLE_MS = 5_000;
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(['DATABASE_URL', 'RABBITMQ_URL']);
-  const logger = createLogger(config);
-  // The HTTP side serves only health (and metrics): no API routes in a worker.
+  const logger = new BatonLogger('baton-worker', config.LOG_LEVEL);
+  // The HTTP side serves only health and metrics: no API routes in a worker.
   const app = await NestFactory.create<NestFastifyApplication>(WorkerModule.register(config), new FastifyAdapter(), { logger });
   const consumer = app.get(JobConsumerServer);
-  const jobs = app.connectMicroservice({ strategy: consumer }, { inheritAppConfig: false });
-  jobs.useGlobalFilters(new JobErrorFilter());
+  app.connectMicroservice({ strategy: consumer }, { inheritAppConfig: false });
   const database = app.get(DatabaseHealth);
+  const queues = app.get(QueueInspector);
+  app.get(Metrics).sampleQueues(sampled(() => queues.stats(), METRICS_SAMPLE_MS));
 
   serveHealth(app.getHttpServer(), {
     checks: [

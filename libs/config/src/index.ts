@@ -1,4 +1,4 @@
 export { BatonConfig, LOG_LEVELS, LogLevel } from './baton-config';
 export { ConfigError, ConfigVariable, loadConfig } from './load-config';
 export { ConfigModule } from './config.module';
-export { createLogger, loadConfigOrExit } from './process-bootstrap';
+export { loadConfigOrExit } from './process-bootstrap';

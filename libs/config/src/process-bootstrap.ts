@@ -1,15 +1,5 @@
-import { ConsoleLogger, LogLevel as NestLogLevel } from '@nestjs/common';
-import { BatonConfig, LogLevel } from './baton-config';
+import { BatonConfig } from './baton-config';
 import { ConfigError, ConfigVariable, loadConfig } from './load-config';
-
-const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
 
 /** Loads the configuration, or ends the process with exit code 1 and a message naming each bad variable. */
 export function loadConfigOrExit(required: ConfigVariable[]): BatonConfig {
@@ -20,9 +10,4 @@ export function loadConfigOrExit(required: ConfigVariable[]): BatonConfig {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
-}
-
-/** One JSON object per line, at the level LOG_LEVEL asks for. */
-export function createLogger(config: BatonConfig): ConsoleLogger {
-  return new ConsoleLogger({ json: true, logLevels: NEST_LEVELS[config.LOG_LEVEL] });
 }

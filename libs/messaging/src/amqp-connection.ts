@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import * as amqp from 'amqplib';
-import type { ChannelModel } from 'amqplib';
+import type { Channel, ChannelModel } from 'amqplib';
 import { BatonConfig } from '@baton/config';
 import { backoffDelay, sleep } from './backoff';
 import { Topology } from './topology';
@@ -31,6 +31,19 @@ export class AmqpConnection implements OnApplicationShutdown {
 
   get isConnected(): boolean {
     return this.connection !== undefined;
+  }
+
+  /** Runs `work` on a short-lived channel of the current connection. */
+  async withChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
+    if (!this.connection) throw new Error('not connected to RabbitMQ');
+    const channel = await this.connection.createChannel();
+    // A failed passive check closes the channel with an error we have already caught.
+    channel.on('error', () => undefined);
+    try {
+      return await work(channel);
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
   }
 
   /** Runs `listener` on every (re)connection, after the topology is declared; at once if connected now. */

@@ -4,6 +4,7 @@ import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { lastValueFrom } from 'rxjs';
 import { BatonConfig } from '@baton/config';
 import { JobType } from '@baton/contracts';
+import { runWithLogContext } from '@baton/observability';
 import { AmqpConnection, describe } from './amqp-connection';
 import { backoffDelay, sleep } from './backoff';
 import { decodeDelivery, JobDelivery } from './job-message';
@@ -108,7 +109,8 @@ export class JobConsumerServer extends Server implements CustomTransportStrategy
       void channel.close().catch(() => undefined);
       return;
     }
-    const work = this.run(channel, type, message).finally(() => this.inFlight.delete(work));
+    const context = { correlationId: message.properties.correlationId, jobId: message.properties.messageId, jobType: type };
+    const work = runWithLogContext(context, () => this.run(channel, type, message)).finally(() => this.inFlight.delete(work));
     this.inFlight.add(work);
   }
 

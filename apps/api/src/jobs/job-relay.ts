@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { BatonConfig } from '@baton/config';
 import { JobMessage, JobPublisher } from '@baton/messaging';
+import { Metrics } from '@baton/observability';
 import { JobRepository, UnpublishedJob } from '@baton/persistence';
 
 // A sweep leaves jobs younger than this to the request that accepted them,
@@ -31,6 +32,7 @@ export class JobRelay implements OnApplicationBootstrap, BeforeApplicationShutdo
     private readonly publisher: JobPublisher,
     private readonly jobs: JobRepository,
     private readonly config: BatonConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -42,7 +44,7 @@ export class JobRelay implements OnApplicationBootstrap, BeforeApplicationShutdo
   dispatch(message: JobMessage): void {
     if (!this.publisher.isReady) return;
     const publish = this.publisher.publishJob(message).then(
-      () => this.confirm(message.jobId),
+      () => this.confirm(message),
       () => undefined,
     );
     const tracked = publish.finally(() => this.inFlight.delete(tracked));
@@ -78,11 +80,14 @@ export class JobRelay implements OnApplicationBootstrap, BeforeApplicationShutdo
         }),
       ),
     );
-    return jobs.filter((_, index) => results[index].status === 'fulfilled').map((job) => job.id);
+    const published = jobs.filter((_, index) => results[index].status === 'fulfilled');
+    for (const job of published) this.metrics.jobsPublished.inc({ type: job.type });
+    return published.map((job) => job.id);
   }
 
-  private confirm(jobId: string): void {
-    this.confirmed.push(jobId);
+  private confirm(message: JobMessage): void {
+    this.metrics.jobsPublished.inc({ type: message.type });
+    this.confirmed.push(message.jobId);
     if (this.confirmed.length >= MARK_BATCH) void this.markConfirmed();
     else this.markTimer ??= setTimeout(() => void this.markConfirmed(), MARK_DELAY_MS);
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { BatonConfig } from '@baton/config';
 import { JobPayloads, JobStatus, JobType } from '@baton/contracts';
+import { Metrics } from '@baton/observability';
 import { JobRepository } from '@baton/persistence';
 import { JobRelay } from './job-relay';
 import { requestHash } from './request-hash';
@@ -32,6 +33,7 @@ export class JobSubmissionService {
     private readonly jobs: JobRepository,
     private readonly relay: JobRelay,
     private readonly config: BatonConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Commits the job, then hands it to the relay: once this resolves, the job is safe. */
@@ -49,6 +51,7 @@ export class JobSubmissionService {
     });
     switch (outcome.kind) {
       case 'created':
+        this.metrics.jobsAccepted.inc({ type });
         this.relay.dispatch({ jobId, type, attempt: 1, correlationId, payload });
         return { jobId, status: JobStatus.Queued, created: true };
       case 'replayed':

@@ -16,9 +16,10 @@ export class InvoiceService {
   /**
    * Computes the totals, renders the PDF and stores both with the job's
    * completion. The PDF is rendered before the transaction opens, so that no
-   * row stays locked while the CPU works.
+   * row stays locked while the CPU works. False when the job was already
+   * done (a duplicate delivery).
    */
-  async issue(jobId: string, order: CreateInvoiceDto): Promise<void> {
+  async issue(jobId: string, order: CreateInvoiceDto): Promise<boolean> {
     const invoiceId = randomUUID();
     const taxRatePercent = order.taxRatePercent ?? 0;
     const totals = computeInvoiceTotals(order.lines, taxRatePercent);
@@ -30,5 +31,6 @@ export class InvoiceService {
     const outcome = await this.invoices.saveForJob(jobId, { id: invoiceId, ...document, pdf }, { invoiceId, pdfUrl: invoicePdfLocation(invoiceId) });
     if (outcome.applied) this.logger.log(`job ${jobId} completed: invoice ${invoiceId} (${pdf.length} byte PDF)`);
     else this.logger.debug(`job ${jobId} was already completed; nothing saved`);
+    return outcome.applied;
   }
 }

@@ -4,7 +4,7 @@ import { Observable, throwError } from 'rxjs';
 /**
  * Nest's default RPC filter replaces a handler's error with "Internal server
  * error". The JobRunner needs the real error to record why an attempt
- * failed, so it is passed through untouched.
+ * failed, so it is passed through untouched. Applied to each job handler.
  */
 @Catch()
 export class JobErrorFilter implements RpcExceptionFilter<unknown> {

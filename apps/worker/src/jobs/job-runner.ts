@@ -1,9 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { JobStatus, validatePayload } from '@baton/contracts';
+import { JobStatus, JobType, validatePayload } from '@baton/contracts';
 import { DeliveryOutcome, JobDelivery, JobProcessor } from '@baton/messaging';
+import { Metrics } from '@baton/observability';
 import { isDatabaseUnavailable, JobRepository } from '@baton/persistence';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type Outcome = DeliveryOutcome & { metric?: 'completed' | 'duplicate' | 'retry' | 'dead' };
 
 /**
  * The one place that decides what a delivery means, and so Baton's retry
@@ -15,9 +18,30 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class JobRunner implements JobProcessor {
   private readonly logger = new Logger('JobRunner');
 
-  constructor(private readonly jobs: JobRepository) {}
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly metrics: Metrics,
+  ) {}
 
   async process(delivery: JobDelivery, handle: (payload: object) => Promise<unknown>): Promise<DeliveryOutcome> {
+    const type = delivery.queue;
+    const started = process.hrtime.bigint();
+    this.metrics.jobsInFlight.inc({ type });
+    try {
+      const outcome = await this.decide(delivery, handle);
+      if (outcome.metric) {
+        this.metrics.jobDuration.observe({ type, outcome: outcome.metric }, Number(process.hrtime.bigint() - started) / 1e9);
+        if (outcome.metric === 'completed') this.metrics.jobsCompleted.inc({ type });
+        if (outcome.metric === 'retry') this.metrics.jobsFailed.inc({ type });
+        if (outcome.metric === 'dead') this.metrics.jobsDead.inc({ type });
+      }
+      return outcome;
+    } finally {
+      this.metrics.jobsInFlight.dec({ type });
+    }
+  }
+
+  private async decide(delivery: JobDelivery, handle: (payload: object) => Promise<unknown>): Promise<Outcome> {
     const { jobId, queue } = delivery;
     if (!jobId || !UUID.test(jobId)) return this.dead(delivery, 'message has no job id (a UUID in its messageId property)');
     if (delivery.type && delivery.type !== queue) return this.dead(delivery, `message of type ${delivery.type} on queue ${queue}`);
@@ -26,8 +50,8 @@ export class JobRunner implements JobProcessor {
     if (claimed === 'unavailable') return { action: 'pause' };
     if (!claimed) return this.dead(delivery, `no ${queue} job with id ${jobId}`);
     if (claimed.status === JobStatus.Completed) {
-      this.logger.debug(`job ${jobId} already completed; duplicate delivery dropped`);
-      return { action: 'ack' };
+      this.logger.debug('job already completed; duplicate delivery dropped');
+      return { action: 'ack', metric: 'duplicate' };
     }
     if (claimed.status === JobStatus.Dead) return this.dead(delivery, 'job is dead');
     if (claimed.attempts > claimed.maxAttempts) {
@@ -43,33 +67,40 @@ export class JobRunner implements JobProcessor {
     }
 
     try {
-      await handle(check.payload);
-      return { action: 'ack' };
+      const applied = await handle(check.payload);
+      if (applied === false) return { action: 'ack', metric: 'duplicate' };
+      this.metrics.jobEndToEnd.observe({ type: queue }, (Date.now() - claimed.createdAt.getTime()) / 1000);
+      return { action: 'ack', metric: 'completed' };
     } catch (error) {
       if (isDatabaseUnavailable(error)) return { action: 'pause' };
-      const reason = error instanceof Error ? error.message || error.name : String(error);
-      const status = await this.guard(() => this.jobs.recordFailure(jobId, reason));
-      if (status === 'unavailable') return { action: 'pause' };
-      if (status === null) return { action: 'ack' };
-      if (status === JobStatus.Dead) {
-        this.logger.warn(`job ${jobId} is dead after ${claimed.attempts} attempts: ${reason}`);
-        return { action: 'dead', reason };
-      }
-      this.logger.log(`job ${jobId} failed attempt ${claimed.attempts} of ${claimed.maxAttempts}: ${reason}; will retry`);
-      return { action: 'retry', nextAttempt: claimed.attempts + 1 };
+      return this.fail(delivery, queue, claimed.attempts, claimed.maxAttempts, error);
     }
   }
 
+  private async fail(delivery: JobDelivery, type: JobType, attempts: number, maxAttempts: number, error: unknown): Promise<Outcome> {
+    const reason = error instanceof Error ? error.message || error.name : String(error);
+    const status = await this.guard(() => this.jobs.recordFailure(delivery.jobId!, reason));
+    if (status === 'unavailable') return { action: 'pause' };
+    // Null: a concurrent delivery of the same job finished it meanwhile.
+    if (status === null) return { action: 'ack', metric: 'duplicate' };
+    if (status === JobStatus.Dead) {
+      this.logger.warn(`${type} job dead after ${attempts} attempts: ${reason}`);
+      return { action: 'dead', reason, metric: 'dead' };
+    }
+    this.logger.log(`${type} job failed attempt ${attempts} of ${maxAttempts}: ${reason}; will retry`);
+    return { action: 'retry', nextAttempt: attempts + 1, metric: 'retry' };
+  }
+
   /** Marks the job dead at once (no retry can help) and dead-letters the message. */
-  private async giveUp(delivery: JobDelivery, reason: string): Promise<DeliveryOutcome> {
+  private async giveUp(delivery: JobDelivery, reason: string): Promise<Outcome> {
     const status = await this.guard(() => this.jobs.recordFailure(delivery.jobId!, reason, true));
     if (status === 'unavailable') return { action: 'pause' };
     return this.dead(delivery, reason);
   }
 
-  private dead(delivery: JobDelivery, reason: string): DeliveryOutcome {
+  private dead(delivery: JobDelivery, reason: string): Outcome {
     this.logger.warn(`dead-lettering ${delivery.queue} message ${delivery.jobId ?? '(no id)'}: ${reason}`);
-    return { action: 'dead', reason };
+    return { action: 'dead', reason, metric: 'dead' };
   }
 
   /** Runs a database call, turning "PostgreSQL is away" into a value the caller can wait out. */

@@ -9,8 +9,8 @@ export class WorkoutService {
 
   constructor(private readonly workouts: WorkoutRepository) {}
 
-  /** Saves the workout of a job; a job that was already saved is left as it is. */
-  async save(jobId: string, workout: CreateWorkoutDto): Promise<void> {
+  /** Saves the workout of a job; false when the job was already done (a duplicate delivery). */
+  async save(jobId: string, workout: CreateWorkoutDto): Promise<boolean> {
     const outcome = await this.workouts.saveForJob(jobId, {
       id: randomUUID(),
       userId: workout.userId,
@@ -24,5 +24,6 @@ export class WorkoutService {
     });
     if (outcome.applied) this.logger.log(`job ${jobId} completed: workout ${outcome.result.workoutId}`);
     else this.logger.debug(`job ${jobId} was already completed; nothing saved`);
+    return outcome.applied;
   }
 }

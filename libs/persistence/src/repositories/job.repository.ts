@@ -26,6 +26,8 @@ export interface ClaimedJob {
   status: JobStatus;
   attempts: number;
   maxAttempts: number;
+  /** When the API accepted the job. */
+  createdAt: Date;
 }
 
 /** A job the relay still has to hand to the broker. */
@@ -86,16 +88,18 @@ export class JobRepository {
    * job is returned as it is. Null when no job of that type has that id.
    */
   async claim(id: string, type: JobType): Promise<ClaimedJob | null> {
-    const [row] = await this.dataSource.query(
+    const [row] = await this.rows<{ type: JobType; status: JobStatus; attempts: number; max_attempts: number; created_at: Date }>(
       `UPDATE jobs SET
          status = CASE WHEN status IN (${RUNNABLE}) THEN '${JobStatus.Processing}' ELSE status END,
          attempts = CASE WHEN status IN (${RUNNABLE}) THEN attempts + 1 ELSE attempts END,
          updated_at = CASE WHEN status IN (${RUNNABLE}) THEN now() ELSE updated_at END
        WHERE id = $1 AND type = $2
-       RETURNING type, status, attempts, max_attempts`,
+       RETURNING type, status, attempts, max_attempts, created_at`,
       [id, type],
     );
-    return row ? { type: row.type, status: row.status, attempts: row.attempts, maxAttempts: row.max_attempts } : null;
+    return row
+      ? { type: row.type, status: row.status, attempts: row.attempts, maxAttempts: row.max_attempts, createdAt: row.created_at }
+      : null;
   }
 
   /**
@@ -105,7 +109,7 @@ export class JobRepository {
    * delivery finished it meanwhile).
    */
   async recordFailure(id: string, error: string, final = false): Promise<JobStatus.Failed | JobStatus.Dead | null> {
-    const [row] = await this.dataSource.query(
+    const [row] = await this.rows<{ status: JobStatus.Failed | JobStatus.Dead }>(
       `UPDATE jobs SET
          status = CASE WHEN $3 OR attempts >= max_attempts THEN '${JobStatus.Dead}' ELSE '${JobStatus.Failed}' END,
          last_error = $2, updated_at = now()
@@ -114,6 +118,12 @@ export class JobRepository {
       [id, error.slice(0, MAX_ERROR_LENGTH), final],
     );
     return row ? row.status : null;
+  }
+
+  /** Jobs accepted but not yet confirmed by the broker (the relay's backlog). */
+  async countUnpublished(): Promise<number> {
+    const [row] = await this.dataSource.query(`SELECT count(*)::int AS backlog FROM jobs WHERE published_at IS NULL AND status = '${JobStatus.Queued}'`);
+    return row.backlog;
   }
 
   /** Notes that the broker confirmed these jobs, so the relay does not publish them again. */
@@ -146,6 +156,20 @@ export class JobRepository {
       }
       return rows.length;
     });
+  }
+
+  /**
+   * The rows a statement returns. TypeORM's `query()` answers UPDATE and
+   * DELETE with `[rows, rowCount]` but other commands with the rows alone;
+   * the structured result is the same for all.
+   */
+  private async rows<T>(sql: string, parameters: unknown[]): Promise<T[]> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      return (await runner.query(sql, parameters, true)).records as T[];
+    } finally {
+      await runner.release();
+    }
   }
 
   /**

@@ -1,0 +1,261 @@
+import 'reflect-metadata';
+import { BatonConfig } from './baton-config';
+import { ConfigError, ConfigVariable, loadConfig } from './load-config';
+
+/** Runs loadConfig and returns the ConfigError it throws; fails the test if it throws nothing or something else. */
+function configError(env: NodeJS.ProcessEnv, required: ConfigVariable[] = []): ConfigError {
+  let thrown: unknown;
+  try {
+    loadConfig(env, required);
+  } catch (error) {
+    thrown = error;
+  }
+  if (thrown === undefined) throw new Error(`expected loadConfig(${JSON.stringify(env)}) to throw a ConfigError`);
+  expect(thrown).toBeInstanceOf(ConfigError);
+  return thrown as ConfigError;
+}
+
+describe(loadConfig.name, () => {
+  describe('defaults', () => {
+    it('fills every setting with its default when the environment is empty', () => {
+      const config = loadConfig({});
+
+      expect(config).toBeInstanceOf(BatonConfig);
+      expect(config.DATABASE_URL).toBeUndefined();
+      expect(config.RABBITMQ_URL).toBeUndefined();
+      expect(config.DATABASE_POOL_SIZE).toBe(10);
+      expect(config.PORT).toBe(3000);
+      expect(config.WORKER_QUEUES).toEqual(['workouts', 'invoices']);
+      expect(config.WORKER_CONCURRENCY).toBe(8);
+      expect(config.JOB_MAX_ATTEMPTS).toBe(5);
+      expect(config.JOB_RETRY_BASE_MS).toBe(1000);
+      expect(config.JOB_RETRY_MAX_MS).toBe(300_000);
+      expect(config.JOB_DELIVERY_LIMIT).toBe(10);
+      expect(config.RELAY_INTERVAL_MS).toBe(1000);
+      expect(config.HEALTH_PORT).toBe(9464);
+      expect(config.SHUTDOWN_DELAY_MS).toBe(5000);
+      expect(config.SHUTDOWN_TIMEOUT_MS).toBe(25_000);
+      expect(config.LOG_LEVEL).toBe('info');
+    });
+
+    it('reads process.env when no environment is given', () => {
+      const saved = process.env.WORKER_CONCURRENCY;
+      process.env.WORKER_CONCURRENCY = '17';
+      try {
+        expect(loadConfig().WORKER_CONCURRENCY).toBe(17);
+      } finally {
+        if (saved === undefined) delete process.env.WORKER_CONCURRENCY;
+        else process.env.WORKER_CONCURRENCY = saved;
+      }
+    });
+
+    it('does not share the default WORKER_QUEUES array between configurations', () => {
+      const first = loadConfig({});
+      first.WORKER_QUEUES.pop();
+      expect(loadConfig({}).WORKER_QUEUES).toEqual(['workouts', 'invoices']);
+    });
+  });
+
+  describe('valid values', () => {
+    it('parses integers, URLs and the log level, trimming surrounding white space', () => {
+      const config = loadConfig({
+        DATABASE_URL: ' postgresql://baton:secret@db:5432/baton ',
+        RABBITMQ_URL: 'amqps://baton:secret@mq/baton',
+        DATABASE_POOL_SIZE: '25',
+        PORT: ' 8080 ',
+        WORKER_CONCURRENCY: '1',
+        JOB_MAX_ATTEMPTS: '100',
+        JOB_RETRY_BASE_MS: '10',
+        JOB_RETRY_MAX_MS: '10',
+        JOB_DELIVERY_LIMIT: '1000',
+        RELAY_INTERVAL_MS: '50',
+        HEALTH_PORT: '65535',
+        SHUTDOWN_DELAY_MS: '0',
+        SHUTDOWN_TIMEOUT_MS: '100',
+        LOG_LEVEL: 'trace',
+      });
+
+      expect(config).toMatchObject({
+        DATABASE_URL: 'postgresql://baton:secret@db:5432/baton',
+        RABBITMQ_URL: 'amqps://baton:secret@mq/baton',
+        DATABASE_POOL_SIZE: 25,
+        PORT: 8080,
+        WORKER_CONCURRENCY: 1,
+        JOB_MAX_ATTEMPTS: 100,
+        JOB_RETRY_BASE_MS: 10,
+        JOB_RETRY_MAX_MS: 10,
+        JOB_DELIVERY_LIMIT: 1000,
+        RELAY_INTERVAL_MS: 50,
+        HEALTH_PORT: 65535,
+        SHUTDOWN_DELAY_MS: 0,
+        SHUTDOWN_TIMEOUT_MS: 100,
+        LOG_LEVEL: 'trace',
+      });
+      expect(typeof config.PORT).toBe('number');
+    });
+
+    it('accepts postgres:// as well as postgresql://, and amqp:// as well as amqps://', () => {
+      expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).DATABASE_URL).toBe('postgres://u@h/db');
+      expect(loadConfig({ RABBITMQ_URL: 'amqp://h' }).RABBITMQ_URL).toBe('amqp://h');
+    });
+
+    it('ignores variables it does not know', () => {
+      const config = loadConfig({ SOMETHING_ELSE: 'x', PATH: '/usr/bin' });
+      expect(config).not.toHaveProperty('SOMETHING_ELSE');
+      expect(config).not.toHaveProperty('PATH');
+    });
+  });
+
+  describe('WORKER_QUEUES', () => {
+    it.each([
+      ['workouts, invoices', ['workouts', 'invoices']],
+      ['invoices,workouts', ['invoices', 'workouts']],
+      [' invoices ', ['invoices']],
+      ['workouts', ['workouts']],
+      ['workouts,,invoices,', ['workouts', 'invoices']],
+    ])('parses %j as %j', (value, expected) => {
+      expect(loadConfig({ WORKER_QUEUES: value }).WORKER_QUEUES).toEqual(expected);
+    });
+
+    it.each([['foo'], ['workouts,foo'], ['Workouts'], ['workouts invoices']])('rejects %j, naming WORKER_QUEUES', (value) => {
+      const error = configError({ WORKER_QUEUES: value });
+      expect(error.message).toContain('WORKER_QUEUES');
+    });
+
+    it('rejects a list that names no queue', () => {
+      expect(configError({ WORKER_QUEUES: ' , ,' }).message).toContain('WORKER_QUEUES must name at least one queue');
+    });
+
+    it('rejects a queue named twice', () => {
+      expect(configError({ WORKER_QUEUES: 'workouts, workouts' }).message).toContain('WORKER_QUEUES must not name a queue twice');
+    });
+  });
+
+  describe('invalid values', () => {
+    it.each<[ConfigVariable, string]>([
+      ['WORKER_CONCURRENCY', 'abc'],
+      ['WORKER_CONCURRENCY', '0'],
+      ['WORKER_CONCURRENCY', '1001'],
+      ['WORKER_CONCURRENCY', '2.5'],
+      ['PORT', '0'],
+      ['PORT', '65536'],
+      ['PORT', '-1'],
+      ['PORT', '80abc'],
+      ['PORT', '1e3'],
+      ['DATABASE_POOL_SIZE', '0'],
+      ['DATABASE_POOL_SIZE', '201'],
+      ['JOB_MAX_ATTEMPTS', '0'],
+      ['JOB_MAX_ATTEMPTS', '101'],
+      ['JOB_RETRY_BASE_MS', '9'],
+      ['JOB_RETRY_MAX_MS', '86400001'],
+      ['JOB_DELIVERY_LIMIT', '0'],
+      ['RELAY_INTERVAL_MS', '49'],
+      ['HEALTH_PORT', 'none'],
+      ['SHUTDOWN_DELAY_MS', '-5'],
+      ['SHUTDOWN_TIMEOUT_MS', '99'],
+      ['LOG_LEVEL', 'loud'],
+      ['LOG_LEVEL', 'INFO'],
+      ['DATABASE_URL', 'mysql://x'],
+      ['DATABASE_URL', 'postgres://'],
+      ['DATABASE_URL', 'localhost:5432/baton'],
+      ['RABBITMQ_URL', 'http://guest@localhost'],
+      ['RABBITMQ_URL', 'amqp://'],
+    ])('%s=%j throws a ConfigError that names the variable', (name, value) => {
+      const error = configError({ [name]: value });
+      expect(error.name).toBe('ConfigError');
+      expect(error.problems.length).toBeGreaterThan(0);
+      for (const problem of error.problems) expect(problem).toContain(name);
+      expect(error.message).toContain(name);
+    });
+
+    it('lists every bad variable, not only the first', () => {
+      const error = configError({ PORT: '0', LOG_LEVEL: 'loud', WORKER_QUEUES: 'foo' });
+      expect(error.message).toContain('PORT');
+      expect(error.message).toContain('LOG_LEVEL');
+      expect(error.message).toContain('WORKER_QUEUES');
+      expect(error.message).not.toContain('WORKER_CONCURRENCY');
+    });
+
+    it('rejects JOB_RETRY_MAX_MS less than JOB_RETRY_BASE_MS', () => {
+      const error = configError({ JOB_RETRY_BASE_MS: '5000', JOB_RETRY_MAX_MS: '4999' });
+      expect(error.message).toContain('JOB_RETRY_MAX_MS');
+      expect(error.message).toContain('JOB_RETRY_BASE_MS');
+    });
+
+    it('rejects a JOB_RETRY_BASE_MS above the default JOB_RETRY_MAX_MS', () => {
+      expect(configError({ JOB_RETRY_BASE_MS: '300001' }).message).toContain('JOB_RETRY_MAX_MS');
+    });
+
+    it('accepts JOB_RETRY_MAX_MS equal to JOB_RETRY_BASE_MS', () => {
+      const config = loadConfig({ JOB_RETRY_BASE_MS: '5000', JOB_RETRY_MAX_MS: '5000' });
+      expect(config.JOB_RETRY_MAX_MS).toBe(5000);
+    });
+  });
+
+  describe('required variables', () => {
+    it('names each required variable that is missing', () => {
+      const error = configError({}, ['DATABASE_URL', 'RABBITMQ_URL']);
+      expect(error.problems).toEqual(['DATABASE_URL is required', 'RABBITMQ_URL is required']);
+      expect(error.message).toContain('DATABASE_URL is required');
+      expect(error.message).toContain('RABBITMQ_URL is required');
+    });
+
+    it('passes when the required variables are present', () => {
+      const config = loadConfig({ DATABASE_URL: 'postgres://db/baton', RABBITMQ_URL: 'amqp://mq' }, ['DATABASE_URL', 'RABBITMQ_URL']);
+      expect(config.DATABASE_URL).toBe('postgres://db/baton');
+      expect(config.RABBITMQ_URL).toBe('amqp://mq');
+    });
+
+    it('only asks for the variables the caller requires', () => {
+      const error = configError({ DATABASE_URL: 'postgres://db/baton' }, ['DATABASE_URL', 'RABBITMQ_URL']);
+      expect(error.problems).toEqual(['RABBITMQ_URL is required']);
+    });
+
+    it('reports a missing required variable together with an invalid one', () => {
+      const error = configError({ PORT: 'abc' }, ['DATABASE_URL']);
+      expect(error.message).toContain('PORT');
+      expect(error.message).toContain('DATABASE_URL is required');
+    });
+  });
+
+  describe('empty strings', () => {
+    it.each([[''], ['   '], ['\t']])('treat %j as unset, so the default applies', (blank) => {
+      const config = loadConfig({ PORT: blank, WORKER_QUEUES: blank, LOG_LEVEL: blank, JOB_MAX_ATTEMPTS: blank });
+      expect(config.PORT).toBe(3000);
+      expect(config.WORKER_QUEUES).toEqual(['workouts', 'invoices']);
+      expect(config.LOG_LEVEL).toBe('info');
+      expect(config.JOB_MAX_ATTEMPTS).toBe(5);
+    });
+
+    it('count as missing for a required variable', () => {
+      const error = configError({ DATABASE_URL: '', RABBITMQ_URL: '  ' }, ['DATABASE_URL', 'RABBITMQ_URL']);
+      expect(error.problems).toEqual(['DATABASE_URL is required', 'RABBITMQ_URL is required']);
+    });
+
+    it('leave an optional URL undefined', () => {
+      expect(loadConfig({ DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
+    });
+  });
+
+  describe('secrets', () => {
+    const password = 'Sup3r-S3cret-Pa55';
+
+    it.each<[ConfigVariable, string]>([
+      ['DATABASE_URL', `mysql://baton:${password}@db:3306/baton`],
+      ['DATABASE_URL', `postgres://baton:${password} @db/baton`],
+      ['RABBITMQ_URL', `http://baton:${password}@mq:5672/`],
+      ['RABBITMQ_URL', `amqp://baton:${password}@ mq`],
+    ])('an invalid %s never puts its password in the message', (name, value) => {
+      const error = configError({ [name]: value });
+      expect(error.message).toContain(name);
+      expect(error.message).not.toContain(password);
+      expect(error.problems.join('\n')).not.toContain(password);
+    });
+
+    it('a valid URL with a password is not echoed when another variable is wrong', () => {
+      const error = configError({ DATABASE_URL: `postgres://baton:${password}@db/baton`, PORT: '0' });
+      expect(error.message).toContain('PORT');
+      expect(error.message).not.toContain(password);
+    });
+  });
+});

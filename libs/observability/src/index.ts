@@ -1,0 +1,7 @@
+export { BatonLogger, LogLevelName } from './baton-logger';
+export { instrumentHttp } from './http-instrumentation';
+export { currentLogContext, LogContext, runWithLogContext } from './log-context';
+export { Metrics, QueueSample } from './metrics';
+export { ObservabilityModule } from './observability.module';
+export { redactSecrets } from './redact';
+export { sampled } from './sampled';

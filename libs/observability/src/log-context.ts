@@ -1,0 +1,19 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** What every log line of one request, or of one job's delivery, carries. */
+export interface LogContext {
+  correlationId?: string;
+  jobId?: string;
+  jobType?: string;
+}
+
+const storage = new AsyncLocalStorage<LogContext>();
+
+/** Runs `work` with `context` attached to every log line it (and what it awaits) writes. */
+export function runWithLogContext<T>(context: LogContext, work: () => T): T {
+  return storage.run({ ...storage.getStore(), ...context }, work);
+}
+
+export function currentLogContext(): LogContext | undefined {
+  return storage.getStore();
+}

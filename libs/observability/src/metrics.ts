@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface QueueSample {
+  queue: string;
+  messages: number;
+  consumers: number;
+}
+
+/** Buckets for request and job latencies: from a millisecond to ten seconds. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Accept-to-completion spans retries and backlogs: up to an hour. */
+const END_TO_END_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+
+/**
+ * Every metric a Baton process exposes on `GET /metrics`. Names follow
+ * Prometheus conventions: `baton_` prefix, base units, `_total` counters;
+ * the Node.js runtime metrics keep their standard names.
+ */
+@Injectable()
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequestDuration = new Histogram({
+    name: 'baton_http_request_duration_seconds',
+    help: 'HTTP request duration, by method, route and status code.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly jobsAccepted = this.counter('baton_jobs_accepted_total', 'Jobs accepted by the API (committed to PostgreSQL).');
+  readonly jobsPublished = this.counter('baton_jobs_published_total', 'Job publishes confirmed by RabbitMQ (first publishes and relay republishes).');
+  readonly jobsCompleted = this.counter('baton_jobs_completed_total', 'Jobs completed by a worker.');
+  readonly jobsFailed = this.counter('baton_jobs_failed_total', 'Job attempts that failed and were scheduled for a retry.');
+  readonly jobsDead = this.counter('baton_jobs_dead_total', 'Jobs that gave up and went to the dead-letter queue.');
+
+  readonly jobDuration = new Histogram({
+    name: 'baton_job_processing_duration_seconds',
+    help: 'Time a worker spent on one delivery, by job type and outcome (completed, retry, dead, duplicate).',
+    labelNames: ['type', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly jobsInFlight = new Gauge({
+    name: 'baton_jobs_in_flight',
+    help: 'Jobs this worker process is running now.',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly jobEndToEnd = new Histogram({
+    name: 'baton_job_end_to_end_seconds',
+    help: 'Time from the API accepting a job to a worker completing it.',
+    labelNames: ['type'] as const,
+    buckets: END_TO_END_BUCKETS,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Adds queue depth and consumer gauges, sampled by `sample` when Prometheus scrapes. */
+  sampleQueues(sample: () => Promise<QueueSample[]>): void {
+    const consumers = new Gauge({ name: 'baton_queue_consumers', help: 'Consumers attached to each Baton queue.', labelNames: ['queue'] as const, registers: [this.registry] });
+    new Gauge({
+      name: 'baton_queue_messages',
+      help: 'Messages ready in each work, retry and dead-letter queue.',
+      labelNames: ['queue'] as const,
+      registers: [this.registry],
+      async collect() {
+        for (const queue of await sample().catch(() => [] as QueueSample[])) {
+          this.set({ queue: queue.queue }, queue.messages);
+          consumers.set({ queue: queue.queue }, queue.consumers);
+        }
+      },
+    });
+  }
+
+  /** Adds the relay backlog gauge: jobs accepted but not yet confirmed by the broker. */
+  sampleRelayBacklog(sample: () => Promise<number>): void {
+    new Gauge({
+      name: 'baton_relay_backlog_jobs',
+      help: 'Jobs accepted but not yet confirmed by RabbitMQ.',
+      registers: [this.registry],
+      async collect() {
+        const backlog = await sample().catch(() => undefined);
+        if (backlog !== undefined) this.set(backlog);
+      },
+    });
+  }
+
+  private counter(name: string, help: string): Counter<'type'> {
+    return new Counter({ name, help, labelNames: ['type'] as const, registers: [this.registry] });
+  }
+}
