@@ -3,3 +3,7 @@ export * from './fixtures';
 export * from './processes';
 export * from './services';
 export * from './wait-for';
+export * from './rabbitmq-node';
+export * from './tcp-proxy';
+export * from './http';
+export * from './faults';

@@ -12,6 +12,7 @@ import {
   IsOptional,
   IsString,
   Length,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -88,6 +89,9 @@ export class CreateInvoiceDto {
   @Type(() => InvoiceCustomerDto)
   customer: InvoiceCustomerDto;
 
+  // The validator upper-cases before it looks the code up; codes are stored
+  // and printed as sent, so only the canonical upper-case form is taken.
+  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an upper-case ISO 4217 currency code such as EUR or USD' })
   @IsISO4217CurrencyCode({ message: 'currency must be an ISO 4217 currency code such as EUR or USD' })
   currency: string;
 
@@ -106,6 +110,7 @@ export class CreateInvoiceDto {
   taxRatePercent?: number;
 
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'issuedAt must be an ISO-8601 date such as 2026-11-20' })
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'issuedAt must be an ISO-8601 date such as 2026-11-20' })
+  @IsISO8601({ strict: true }, { message: 'issuedAt must be a real calendar date' })
   issuedAt?: string;
 }

@@ -4,6 +4,7 @@ import {
   IsArray,
   IsIn,
   IsInt,
+  IsISO8601,
   IsNumber,
   IsOptional,
   IsRFC3339,
@@ -14,6 +15,9 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+
+/** Largest value of a PostgreSQL `integer` column: beyond it a save could never succeed. */
+const PG_INTEGER_MAX = 2_147_483_647;
 
 export const ACTIVITIES = ['run', 'ride', 'swim', 'walk', 'strength', 'yoga', 'other'] as const;
 export type Activity = (typeof ACTIVITIES)[number];
@@ -48,7 +52,10 @@ export class CreateWorkoutDto {
   @IsIn(ACTIVITIES, { message: `activity must be one of ${ACTIVITIES.join(', ')}` })
   activity: Activity;
 
+  // RFC 3339 fixes the shape (date, time and zone); ISO 8601 strict mode
+  // checks the calendar (no 30 February).
   @IsRFC3339({ message: 'startedAt must be an ISO-8601 date-time with a time zone, e.g. 2026-11-20T07:30:00Z' })
+  @IsISO8601({ strict: true }, { message: 'startedAt must be a real calendar date and time' })
   startedAt: string;
 
   @IsInt()
@@ -64,6 +71,7 @@ export class CreateWorkoutDto {
   @IsOptional()
   @IsInt()
   @Min(0)
+  @Max(PG_INTEGER_MAX)
   calories?: number;
 
   @IsOptional()

@@ -148,6 +148,24 @@ describe(validatePayload.name, () => {
       await expect(fieldsOf(JobType.Workout, withField(workoutBody({ distanceM: 100 }), path, value))).resolves.toEqual([path]);
     });
 
+    // The worker stores startedAt in a timestamptz column and calories in an
+    // integer column. A value accepted here that PostgreSQL refuses gets a 202,
+    // then a job that fails every attempt and ends dead.
+    it.each(['2026-02-30T07:30:00Z', '2026-04-31T07:30:00Z', '2025-02-29T12:00:00+01:00'])(
+      'rejects startedAt %j, a day that does not exist',
+      async (startedAt) => {
+        await expect(fieldsOf(JobType.Workout, workoutBody({ startedAt }))).resolves.toEqual(['startedAt']);
+      },
+    );
+
+    it('accepts startedAt on 29 February of a leap year', async () => {
+      await expectValid(JobType.Workout, workoutBody({ startedAt: '2028-02-29T07:30:00Z' }));
+    });
+
+    it.each([2_147_483_648, 1e21])('rejects calories %p, more than the integer column holds', async (calories) => {
+      await expect(fieldsOf(JobType.Workout, workoutBody({ calories }))).resolves.toEqual(['calories']);
+    });
+
     it('reports a bad set deep in the list by its index', async () => {
       const many = sets(300);
       many[257] = { exercise: 'press', reps: 0 };
@@ -293,6 +311,13 @@ describe(validatePayload.name, () => {
       ['issuedAt', 20_261_120],
     ])('reports %s = %j at exactly that field', async (path, value) => {
       await expect(fieldsOf(JobType.Invoice, withField(invoiceBody(), path, value))).resolves.toEqual([path]);
+    });
+
+    // issuedAt goes into a date column: ISO-8601 forms that are not a calendar
+    // day (reduced precision, week dates) are refused by PostgreSQL, so the job
+    // would fail every attempt and end dead.
+    it.each(['2026', '2026-11', '2026-W47-5'])('rejects issuedAt %j, which is not a calendar date', async (issuedAt) => {
+      await expect(fieldsOf(JobType.Invoice, invoiceBody({ issuedAt }))).resolves.toEqual(['issuedAt']);
     });
 
     it('reports a bad line deep in the list by its index', async () => {

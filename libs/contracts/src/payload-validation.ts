@@ -48,6 +48,16 @@ export async function validatePayload<T extends JobType>(type: T, plain: unknown
     return { valid: false, errors: [{ field: '(body)', messages: ['must be a JSON object'] }] };
   }
   const payload = plainToInstance(JOB_PAYLOAD_CLASSES[type] as new () => JobPayloads[T], plain);
-  const errors = await validate(payload as object, PAYLOAD_VALIDATION);
-  return errors.length === 0 ? { valid: true, payload } : { valid: false, errors: toFieldErrors(errors) };
+  const errors = toFieldErrors(await validate(payload as object, PAYLOAD_VALIDATION)).concat(nulCharacters(plain));
+  return errors.length === 0 ? { valid: true, payload } : { valid: false, errors };
+}
+
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000, so a string with one could
+ * be accepted but never stored: it is refused up front, by field.
+ */
+function nulCharacters(value: unknown, path = ''): FieldError[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [{ field: path || '(body)', messages: ['must not contain the NUL character'] }] : [];
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, item]) => nulCharacters(item, path ? `${path}.${key}` : key));
 }

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import * as amqp from 'amqplib';
 import type { Channel, ChannelModel } from 'amqplib';
 import { BatonConfig } from '@baton/config';
-import { backoffDelay, sleep } from './backoff';
+import { backoffDelay, sleep } from '@baton/resilience';
 import { Topology } from './topology';
 
 export type ConnectListener = (connection: ChannelModel) => Promise<void>;
@@ -75,7 +75,15 @@ export class AmqpConnection implements OnApplicationShutdown {
         if (this.connection === connection) this.connection = undefined;
         await connection?.close().catch(() => undefined);
         const delay = backoffDelay(attempt, RECONNECT_BASE_MS, RECONNECT_CAP_MS);
-        this.logger.warn(`cannot connect to RabbitMQ (${describe(error)}); retrying in ${delay} ms`);
+        if (/PRECONDITION_FAILED/.test(describe(error))) {
+          // Retrying cannot help until an operator acts; say exactly what to fix.
+          this.logger.error(
+            `RabbitMQ refused Baton's topology (${describe(error)}): an existing queue has other arguments. ` +
+              `JOB_DELIVERY_LIMIT must match the deployed work queues (change it through a RabbitMQ policy); retrying in ${delay} ms`,
+          );
+        } else {
+          this.logger.warn(`cannot connect to RabbitMQ (${describe(error)}); retrying in ${delay} ms`);
+        }
         await sleep(delay);
       }
     }

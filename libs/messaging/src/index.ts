@@ -1,5 +1,4 @@
 export { AmqpConnection } from './amqp-connection';
-export { backoffDelay } from './backoff';
 export { JobConsumerServer } from './job-consumer.server';
 export { ATTEMPT_HEADER, ERROR_HEADER, JobDelivery, JobMessage } from './job-message';
 export { DeliveryOutcome, JOB_PROCESSOR, JobContext, JobProcessor } from './job-processor';

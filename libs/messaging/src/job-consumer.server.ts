@@ -6,7 +6,7 @@ import { BatonConfig } from '@baton/config';
 import { JobType } from '@baton/contracts';
 import { runWithLogContext } from '@baton/observability';
 import { AmqpConnection, describe } from './amqp-connection';
-import { backoffDelay, sleep } from './backoff';
+import { backoffDelay, sleep } from '@baton/resilience';
 import { decodeDelivery, JobDelivery } from './job-message';
 import { DeliveryOutcome, JOB_PROCESSOR, JobContext, JobProcessor } from './job-processor';
 import { JobPublisher } from './job-publisher';

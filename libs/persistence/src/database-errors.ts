@@ -7,6 +7,7 @@ const UNAVAILABLE_MESSAGES = /connection terminated|timeout exceeded when trying
 
 /** True when an error says PostgreSQL cannot be reached, so the caller should back off and retry. */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  if ((error as Error)?.name === 'DatabaseNotConnectedError') return true;
   for (let current: unknown = error, depth = 0; current && depth < 3; depth++) {
     const { code, message, driverError } = current as { code?: unknown; message?: unknown; driverError?: unknown };
     if (typeof code === 'string' && (code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_SOCKET_CODES.has(code))) {

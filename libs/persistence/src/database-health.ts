@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { connected } from './database-connector';
 import { DataSource } from 'typeorm';
 
 @Injectable()
@@ -7,6 +8,6 @@ export class DatabaseHealth {
 
   /** Resolves when PostgreSQL answers a query through the pool. */
   async ping(): Promise<void> {
-    await this.dataSource.query('SELECT 1');
+    await connected(this.dataSource).query('SELECT 1');
   }
 }

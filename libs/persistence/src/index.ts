@@ -1,6 +1,7 @@
 export { createDataSource, DataSourceSettings } from './data-source';
 export { isDatabaseUnavailable } from './database-errors';
 export { DatabaseHealth } from './database-health';
+export { DatabaseConnector, DatabaseNotConnectedError } from './database-connector';
 export { InvoiceEntity, InvoiceLineEntity, JobEntity, WorkoutEntity, WorkoutSetEntity } from './entities';
 export { PersistenceModule } from './persistence.module';
 export { ClaimedJob, EffectOutcome, InsertOutcome, JobRepository, MAX_ERROR_LENGTH, NewJob, UnpublishedJob } from './repositories/job.repository';

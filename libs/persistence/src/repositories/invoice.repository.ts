@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { connected } from '../database-connector';
 import { DataSource } from 'typeorm';
 import { InvoiceEntity, InvoicePdfEntity } from '../entities';
 import { EffectOutcome, JobRepository } from './job.repository';
@@ -65,8 +66,8 @@ export class InvoiceRepository {
     });
   }
 
-  findById(id: string): Promise<InvoiceEntity | null> {
-    return this.dataSource.getRepository(InvoiceEntity).findOne({
+  async findById(id: string): Promise<InvoiceEntity | null> {
+    return connected(this.dataSource).getRepository(InvoiceEntity).findOne({
       where: { id },
       relations: { lines: true },
       order: { lines: { position: 'ASC' } },
@@ -74,7 +75,7 @@ export class InvoiceRepository {
   }
 
   async findPdf(invoiceId: string): Promise<Buffer | null> {
-    const pdf = await this.dataSource.getRepository(InvoicePdfEntity).findOneBy({ invoiceId });
+    const pdf = await connected(this.dataSource).getRepository(InvoicePdfEntity).findOneBy({ invoiceId });
     return pdf?.content ?? null;
   }
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { connected } from '../database-connector';
 import { DataSource, EntityManager } from 'typeorm';
 import { JobStatus, JobType, RUNNABLE_STATUSES } from '@baton/contracts';
 import { JobEntity } from '../entities';
@@ -57,18 +58,18 @@ export class JobRepository {
     const insert = `INSERT INTO jobs (id, type, payload, max_attempts, correlation_id, idempotency_key, request_hash)
       VALUES ($1, $2, $3, $4, $5, $6, $7)`;
     if (job.idempotencyKey === undefined) {
-      await this.dataSource.query(insert, values);
+      await connected(this.dataSource).query(insert, values);
       return { kind: 'created' };
     }
     // Two attempts: the first job with this key might be deleted between our
     // conflicting insert and the look-up that follows it.
     for (let attempt = 0; attempt < 2; attempt++) {
-      const inserted: unknown[] = await this.dataSource.query(
+      const inserted: unknown[] = await connected(this.dataSource).query(
         `${insert} ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
         values,
       );
       if (inserted.length > 0) return { kind: 'created' };
-      const [earlier] = await this.dataSource.query(`SELECT id, status, request_hash FROM jobs WHERE idempotency_key = $1`, [
+      const [earlier] = await connected(this.dataSource).query(`SELECT id, status, request_hash FROM jobs WHERE idempotency_key = $1`, [
         job.idempotencyKey,
       ]);
       if (earlier) {
@@ -78,8 +79,8 @@ export class JobRepository {
     return { kind: 'conflict' };
   }
 
-  findById(id: string): Promise<JobEntity | null> {
-    return this.dataSource.getRepository(JobEntity).findOneBy({ id });
+  async findById(id: string): Promise<JobEntity | null> {
+    return connected(this.dataSource).getRepository(JobEntity).findOneBy({ id });
   }
 
   /**
@@ -122,14 +123,14 @@ export class JobRepository {
 
   /** Jobs accepted but not yet confirmed by the broker (the relay's backlog). */
   async countUnpublished(): Promise<number> {
-    const [row] = await this.dataSource.query(`SELECT count(*)::int AS backlog FROM jobs WHERE published_at IS NULL AND status = '${JobStatus.Queued}'`);
+    const [row] = await connected(this.dataSource).query(`SELECT count(*)::int AS backlog FROM jobs WHERE published_at IS NULL AND status = '${JobStatus.Queued}'`);
     return row.backlog;
   }
 
   /** Notes that the broker confirmed these jobs, so the relay does not publish them again. */
   async markPublished(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.dataSource.query(`UPDATE jobs SET published_at = now() WHERE id = ANY($1::uuid[]) AND published_at IS NULL`, [ids]);
+    await connected(this.dataSource).query(`UPDATE jobs SET published_at = now() WHERE id = ANY($1::uuid[]) AND published_at IS NULL`, [ids]);
   }
 
   /**
@@ -139,7 +140,7 @@ export class JobRepository {
    * `minAgeMs` leaves just-accepted jobs to the process that accepted them.
    */
   async relayUnpublished(limit: number, minAgeMs: number, publish: (jobs: UnpublishedJob[]) => Promise<string[]>): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
+    return connected(this.dataSource).transaction(async (manager) => {
       const rows: Array<{ id: string; type: JobType; payload: object; correlation_id: string | null; attempts: number }> =
         await manager.query(
           `SELECT id, type, payload, correlation_id, attempts FROM jobs
@@ -164,7 +165,7 @@ export class JobRepository {
    * the structured result is the same for all.
    */
   private async rows<T>(sql: string, parameters: unknown[]): Promise<T[]> {
-    const runner = this.dataSource.createQueryRunner();
+    const runner = connected(this.dataSource).createQueryRunner();
     try {
       return (await runner.query(sql, parameters, true)).records as T[];
     } finally {
@@ -178,7 +179,7 @@ export class JobRepository {
    * transaction. A job that is already finished is left alone.
    */
   async completeWith<R extends object>(jobId: string, effect: (manager: EntityManager) => Promise<R>): Promise<EffectOutcome<R>> {
-    return this.dataSource.transaction(async (manager) => {
+    return connected(this.dataSource).transaction(async (manager) => {
       const [job] = await manager.query(`SELECT status FROM jobs WHERE id = $1 FOR UPDATE`, [jobId]);
       if (!job || !RUNNABLE_STATUSES.includes(job.status)) return { applied: false };
       const result = await effect(manager);

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { connected } from '../database-connector';
 import { DataSource } from 'typeorm';
 import { WorkoutEntity } from '../entities';
 import { EffectOutcome, JobRepository } from './job.repository';
@@ -51,8 +52,8 @@ export class WorkoutRepository {
     });
   }
 
-  findById(id: string): Promise<WorkoutEntity | null> {
-    return this.dataSource.getRepository(WorkoutEntity).findOne({
+  async findById(id: string): Promise<WorkoutEntity | null> {
+    return connected(this.dataSource).getRepository(WorkoutEntity).findOne({
       where: { id },
       relations: { sets: true },
       order: { sets: { position: 'ASC' } },

@@ -1,0 +1,70 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { BatonConfig } from '@baton/config';
+import { backoffDelay, sleep } from '@baton/resilience';
+import { createDataSource } from './data-source';
+import { isDatabaseUnavailable } from './database-errors';
+
+const RETRY_BASE_MS = 250;
+const RETRY_CAP_MS = 5_000;
+
+/** Thrown by repositories while the process has not yet reached PostgreSQL. */
+export class DatabaseNotConnectedError extends Error {
+  constructor() {
+    super('not connected to PostgreSQL yet');
+    this.name = 'DatabaseNotConnectedError';
+  }
+}
+
+/**
+ * Owns the process's DataSource. TypeORM's initialize() connects at once
+ * and fails if PostgreSQL is away; a process must still start then (and
+ * report not ready), so the connector keeps trying in the background, with
+ * capped, jittered backoff, until it succeeds or the process stops.
+ */
+@Injectable()
+export class DatabaseConnector implements OnApplicationShutdown {
+  private readonly logger = new Logger('Persistence');
+  readonly dataSource: DataSource;
+  private closing = false;
+  private readonly connecting: Promise<void>;
+
+  constructor(config: BatonConfig, applicationName: string) {
+    this.dataSource = createDataSource({ url: config.DATABASE_URL!, poolSize: config.DATABASE_POOL_SIZE, applicationName });
+    this.connecting = this.connect();
+  }
+
+  /** Resolves once connected (or once the process stops trying). */
+  whenConnected(): Promise<void> {
+    return this.connecting;
+  }
+
+  private async connect(): Promise<void> {
+    for (let attempt = 0; !this.closing; attempt++) {
+      try {
+        await this.dataSource.initialize();
+        if (attempt > 0) this.logger.log('connected to PostgreSQL');
+        return;
+      } catch (error) {
+        const delay = backoffDelay(attempt, RETRY_BASE_MS, RETRY_CAP_MS);
+        const kind = isDatabaseUnavailable(error) ? 'unreachable' : 'refused the connection';
+        this.logger.warn(`PostgreSQL ${kind} (${error instanceof Error ? error.message : error}); retrying in ${delay} ms`);
+        await sleep(delay);
+      }
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    if (this.dataSource.isInitialized) {
+      await this.dataSource.destroy();
+      this.logger.log('PostgreSQL pool closed');
+    }
+  }
+}
+
+/** The DataSource, if it is connected; else a DatabaseNotConnectedError (which callers treat as "unavailable"). */
+export function connected(dataSource: DataSource): DataSource {
+  if (!dataSource.isInitialized) throw new DatabaseNotConnectedError();
+  return dataSource;
+}

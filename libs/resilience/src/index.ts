@@ -1,0 +1,1 @@
+export { backoffDelay, sleep } from './backoff';
