@@ -22,6 +22,9 @@ const WORKOUT_FIELD_CASES = labelled([
   ['sets', { sets: Array.from({ length: 501 }, () => ({ exercise: 'x', reps: 1 })) }, '501 sets'],
   ['sets.0.reps', { sets: [{ exercise: 'squat', reps: 1001 }] }],
   ['startedAt', { startedAt: '2026-11-20T07:30:00' }, 'no time zone'],
+  ['startedAt', { startedAt: '2026-02-30T07:30:00Z' }, '30 February'],
+  ['startedAt', { startedAt: '0000-01-01T00:00:00Z' }, 'year 0, which PostgreSQL cannot store'],
+  ['calories', { calories: 2_147_483_648 }, 'beyond a PostgreSQL integer'],
 ]);
 
 const INVOICE_FIELD_CASES = labelled([
@@ -33,6 +36,8 @@ const INVOICE_FIELD_CASES = labelled([
   ['taxRatePercent', { taxRatePercent: 7.12345 }],
   ['issuedAt', { issuedAt: '20/11/2026' }],
   ['orderId', { orderId: '' }],
+  ['currency', { currency: 'eur' }, 'lower case'],
+  ['issuedAt', { issuedAt: '2026-02-30' }, '30 February'],
 ]);
 
 describe('bad input: the right status and no job', () => {
@@ -192,6 +197,70 @@ describe('bad input: the right status and no job', () => {
     it('answers 400 for an empty body sent as application/json', async () => {
       await refused('/v1/workouts', { body: '', headers: { 'content-type': 'application/json' } }, 400);
       await refused('/v1/invoices', { body: '', headers: { 'content-type': 'application/json' } }, 400);
+    });
+  });
+
+  describe('values PostgreSQL could never store', () => {
+    /** A valid body as JSON text with `text` (JSON escapes included) in place of the notes "leg day". */
+    const workoutWithNotes = (text: string) => JSON.stringify(workoutBody()).replace('"leg day"', text);
+
+    it.each([
+      ['notes', { notes: 'a\u0000b' }],
+      ['sets.1.exercise', { sets: [{ exercise: 'squat', reps: 5 }, { exercise: 'lunge\u0000', reps: 5 }] }],
+    ])('refuses a NUL character in %s, naming it', async (field, overrides) => {
+      const answer = await refused('/v1/workouts', { json: workoutBody(overrides) }, 400);
+      expect(fieldsOf(answer)).toEqual([field]);
+    });
+
+    it('refuses a NUL character in an invoice customer name, naming it', async () => {
+      const answer = await refused('/v1/invoices', { json: invoiceBody({ customer: { name: 'Ada\u0000', email: 'ada@example.com' } }) }, 400);
+      expect(fieldsOf(answer)).toEqual(['customer.name']);
+    });
+
+    // JSON may carry a lone UTF-16 surrogate ("\ud800"); PostgreSQL's jsonb and
+    // text cannot: such a body must be a 400, not a failed insert.
+    it.each([
+      ['a high surrogate', '"a\\ud800b"'],
+      ['a low surrogate', '"\\udc00"'],
+      ['a reversed pair', '"\\udc00\\ud800"'],
+    ])('refuses notes with %s (no pair), naming the field', async (_, notes) => {
+      const answer = await refused('/v1/workouts', { body: workoutWithNotes(notes), headers: { 'content-type': 'application/json' } }, 400);
+      expect(fieldsOf(answer)).toEqual(['notes']);
+    });
+
+    it('refuses a lone surrogate in a nested invoice field, naming it', async () => {
+      const body = JSON.stringify(invoiceBody()).replace('"12 Analytical Row, London"', '"12 Analytical Row \\udbff"');
+      expect(body).toContain('\\udbff');
+      const answer = await refused('/v1/invoices', { body, headers: { 'content-type': 'application/json' } }, 400);
+      expect(fieldsOf(answer)).toEqual(['customer.address']);
+    });
+
+    it('takes a proper surrogate pair (an emoji written as a JSON escape)', async () => {
+      const before = await jobCount();
+      const answer = await request(api.url, 'POST', '/v1/workouts', { body: workoutWithNotes('"strong \\ud83d\\udcaa"'), headers: { 'content-type': 'application/json' } });
+      expect(answer.status).toBe(202);
+      expect(await jobCount()).toBe(before + 1);
+      const [row] = await db.query<{ notes: string }>(`SELECT payload->>'notes' AS notes FROM jobs WHERE id = $1`, [answer.body.jobId]);
+      expect(row.notes).toBe('strong 💪');
+      await db.query('DELETE FROM jobs WHERE id = $1', [answer.body.jobId]);
+    });
+  });
+
+  describe('deeply nested JSON', () => {
+    // Far below the 1 MiB limit: 3000 levels are 15 KB of JSON.
+    const nestedObject = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+    const nestedArray = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+    const json = JSON.stringify(workoutBody());
+
+    it.each([
+      ['an object 3000 levels deep in notes', 'notes', json.replace('"leg day"', nestedObject(3000))],
+      ['an array 3000 levels deep in notes', 'notes', json.replace('"leg day"', nestedArray(3000))],
+      ['an array 20000 levels deep in an unknown field', 'extra', `${json.slice(0, -1)},"extra":${nestedArray(20_000)}}`],
+      ['an array 20000 levels deep as the sets', 'sets', json.replace(/"sets":\[.*\]/, `"sets":${nestedArray(20_000)}`)],
+    ])('answers 400 for %s, never 500', async (_, __, body) => {
+      expect(body.length).toBeLessThan(1024 * 1024);
+      const answer = await refused('/v1/workouts', { body, headers: { 'content-type': 'application/json' } }, 400);
+      expect(answer.body).toMatchObject({ statusCode: 400 });
     });
   });
 

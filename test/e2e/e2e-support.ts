@@ -198,16 +198,19 @@ export async function queueDepths(vhost: TestVhost): Promise<Record<string, Queu
 
 /** Waits until `queue` holds no message at all: none ready, none delivered and unsettled. */
 export async function waitUntilSettled(vhost: TestVhost, queue: string, timeoutMs = 20_000): Promise<void> {
+  let last: QueueDepth | undefined;
   await waitFor(
     `queue ${queue} to be empty and fully acknowledged`,
     async () => {
-      const depth = (await queueDepths(vhost))[queue];
-      if (!depth) throw new Error(`no queue ${queue}`);
-      return depth.ready === 0 && depth.unacked === 0 ? true : undefined;
+      last = (await queueDepths(vhost))[queue];
+      if (!last) throw new Error(`no queue ${queue}`);
+      return last.ready === 0 && last.unacked === 0 ? true : undefined;
     },
     timeoutMs,
     100,
-  );
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; last seen: ${JSON.stringify(last)}`);
+  });
 }
 
 /** Inserts a job row as the API would (after its commit), without publishing it. */
@@ -259,6 +262,26 @@ export async function stopAll(processes: Array<BatonProcess | undefined>): Promi
   );
 }
 
+/**
+ * Waits until a process answers GET /health/live (it may not be ready), and
+ * fails at once, with its output, if it exits instead.
+ */
+export async function waitUntilLive(child: BatonProcess, timeoutMs = 20_000): Promise<void> {
+  const state = await waitFor(
+    `${child.url} to be live`,
+    async () => {
+      if (!child.running) return 'exited';
+      return (await get(child.url, '/health/live')).status === 200 ? 'live' : undefined;
+    },
+    timeoutMs,
+    100,
+  );
+  if (state === 'exited') {
+    const exit = await child.exited;
+    throw new Error(`process exited (code ${exit.code}, signal ${exit.signal}) instead of going live:\n${child.logs.slice(-3000)}`);
+  }
+}
+
 /** The number of pages a PDF declares in its page tree (the largest /Count), and its /Type /Page objects. */
 export function pdfPages(pdf: Buffer): { count: number; pageObjects: number } {
   const text = pdf.toString('latin1');
@@ -266,3 +289,4 @@ export function pdfPages(pdf: Buffer): { count: number; pageObjects: number } {
   const pageObjects = [...text.matchAll(/\/Type\s*\/Page(?![a-zA-Z])/g)].length;
   return { count: counts.length > 0 ? Math.max(...counts) : 0, pageObjects };
 }
+

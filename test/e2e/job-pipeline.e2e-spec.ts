@@ -129,6 +129,36 @@ describe('job pipeline: API and worker processes on real PostgreSQL and RabbitMQ
       expect(answer.status).toBe(200);
       expect(answer.body).toMatchObject({ startedAt: '2026-11-20T06:00:00.000Z', distanceM: null, calories: null, notes: null, sets: [] });
     });
+    it.each([
+      ['+14:00', 'the easternmost offset in use'],
+      ['-12:00', 'the westernmost offset in use'],
+      ['+05:45', 'a quarter-hour offset'],
+    ])('stores a startedAt with offset %s (%s) as the right instant', async (offset) => {
+      const startedAt = `2026-11-20T07:30:00${offset}`;
+      const accepted = await post(api.url, '/v1/workouts', workoutBody({ startedAt }));
+      expect(accepted.status).toBe(202);
+      const job = await waitForJob(api, accepted.body.jobId, ['completed', 'failed', 'dead']);
+      expect({ status: job.status, error: job.error }).toEqual({ status: 'completed', error: null });
+      const workout = await get(api.url, `/v1/workouts/${job.result!.workoutId}`);
+      expect(workout.body.startedAt).toBe(new Date(startedAt).toISOString());
+    });
+
+    // RFC 3339 allows offsets up to +/-23:59; PostgreSQL's timestamptz only +/-15:59.
+    // Whatever the API accepts must be storable: refuse such a value, or store its instant.
+    it.each(['+23:59', '-16:00'])('never accepts a startedAt with offset %s only for the job to fail', async (offset) => {
+      const startedAt = `2026-11-20T07:30:00${offset}`;
+      const answer = await post(api.url, '/v1/workouts', workoutBody({ startedAt }));
+      expect([202, 400]).toContain(answer.status);
+      if (answer.status === 400) {
+        expect(answer.body.errors.map((error: { field: string }) => error.field)).toEqual(['startedAt']);
+        return;
+      }
+      // Accepted: then its first attempt must store it.
+      const job = await waitForJob(api, answer.body.jobId, ['completed', 'failed', 'dead']);
+      expect({ status: job.status, error: job.error }).toEqual({ status: 'completed', error: null });
+      const workout = await get(api.url, `/v1/workouts/${job.result!.workoutId}`);
+      expect(workout.body.startedAt).toBe(new Date(startedAt).toISOString());
+    });
   });
 
   describe('POST /v1/invoices', () => {

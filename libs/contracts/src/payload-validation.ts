@@ -47,17 +47,45 @@ export async function validatePayload<T extends JobType>(type: T, plain: unknown
   if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
     return { valid: false, errors: [{ field: '(body)', messages: ['must be a JSON object'] }] };
   }
+  // Checked first, without recursion: the transformer and validators recurse
+  // and would overflow the stack on a few kilobytes of nested brackets.
+  if (nestingDepth(plain) > MAX_NESTING_DEPTH) {
+    return { valid: false, errors: [{ field: '(body)', messages: [`must not nest deeper than ${MAX_NESTING_DEPTH} levels`] }] };
+  }
   const payload = plainToInstance(JOB_PAYLOAD_CLASSES[type] as new () => JobPayloads[T], plain);
-  const errors = toFieldErrors(await validate(payload as object, PAYLOAD_VALIDATION)).concat(nulCharacters(plain));
+  const errors = toFieldErrors(await validate(payload as object, PAYLOAD_VALIDATION)).concat(unstorableStrings(plain));
   return errors.length === 0 ? { valid: true, payload } : { valid: false, errors };
 }
 
+/** The deepest payload has objects in arrays in objects: 3 levels. Anything far deeper is not a payload. */
+const MAX_NESTING_DEPTH = 32;
+
+function nestingDepth(root: unknown): number {
+  let deepest = 0;
+  const pending: Array<[unknown, number]> = [[root, 1]];
+  while (pending.length > 0) {
+    const [value, depth] = pending.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_NESTING_DEPTH) return deepest;
+    for (const item of Object.values(value)) pending.push([item, depth + 1]);
+  }
+  return deepest;
+}
+
 /**
- * PostgreSQL text and jsonb cannot hold U+0000, so a string with one could
- * be accepted but never stored: it is refused up front, by field.
+ * PostgreSQL text and jsonb cannot hold U+0000 or a lone UTF-16 surrogate,
+ * so a string with one could be accepted but never stored: it is refused up
+ * front, by field.
  */
-function nulCharacters(value: unknown, path = ''): FieldError[] {
-  if (typeof value === 'string') return value.includes('\u0000') ? [{ field: path || '(body)', messages: ['must not contain the NUL character'] }] : [];
+function unstorableStrings(value: unknown, path = ''): FieldError[] {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) return [{ field: path || '(body)', messages: ['must not contain the NUL character'] }];
+    if (!(value as string & { isWellFormed(): boolean }).isWellFormed()) {
+      return [{ field: path || '(body)', messages: ['must be well-formed Unicode (no lone surrogates)'] }];
+    }
+    return [];
+  }
   if (typeof value !== 'object' || value === null) return [];
-  return Object.entries(value).flatMap(([key, item]) => nulCharacters(item, path ? `${path}.${key}` : key));
+  return Object.entries(value).flatMap(([key, item]) => unstorableStrings(item, path ? `${path}.${key}` : key));
 }

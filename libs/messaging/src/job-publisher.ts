@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { ConfirmChannel, MessageProperties, Options } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, MessageProperties, Options } from 'amqplib';
 import { JobType } from '@baton/contracts';
 import { AmqpConnection, describe } from './amqp-connection';
 import { ATTEMPT_HEADER, deadLetterHeaders, encodePayload, JobMessage, publishOptions, republishOptions } from './job-message';
@@ -29,20 +29,28 @@ export class JobPublisher {
   private readonly returned = new Set<string>();
 
   constructor(
-    connection: AmqpConnection,
+    private readonly connection: AmqpConnection,
     private readonly topology: Topology,
   ) {
-    connection.onConnect(async (model) => {
-      const channel = await model.createConfirmChannel();
-      channel.on('error', (error) => this.logger.warn(`channel error: ${describe(error)}`));
-      channel.on('close', () => {
-        if (this.channel === channel) this.channel = undefined;
-      });
-      // `mandatory` publishes come back here, before their confirm, when no
-      // queue took them (a queue deleted by hand): they must not count.
-      channel.on('return', (message) => this.returned.add(message.properties.messageId));
-      this.channel = channel;
+    connection.onConnect((model) => this.open(model));
+  }
+
+  private async open(model: ChannelModel): Promise<void> {
+    const channel = await model.createConfirmChannel();
+    channel.on('error', (error) => this.logger.warn(`channel error: ${describe(error)}`));
+    channel.on('close', () => {
+      if (this.channel !== channel) return;
+      this.channel = undefined;
+      // A channel-level error closes the channel but not the connection;
+      // without a new channel the publisher would stay down until a reconnect.
+      if (this.connection.isConnected) {
+        this.open(model).catch((error) => this.logger.error(`cannot reopen the confirm channel: ${describe(error)}`));
+      }
     });
+    // `mandatory` publishes come back here, before their confirm, when no
+    // queue took them (a queue deleted by hand): they must not count.
+    channel.on('return', (message) => this.returned.add(message.properties.messageId));
+    this.channel = channel;
   }
 
   get isReady(): boolean {
@@ -75,13 +83,22 @@ export class JobPublisher {
     const messageId = options.messageId ?? '';
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new PublishFailedError('publish not confirmed in time')), CONFIRM_TIMEOUT_MS);
-      channel.publish(exchange, routingKey, body, { ...options, mandatory: true }, (error) => {
+      try {
+        channel.publish(exchange, routingKey, body, { ...options, mandatory: true }, (error) => {
+          clearTimeout(timer);
+          const wasReturned = this.returned.delete(messageId);
+          if (error) reject(new PublishFailedError(`publish not confirmed: ${describe(error)}`));
+          else if (wasReturned) reject(new PublishFailedError(`no queue bound for ${exchange}/${routingKey}`));
+          else resolve();
+        });
+      } catch (error) {
+        // amqplib registers the confirm callback before it encodes the frame:
+        // after a throw (a header it cannot encode) the channel's confirms no
+        // longer line up with its publishes, so it is replaced.
         clearTimeout(timer);
-        const wasReturned = this.returned.delete(messageId);
-        if (error) reject(new PublishFailedError(`publish not confirmed: ${describe(error)}`));
-        else if (wasReturned) reject(new PublishFailedError(`no queue bound for ${exchange}/${routingKey}`));
-        else resolve();
-      });
+        reject(new PublishFailedError(`publish failed: ${describe(error)}`));
+        void channel.close().catch(() => undefined);
+      }
     });
   }
 }

@@ -62,21 +62,23 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Adds queue depth and consumer gauges, sampled by `sample` when Prometheus scrapes. */
+  /**
+   * Adds queue depth and consumer gauges, read by `sample` when Prometheus
+   * scrapes; `sample` should cache (see `sampled`), since both gauges ask.
+   */
   sampleQueues(sample: () => Promise<QueueSample[]>): void {
-    const consumers = new Gauge({ name: 'baton_queue_consumers', help: 'Consumers attached to each Baton queue.', labelNames: ['queue'] as const, registers: [this.registry] });
-    new Gauge({
-      name: 'baton_queue_messages',
-      help: 'Messages ready in each work, retry and dead-letter queue.',
-      labelNames: ['queue'] as const,
-      registers: [this.registry],
-      async collect() {
-        for (const queue of await sample().catch(() => [] as QueueSample[])) {
-          this.set({ queue: queue.queue }, queue.messages);
-          consumers.set({ queue: queue.queue }, queue.consumers);
-        }
-      },
-    });
+    const gauge = (name: string, help: string, pick: (queue: QueueSample) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['queue'] as const,
+        registers: [this.registry],
+        async collect() {
+          for (const queue of await sample().catch(() => [] as QueueSample[])) this.set({ queue: queue.queue }, pick(queue));
+        },
+      });
+    gauge('baton_queue_messages', 'Messages ready in each work, retry and dead-letter queue.', (queue) => queue.messages);
+    gauge('baton_queue_consumers', 'Consumers attached to each Baton queue.', (queue) => queue.consumers);
   }
 
   /** Adds the relay backlog gauge: jobs accepted but not yet confirmed by the broker. */

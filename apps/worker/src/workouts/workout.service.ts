@@ -15,7 +15,8 @@ export class WorkoutService {
       id: randomUUID(),
       userId: workout.userId,
       activity: workout.activity,
-      startedAt: workout.startedAt,
+      // RFC 3339 allows offsets up to ±23:59, PostgreSQL only ±15:59: store UTC.
+      startedAt: new Date(workout.startedAt).toISOString(),
       durationSec: workout.durationSec,
       distanceM: workout.distanceM,
       calories: workout.calories,
