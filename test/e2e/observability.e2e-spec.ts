@@ -66,7 +66,7 @@ describe('observability', () => {
       expect(line).toEqual(expect.objectContaining({ level: expect.any(String), time: expect.any(String), service: expect.stringMatching(/^baton-/) }));
     }
     const requestLine = apiLines.find((line) => line.msg === 'request' && line.correlationId === 'corr-observability-1');
-    expect(requestLine).toEqual(expect.objectContaining({ method: 'POST', route: '/v1/workouts', statusCode: 202 }));
+    expect(requestLine).toEqual(expect.objectContaining({ method: 'POST', route: '/v1/workouts', statusCode: 202, jobId }));
     const jobLines = workerLines.filter((line) => line.jobId === jobId);
     expect(jobLines.length).toBeGreaterThan(0);
     for (const line of jobLines) expect(line.correlationId).toBe('corr-observability-1');

@@ -1,6 +1,6 @@
 export { BatonLogger, LogLevelName } from './baton-logger';
 export { instrumentHttp } from './http-instrumentation';
-export { currentLogContext, LogContext, runWithLogContext } from './log-context';
+export { annotateLogContext, currentLogContext, LogContext, runWithLogContext } from './log-context';
 export { Metrics, QueueSample } from './metrics';
 export { ObservabilityModule } from './observability.module';
 export { redactSecrets } from './redact';

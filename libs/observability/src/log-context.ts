@@ -14,6 +14,12 @@ export function runWithLogContext<T>(context: LogContext, work: () => T): T {
   return storage.run({ ...storage.getStore(), ...context }, work);
 }
 
+/** Adds fields to the current context (e.g. the job id once a request has created its job). */
+export function annotateLogContext(fields: LogContext): void {
+  const store = storage.getStore();
+  if (store) Object.assign(store, fields);
+}
+
 export function currentLogContext(): LogContext | undefined {
   return storage.getStore();
 }

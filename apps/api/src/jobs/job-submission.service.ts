@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { BatonConfig } from '@baton/config';
 import { JobPayloads, JobStatus, JobType } from '@baton/contracts';
-import { Metrics } from '@baton/observability';
+import { annotateLogContext, Metrics } from '@baton/observability';
 import { JobRepository } from '@baton/persistence';
 import { JobRelay } from './job-relay';
 import { requestHash } from './request-hash';
@@ -39,6 +39,7 @@ export class JobSubmissionService {
   /** Commits the job, then hands it to the relay: once this resolves, the job is safe. */
   async submit<T extends JobType>(type: T, payload: JobPayloads[T], options: SubmissionOptions): Promise<Submission> {
     const jobId = randomUUID();
+    annotateLogContext({ jobId, jobType: type });
     const { correlationId, idempotencyKey } = options;
     const outcome = await this.jobs.insert({
       id: jobId,
@@ -55,6 +56,7 @@ export class JobSubmissionService {
         this.relay.dispatch({ jobId, type, attempt: 1, correlationId, payload });
         return { jobId, status: JobStatus.Queued, created: true };
       case 'replayed':
+        annotateLogContext({ jobId: outcome.jobId });
         return { jobId: outcome.jobId, status: outcome.status, created: false };
       case 'conflict':
         throw new IdempotencyConflictError();
