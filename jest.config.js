@@ -10,7 +10,7 @@ module.exports = {
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
-  moduleNameMapper: { '^@baton/(.*)$': '<rootDir>/libs/$1/src' },
+  moduleNameMapper: { '^@baton/(api|worker)$': '<rootDir>/apps/$1/src', '^@baton/(.*)$': '<rootDir>/libs/$1/src' },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60_000,
   globalSetup: '<rootDir>/test/support/global-setup.ts',

@@ -1,5 +1,6 @@
 import {
   BatonProcess,
+  getJson,
   jobIdOf,
   createTestDatabase,
   postJson,
@@ -13,15 +14,16 @@ import {
 
 /**
  * RabbitMQ stopped and started again in the middle of a load, on a node of
- * the test's own: every accepted job completes exactly once, and API and
- * worker report not ready while the broker is away, then ready again.
+ * the test's own: every accepted job completes exactly once; the worker
+ * reports not ready while the broker is away, then ready again; the API stays
+ * ready (it keeps accepting) and reports the broker down in its body.
  */
 describe('broker restart', () => {
   let node: RabbitNode;
   let db: TestDatabase;
   let api: BatonProcess;
   let worker: BatonProcess;
-  const readiness = { api: [] as boolean[], worker: [] as boolean[] };
+  const readiness = { api: [] as boolean[], apiBroker: [] as string[], worker: [] as boolean[] };
   let watching = true;
   let watcher: Promise<void>;
 
@@ -31,8 +33,9 @@ describe('broker restart', () => {
     [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
     watcher = (async () => {
       while (watching) {
-        const [apiReady, workerReady] = await Promise.all([api.isReady(), worker.isReady()]);
-        readiness.api.push(apiReady);
+        const [apiProbe, workerReady] = await Promise.all([getJson(`${api.url}/health/ready`).catch(() => undefined), worker.isReady()]);
+        readiness.api.push(apiProbe?.status === 200);
+        readiness.apiBroker.push(String(apiProbe?.body?.rabbitmq ?? apiProbe?.body?.error?.rabbitmq));
         readiness.worker.push(workerReady);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -56,14 +59,16 @@ describe('broker restart', () => {
     return ids;
   }
 
-  it('completes every accepted job exactly once across a broker restart, and readiness follows the broker', async () => {
+  it('completes every accepted job exactly once across a broker restart; the worker readiness follows the broker', async () => {
     const before = await accept(60, 'before');
     await node.stop();
-    await waitFor('API and worker to report not ready', () => (readiness.api.at(-1) === false && readiness.worker.at(-1) === false ? true : undefined));
+    await waitFor('the worker to report not ready and the API the broker down', () =>
+      readiness.worker.at(-1) === false && readiness.apiBroker.at(-1)?.startsWith('down') ? true : undefined,
+    );
     // The API keeps accepting while the broker is away: the jobs are safe in PostgreSQL.
     const during = await accept(40, 'during');
     await node.start();
-    await waitFor('API and worker to be ready again', () => (readiness.api.at(-1) && readiness.worker.at(-1) ? true : undefined), 60_000);
+    await waitFor('the worker to be ready and the API to see the broker again', () => (readiness.apiBroker.at(-1) === 'up' && readiness.worker.at(-1) ? true : undefined), 60_000);
     const after = await accept(60, 'after');
 
     const accepted = [...before, ...during, ...after];
@@ -82,7 +87,8 @@ describe('broker restart', () => {
     );
     expect(workouts).toBe(accepted.length);
     expect(distinctJobs).toBe(accepted.length);
-    expect(readiness.api).toContain(false);
+    expect(readiness.api).not.toContain(false);
+    expect(readiness.apiBroker.some((state) => state.startsWith('down'))).toBe(true);
     expect(readiness.worker).toContain(false);
     expect(readiness.api.at(-1)).toBe(true);
     expect(readiness.worker.at(-1)).toBe(true);

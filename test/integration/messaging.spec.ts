@@ -12,7 +12,7 @@ import {
   DEAD_EXCHANGE,
   deadLetterQueue,
   ERROR_HEADER,
-  JobPublisher,
+  AmqpJobPublisher,
   PublishFailedError,
   retryQueue,
   Topology,
@@ -37,7 +37,7 @@ describe('messaging (RabbitMQ)', () => {
   let config: BatonConfig;
   let topology: Topology;
   let connection: AmqpConnection;
-  let publisher: JobPublisher;
+  let publisher: AmqpJobPublisher;
   /** A plain amqplib connection to look at the broker from outside Baton's code. */
   let inspector: ChannelModel;
   let channel: Channel;
@@ -64,7 +64,7 @@ describe('messaging (RabbitMQ)', () => {
     );
     topology = new Topology(config);
     connection = new AmqpConnection(config, topology);
-    publisher = new JobPublisher(connection, topology);
+    publisher = new AmqpJobPublisher(connection, topology);
     await connection.start();
     inspector = await amqp.connect(vhost.url);
     channel = await inspector.createChannel();
@@ -195,7 +195,7 @@ describe('messaging (RabbitMQ)', () => {
     });
   });
 
-  describe(JobPublisher.name, () => {
+  describe(AmqpJobPublisher.name, () => {
     it('is ready once the connection has started', () => {
       expect(connection.isConnected).toBe(true);
       expect(publisher.isReady).toBe(true);
@@ -340,7 +340,7 @@ describe('messaging (RabbitMQ)', () => {
     it('publishing before the connection started rejects with PublishFailedError', async () => {
       const idle = new AmqpConnection(config, topology);
       extraConnections.push(idle);
-      const idlePublisher = new JobPublisher(idle, topology);
+      const idlePublisher = new AmqpJobPublisher(idle, topology);
 
       expect(idlePublisher.isReady).toBe(false);
       await expect(idlePublisher.publishJob(message())).rejects.toBeInstanceOf(PublishFailedError);
@@ -350,7 +350,7 @@ describe('messaging (RabbitMQ)', () => {
     it(`${AmqpConnection.name}.close() disconnects, stops publishing and can be called again`, async () => {
       const own = new AmqpConnection(config, topology);
       extraConnections.push(own);
-      const ownPublisher = new JobPublisher(own, topology);
+      const ownPublisher = new AmqpJobPublisher(own, topology);
       await own.start();
       expect(own.isConnected).toBe(true);
       expect(ownPublisher.isReady).toBe(true);

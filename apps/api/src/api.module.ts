@@ -11,14 +11,18 @@ import { JobSubmissionService } from './jobs/job-submission.service';
 import { JobsController } from './jobs/jobs.controller';
 import { WorkoutsController } from './workouts/workouts.controller';
 
-@Module({})
+/** The HTTP API's routes and services; the process around it brings configuration, PostgreSQL and a broker. */
+@Module({
+  controllers: [WorkoutsController, InvoicesController, JobsController],
+  providers: [JobSubmissionService, JobRelay, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
+  exports: [JobRelay],
+})
 export class ApiModule {
-  static register(config: BatonConfig): DynamicModule {
+  /** The API process: the API over PostgreSQL and RabbitMQ. */
+  static forProcess(config: BatonConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), ObservabilityModule, PersistenceModule.forRoot('baton-api'), MessagingModule.forPublisher()],
-      controllers: [WorkoutsController, InvoicesController, JobsController],
-      providers: [JobSubmissionService, JobRelay, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
+      imports: [ConfigModule.forRoot(config), ObservabilityModule, PersistenceModule.forRoot('baton-api'), MessagingModule.forRoot({ broker: 'rabbitmq' })],
     };
   }
 }

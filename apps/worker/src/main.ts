@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfigOrExit } from '@baton/config';
 import { serveHealth } from '@baton/health';
-import { JobConsumerServer, QueueInspector } from '@baton/messaging';
+import { JobTransport, QueueInspector } from '@baton/messaging';
 import { BatonLogger, Metrics, sampled } from '@baton/observability';
 import { DatabaseHealth } from '@baton/persistence';
 import { WorkerModule } from './worker.module';
@@ -15,8 +15,8 @@ async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(['DATABASE_URL', 'RABBITMQ_URL']);
   const logger = new BatonLogger('baton-worker', config.LOG_LEVEL);
   // The HTTP side serves only health and metrics: no API routes in a worker.
-  const app = await NestFactory.create<NestFastifyApplication>(WorkerModule.register(config), new FastifyAdapter(), { logger });
-  const consumer = app.get(JobConsumerServer);
+  const app = await NestFactory.create<NestFastifyApplication>(WorkerModule.forProcess(config), new FastifyAdapter(), { logger });
+  const consumer = app.get(JobTransport);
   app.connectMicroservice({ strategy: consumer }, { inheritAppConfig: false });
   const database = app.get(DatabaseHealth);
   const queues = app.get(QueueInspector);
@@ -25,12 +25,7 @@ async function bootstrap(): Promise<void> {
   serveHealth(app.getHttpServer(), {
     checks: [
       { name: 'postgres', check: () => database.ping() },
-      {
-        name: 'consumers',
-        check: () => {
-          if (!consumer.isConsuming) throw new Error(`not consuming ${config.WORKER_QUEUES.join(', ')}`);
-        },
-      },
+      { name: 'consumers', check: () => consumer.assertConsuming() },
     ],
     // Nothing routes requests to a worker: no need to wait for load balancers.
     shutdownDelayMs: 0,

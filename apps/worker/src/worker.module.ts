@@ -10,14 +10,22 @@ import { JobRunner } from './jobs/job-runner';
 import { SaveWorkoutHandler } from './workouts/save-workout.handler';
 import { WorkoutService } from './workouts/workout.service';
 
-@Module({})
+/** The job handlers and their services; the process around it brings configuration, PostgreSQL and a broker. */
+@Module({
+  controllers: [SaveWorkoutHandler, RenderInvoiceHandler],
+  providers: [WorkoutService, InvoiceService, InvoicePdfRenderer],
+})
 export class WorkerModule {
-  static register(config: BatonConfig): DynamicModule {
+  /** The worker process: the handlers consuming RabbitMQ, over PostgreSQL. */
+  static forProcess(config: BatonConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), ObservabilityModule, PersistenceModule.forRoot('baton-worker'), MessagingModule.forConsumer(JobRunner)],
-      controllers: [SaveWorkoutHandler, RenderInvoiceHandler],
-      providers: [WorkoutService, InvoiceService, InvoicePdfRenderer],
+      imports: [
+        ConfigModule.forRoot(config),
+        ObservabilityModule,
+        PersistenceModule.forRoot('baton-worker'),
+        MessagingModule.forRoot({ broker: 'rabbitmq', processor: JobRunner }),
+      ],
     };
   }
 }

@@ -6,6 +6,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  Length,
   Matches,
   Max,
   Min,
@@ -123,6 +124,14 @@ export class BatonConfig {
   @Min(100)
   @Max(3_600_000)
   SHUTDOWN_TIMEOUT_MS = 25_000;
+
+  /**
+   * Where `npm start` keeps its embedded PostgreSQL (PGlite) when
+   * DATABASE_URL is not set; relative paths are from the working directory.
+   */
+  @IsString()
+  @Length(1, 4096)
+  BATON_DATA_DIR = '.baton/data';
 
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'info';

@@ -6,6 +6,11 @@ import { createTerminus } from '@godaddy/terminus';
 export interface ReadinessCheck {
   name: string;
   check(): Promise<void> | void;
+  /**
+   * Reported in the body but does not fail readiness: the process still does
+   * its job without it (the API accepts jobs while RabbitMQ is away).
+   */
+  informational?: boolean;
 }
 
 export interface HealthOptions {
@@ -45,6 +50,8 @@ export function serveHealth(server: Server, options: HealthOptions): void {
       verbatim: true,
       __unsafeExposeStackTraces: false,
     },
+    // Readiness fails during shutdown (above); liveness must keep answering.
+    sendFailuresDuringShutdown: false,
     signals: ['SIGTERM', 'SIGINT'],
     useExit0: true,
     timeout: options.shutdownTimeoutMs,
@@ -62,17 +69,17 @@ export function serveHealth(server: Server, options: HealthOptions): void {
 
 async function runChecks(checks: ReadinessCheck[]): Promise<Record<string, string>> {
   const results = await Promise.all(
-    checks.map(async ({ name, check }) => {
+    checks.map(async ({ name, check, informational }) => {
       try {
         await withTimeout(Promise.resolve(check()), CHECK_TIMEOUT_MS);
-        return [name, 'up'] as const;
+        return { name, state: 'up', required: !informational };
       } catch (error) {
-        return [name, `down: ${error instanceof Error ? error.message : String(error)}`] as const;
+        return { name, state: `down: ${error instanceof Error ? error.message : String(error)}`, required: !informational };
       }
     }),
   );
-  const report = Object.fromEntries(results);
-  if (results.some(([, state]) => state !== 'up')) throw notReady(report);
+  const report = Object.fromEntries(results.map(({ name, state }) => [name, state]));
+  if (results.some(({ state, required }) => required && state !== 'up')) throw notReady(report);
   return report;
 }
 

@@ -1,8 +1,12 @@
-export { AmqpConnection } from './amqp-connection';
-export { JobConsumerServer } from './job-consumer.server';
+export { AmqpConnection } from './amqp/amqp-connection';
 export { ATTEMPT_HEADER, ERROR_HEADER, JobDelivery, JobMessage } from './job-message';
 export { DeliveryOutcome, JOB_PROCESSOR, JobContext, JobProcessor } from './job-processor';
 export { JobPublisher, PublishFailedError } from './job-publisher';
-export { MessagingModule } from './messaging.module';
+export { JobTransport, Settlement } from './job-transport';
+export { BrokerKind, MessagingModule, MessagingOptions } from './messaging.module';
 export { QueueInspector, QueueStats } from './queue-inspector';
 export { DEAD_EXCHANGE, Topology, WORK_EXCHANGE, deadLetterQueue, retryQueue, workQueue } from './topology';
+// The RabbitMQ implementation, for tests and tools that drive it directly.
+export { AmqpJobPublisher } from './amqp/amqp-job-publisher';
+export { AmqpQueueInspector } from './amqp/amqp-queue-inspector';
+export { InProcessBroker } from './in-process/in-process-broker';

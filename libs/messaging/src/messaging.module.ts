@@ -1,25 +1,57 @@
 import { DynamicModule, Global, Module, Provider, Type } from '@nestjs/common';
-import { AmqpConnection } from './amqp-connection';
-import { JobConsumerServer } from './job-consumer.server';
+import { AmqpConnection } from './amqp/amqp-connection';
+import { AmqpJobPublisher } from './amqp/amqp-job-publisher';
+import { AmqpJobTransport } from './amqp/amqp-job-transport';
+import { AmqpQueueInspector } from './amqp/amqp-queue-inspector';
+import { InProcessBroker } from './in-process/in-process-broker';
+import { InProcessJobTransport } from './in-process/in-process-job-transport';
 import { JOB_PROCESSOR, JobProcessor } from './job-processor';
 import { JobPublisher } from './job-publisher';
+import { JobTransport } from './job-transport';
 import { QueueInspector } from './queue-inspector';
 import { Topology } from './topology';
 
-/** RabbitMQ for the process: the connection, the topology and the publisher; the consumer for workers. */
+export type BrokerKind = 'rabbitmq' | 'in-process';
+
+export interface MessagingOptions {
+  /** RabbitMQ (production), or the in-process queue of the embedded mode. */
+  broker: BrokerKind;
+  /** For processes that consume: what decides each delivery's outcome. */
+  processor?: Type<JobProcessor>;
+}
+
+/**
+ * Messaging for the process, behind three tokens whatever the broker:
+ * JobPublisher (publish accepted jobs), QueueInspector (queue depths) and,
+ * for consumers, JobTransport (the worker's microservice strategy).
+ */
 @Global()
 @Module({})
 export class MessagingModule {
-  /** For processes that only publish (the API). */
-  static forPublisher(): DynamicModule {
-    const providers = [Topology, AmqpConnection, JobPublisher, QueueInspector];
-    return { module: MessagingModule, providers, exports: providers };
-  }
-
-  /** For workers: also the consumer transport, driven by the given JobProcessor. */
-  static forConsumer(processor: Type<JobProcessor>): DynamicModule {
-    const shared = [Topology, AmqpConnection, JobPublisher, QueueInspector, JobConsumerServer];
-    const providers: Provider[] = [...shared, { provide: JOB_PROCESSOR, useClass: processor }];
-    return { module: MessagingModule, providers, exports: shared };
+  static forRoot(options: MessagingOptions): DynamicModule {
+    const rabbit = options.broker === 'rabbitmq';
+    const providers: Provider[] = rabbit
+      ? [
+          Topology,
+          AmqpConnection,
+          AmqpJobPublisher,
+          AmqpQueueInspector,
+          { provide: JobPublisher, useExisting: AmqpJobPublisher },
+          { provide: QueueInspector, useExisting: AmqpQueueInspector },
+        ]
+      : [
+          Topology,
+          InProcessBroker,
+          { provide: JobPublisher, useExisting: InProcessBroker },
+          { provide: QueueInspector, useExisting: InProcessBroker },
+        ];
+    const exported: Array<Provider | Function> = [Topology, JobPublisher, QueueInspector];
+    if (rabbit) exported.push(AmqpConnection);
+    if (options.processor) {
+      const transport = rabbit ? AmqpJobTransport : InProcessJobTransport;
+      providers.push(transport, { provide: JobTransport, useExisting: transport }, { provide: JOB_PROCESSOR, useClass: options.processor });
+      exported.push(JobTransport);
+    }
+    return { module: MessagingModule, providers, exports: exported as Provider[] };
   }
 }

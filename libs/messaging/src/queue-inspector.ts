@@ -1,40 +1,10 @@
-import { Injectable } from '@nestjs/common';
-import { JOB_TYPES } from '@baton/contracts';
-import { AmqpConnection } from './amqp-connection';
-import { deadLetterQueue, retryQueue, Topology, workQueue } from './topology';
-
 export interface QueueStats {
   queue: string;
   messages: number;
   consumers: number;
 }
 
-/** Reads the depth and consumers of every Baton queue, with passive declares (no management plugin needed). */
-@Injectable()
-export class QueueInspector {
-  constructor(
-    private readonly connection: AmqpConnection,
-    private readonly topology: Topology,
-  ) {}
-
-  /** Every queue Baton declares: work, retry and dead-letter, per job type. */
-  queueNames(): string[] {
-    return JOB_TYPES.flatMap((type) => [
-      workQueue(type),
-      ...this.topology.retryDelays().map((delay) => retryQueue(type, delay)),
-      deadLetterQueue(type),
-    ]);
-  }
-
-  async stats(): Promise<QueueStats[]> {
-    const stats: QueueStats[] = [];
-    for (const queue of this.queueNames()) {
-      // One channel per queue: a missing queue closes the channel that asked.
-      const found = await this.connection
-        .withChannel((channel) => channel.checkQueue(queue))
-        .catch(() => undefined);
-      if (found) stats.push({ queue, messages: found.messageCount, consumers: found.consumerCount });
-    }
-    return stats;
-  }
+/** Reads the depth and consumers of every Baton queue (work, retry, dead-letter). */
+export abstract class QueueInspector {
+  abstract stats(): Promise<QueueStats[]>;
 }

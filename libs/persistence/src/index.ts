@@ -8,3 +8,4 @@ export { ClaimedJob, EffectOutcome, InsertOutcome, JobRepository, MAX_ERROR_LENG
 export { NewWorkout, WorkoutRepository } from './repositories/workout.repository';
 export { InvoiceRepository, NewInvoice } from './repositories/invoice.repository';
 export { runMigrations } from './run-migrations';
+export { EmbeddedPostgres } from './embedded-postgres';

@@ -25,7 +25,7 @@ export class PersistenceModule {
         { provide: DataSource, inject: [DatabaseConnector], useFactory: (connector: DatabaseConnector) => connector.dataSource },
         ...REPOSITORIES,
       ],
-      exports: [DataSource, ...REPOSITORIES],
+      exports: [DataSource, DatabaseConnector, ...REPOSITORIES],
     };
   }
 }

@@ -121,6 +121,21 @@ export class JobRepository {
     return row ? row.status : null;
   }
 
+  /**
+   * Puts every unfinished job back to `queued` and unpublished, so that the
+   * relay publishes it again. Only for a broker that loses its messages with
+   * the process (the embedded mode's in-process queue), at start, before any
+   * worker runs: a RabbitMQ deployment has the messages still.
+   */
+  async requeueUnfinished(): Promise<number> {
+    const rows = await this.rows<{ id: string }>(
+      `UPDATE jobs SET status = '${JobStatus.Queued}', published_at = NULL, updated_at = now()
+       WHERE status IN (${RUNNABLE}) RETURNING id`,
+      [],
+    );
+    return rows.length;
+  }
+
   /** Jobs accepted but not yet confirmed by the broker (the relay's backlog). */
   async countUnpublished(): Promise<number> {
     const [row] = await connected(this.dataSource).query(`SELECT count(*)::int AS backlog FROM jobs WHERE published_at IS NULL AND status = '${JobStatus.Queued}'`);

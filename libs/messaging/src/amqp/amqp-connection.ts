@@ -1,9 +1,9 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import * as amqp from 'amqplib';
 import type { Channel, ChannelModel } from 'amqplib';
 import { BatonConfig } from '@baton/config';
 import { backoffDelay, sleep } from '@baton/resilience';
-import { Topology } from './topology';
+import { Topology } from '../topology';
 
 export type ConnectListener = (connection: ChannelModel) => Promise<void>;
 
@@ -17,7 +17,7 @@ const RECONNECT_CAP_MS = 10_000;
  * capped, jittered backoff, until the process closes it.
  */
 @Injectable()
-export class AmqpConnection implements OnApplicationShutdown {
+export class AmqpConnection implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('RabbitMQ');
   private readonly listeners: ConnectListener[] = [];
   private connection?: ChannelModel;
@@ -50,6 +50,10 @@ export class AmqpConnection implements OnApplicationShutdown {
   onConnect(listener: ConnectListener): void {
     this.listeners.push(listener);
     if (this.connection) void this.runListener(this.connection, listener);
+  }
+
+  onApplicationBootstrap(): void {
+    void this.start();
   }
 
   /** Starts connecting in the background; resolves once the first connection is up. */

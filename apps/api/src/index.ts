@@ -1,0 +1,3 @@
+export { ApiModule } from './api.module';
+export { API_APP_OPTIONS, configureHttp, createHttpAdapter } from './http/http-setup';
+export { JobRelay } from './jobs/job-relay';

@@ -1,0 +1,63 @@
+import 'reflect-metadata';
+import { resolve } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { API_APP_OPTIONS, configureHttp, createHttpAdapter } from '@baton/api';
+import { loadConfigOrExit } from '@baton/config';
+import { serveHealth } from '@baton/health';
+import { JobTransport } from '@baton/messaging';
+import { BatonLogger } from '@baton/observability';
+import { DatabaseHealth, EmbeddedPostgres, runMigrations } from '@baton/persistence';
+import { JobRecovery } from './job-recovery';
+import { StandaloneModule } from './standalone.module';
+
+/**
+ * `npm start`: Baton in one process, for development and trying it out. With
+ * no DATABASE_URL it runs an embedded PostgreSQL (PGlite) in BATON_DATA_DIR;
+ * with no RABBITMQ_URL jobs travel through an in-process queue. With both set
+ * it is the API and a worker on the real services. It applies migrations at
+ * start, which production processes never do (that is `npm run migrate`).
+ */
+async function bootstrap(): Promise<void> {
+  const config = loadConfigOrExit([]);
+  const logger = new BatonLogger('baton', config.LOG_LEVEL);
+  let embedded: EmbeddedPostgres | undefined;
+  if (config.DATABASE_URL === undefined) {
+    embedded = await EmbeddedPostgres.start(resolve(config.BATON_DATA_DIR));
+    config.DATABASE_URL = embedded.url;
+  }
+  await runMigrations(config.DATABASE_URL);
+
+  const app = await NestFactory.create<NestFastifyApplication>(StandaloneModule.register(config), createHttpAdapter(), {
+    logger,
+    ...API_APP_OPTIONS,
+  });
+  configureHttp(app);
+  const transport = app.get(JobTransport);
+  app.connectMicroservice({ strategy: transport }, { inheritAppConfig: false });
+  const database = app.get(DatabaseHealth);
+  serveHealth(app.getHttpServer(), {
+    checks: [
+      { name: 'postgres', check: () => database.ping() },
+      { name: 'consumers', check: () => transport.assertConsuming() },
+    ],
+    shutdownDelayMs: config.SHUTDOWN_DELAY_MS,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    close: async () => {
+      await app.close();
+      await embedded?.stop();
+    },
+  });
+
+  if (!config.RABBITMQ_URL) await app.get(JobRecovery).recover();
+  await app.startAllMicroservices();
+  await app.listen(config.PORT, '0.0.0.0');
+  const parts = [
+    embedded ? `PostgreSQL: embedded PGlite, data in ${embedded.dataDir} (set DATABASE_URL to use a PostgreSQL server)` : 'PostgreSQL: DATABASE_URL',
+    config.RABBITMQ_URL ? 'queue: RabbitMQ at RABBITMQ_URL' : 'queue: in-process, in this process only (set RABBITMQ_URL to use RabbitMQ)',
+  ];
+  const development = embedded || !config.RABBITMQ_URL ? ' The embedded parts are for development only; production runs `npm run start:api` and `npm run start:worker` on PostgreSQL and RabbitMQ.' : '';
+  logger.log(`Baton standalone: API and workers (${config.WORKER_QUEUES.join(', ')}) on :${config.PORT}. ${parts.join('; ')}.${development}`, 'Baton');
+}
+
+void bootstrap();

@@ -1,0 +1,32 @@
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { ApiModule } from '@baton/api';
+import { BatonConfig, ConfigModule } from '@baton/config';
+import { MessagingModule } from '@baton/messaging';
+import { ObservabilityModule } from '@baton/observability';
+import { PersistenceModule } from '@baton/persistence';
+import { JobRunner, WorkerModule } from '@baton/worker';
+import { JobRecovery } from './job-recovery';
+
+/**
+ * The API and a worker for every job type in one process, over RabbitMQ
+ * when RABBITMQ_URL is set and over the in-process broker when it is not.
+ */
+@Module({})
+export class StandaloneModule {
+  static register(config: BatonConfig): DynamicModule {
+    const inProcess = config.RABBITMQ_URL === undefined;
+    const providers: Provider[] = inProcess ? [JobRecovery] : [];
+    return {
+      module: StandaloneModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        ObservabilityModule,
+        PersistenceModule.forRoot('baton'),
+        MessagingModule.forRoot({ broker: inProcess ? 'in-process' : 'rabbitmq', processor: JobRunner }),
+        ApiModule,
+        WorkerModule,
+      ],
+      providers,
+    };
+  }
+}

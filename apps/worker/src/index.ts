@@ -1,0 +1,2 @@
+export { JobRunner } from './jobs/job-runner';
+export { WorkerModule } from './worker.module';

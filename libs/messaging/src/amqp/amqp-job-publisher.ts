@@ -1,0 +1,98 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { ChannelModel, ConfirmChannel, MessageProperties, Options } from 'amqplib';
+import { JobType } from '@baton/contracts';
+import { AmqpConnection, describe } from './amqp-connection';
+import { ATTEMPT_HEADER, deadLetterHeaders, encodePayload, JobMessage, publishOptions, republishOptions } from '../job-message';
+import { JobPublisher, PublishFailedError } from '../job-publisher';
+import { DEAD_EXCHANGE, retryQueue, Topology, WORK_EXCHANGE } from '../topology';
+
+// A confirm that never comes (a broker wedged under a memory alarm) must not
+// hold a relay batch or a worker slot forever.
+const CONFIRM_TIMEOUT_MS = 15_000;
+
+/**
+ * Publishes jobs on a confirm channel: a publish resolves only once the
+ * broker has taken responsibility for the message (written it to a quorum
+ * of nodes); otherwise it rejects and the caller keeps the job.
+ */
+@Injectable()
+export class AmqpJobPublisher extends JobPublisher {
+  private readonly logger = new Logger('JobPublisher');
+  private channel?: ConfirmChannel;
+  private readonly returned = new Set<string>();
+
+  constructor(
+    private readonly connection: AmqpConnection,
+    private readonly topology: Topology,
+  ) {
+    super();
+    connection.onConnect((model) => this.open(model));
+  }
+
+  private async open(model: ChannelModel): Promise<void> {
+    const channel = await model.createConfirmChannel();
+    channel.on('error', (error) => this.logger.warn(`channel error: ${describe(error)}`));
+    channel.on('close', () => {
+      if (this.channel !== channel) return;
+      this.channel = undefined;
+      // A channel-level error closes the channel but not the connection;
+      // without a new channel the publisher would stay down until a reconnect.
+      if (this.connection.isConnected) {
+        this.open(model).catch((error) => this.logger.error(`cannot reopen the confirm channel: ${describe(error)}`));
+      }
+    });
+    // `mandatory` publishes come back here, before their confirm, when no
+    // queue took them (a queue deleted by hand): they must not count.
+    channel.on('return', (message) => this.returned.add(message.properties.messageId));
+    this.channel = channel;
+  }
+
+  get isReady(): boolean {
+    return this.channel !== undefined;
+  }
+
+  /** A job's first publish (and relay republishes): to its work queue. */
+  publishJob(message: JobMessage): Promise<void> {
+    return this.send(WORK_EXCHANGE, message.type, encodePayload(message.payload), publishOptions(message));
+  }
+
+  /**
+   * A failed job's next attempt: the delivered message, as it came but for
+   * its attempt header, into the delay queue that returns it to work after
+   * its backoff.
+   */
+  retry(type: JobType, body: Buffer, properties: MessageProperties, nextAttempt: number): Promise<void> {
+    const queue = retryQueue(type, this.topology.retryDelay(nextAttempt - 1));
+    return this.send('', queue, body, republishOptions(properties, { [ATTEMPT_HEADER]: nextAttempt }));
+  }
+
+  /** A job that gave up (or a message no one can read): to its dead-letter queue, with the reason in a header. */
+  deadLetter(type: JobType, body: Buffer, properties: MessageProperties, reason: string): Promise<void> {
+    return this.send(DEAD_EXCHANGE, type, body, republishOptions(properties, deadLetterHeaders(reason)));
+  }
+
+  private send(exchange: string, routingKey: string, body: Buffer, options: Options.Publish): Promise<void> {
+    const channel = this.channel;
+    if (!channel) return Promise.reject(new PublishFailedError('not connected to RabbitMQ'));
+    const messageId = options.messageId ?? '';
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new PublishFailedError('publish not confirmed in time')), CONFIRM_TIMEOUT_MS);
+      try {
+        channel.publish(exchange, routingKey, body, { ...options, mandatory: true }, (error) => {
+          clearTimeout(timer);
+          const wasReturned = this.returned.delete(messageId);
+          if (error) reject(new PublishFailedError(`publish not confirmed: ${describe(error)}`));
+          else if (wasReturned) reject(new PublishFailedError(`no queue bound for ${exchange}/${routingKey}`));
+          else resolve();
+        });
+      } catch (error) {
+        // amqplib registers the confirm callback before it encodes the frame:
+        // after a throw (a header it cannot encode) the channel's confirms no
+        // longer line up with its publishes, so it is replaced.
+        clearTimeout(timer);
+        reject(new PublishFailedError(`publish failed: ${describe(error)}`));
+        void channel.close().catch(() => undefined);
+      }
+    });
+  }
+}

@@ -1,0 +1,106 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { BatonConfig } from '@baton/config';
+import { JobType } from '@baton/contracts';
+import { decodeDelivery } from '../job-message';
+import { JOB_PROCESSOR, JobProcessor } from '../job-processor';
+import { JobTransport, Settlement } from '../job-transport';
+import { workQueue } from '../topology';
+import { AmqpConnection, describe } from './amqp-connection';
+import { AmqpJobPublisher } from './amqp-job-publisher';
+
+/** The job transport over RabbitMQ: one channel, a consumer per queue, manual acknowledgement. */
+@Injectable()
+export class AmqpJobTransport extends JobTransport {
+  private channel?: Channel;
+  private readonly consumerTags = new Map<JobType, string>();
+
+  constructor(
+    private readonly connection: AmqpConnection,
+    private readonly publisher: AmqpJobPublisher,
+    config: BatonConfig,
+    @Inject(JOB_PROCESSOR) processor: JobProcessor,
+  ) {
+    super(config, processor);
+  }
+
+  get isConsuming(): boolean {
+    return this.channel !== undefined && this.config.WORKER_QUEUES.every((queue) => this.consumerTags.has(queue));
+  }
+
+  protected startConsuming(): void {
+    this.connection.onConnect((model) => this.attach(model));
+    void this.connection.start();
+  }
+
+  private async attach(model: ChannelModel): Promise<void> {
+    if (this.closing) return;
+    const channel = await model.createChannel();
+    channel.on('error', (error) => this.logger.warn(`channel error: ${describe(error)}`));
+    channel.on('close', () => this.detach(channel, model));
+    // Per-consumer prefetch (quorum queues have no global QoS); the
+    // transport's semaphore bounds how many jobs run at once across queues.
+    await channel.prefetch(this.config.WORKER_CONCURRENCY);
+    this.channel = channel;
+    for (const type of this.config.WORKER_QUEUES) {
+      const { consumerTag } = await channel.consume(workQueue(type), (message) => this.receive(channel, type, message), { noAck: false });
+      this.consumerTags.set(type, consumerTag);
+    }
+    this.logger.log(`consuming ${this.config.WORKER_QUEUES.join(', ')} (concurrency ${this.config.WORKER_CONCURRENCY})`);
+  }
+
+  private detach(channel: Channel, model: ChannelModel): void {
+    if (this.channel !== channel) return;
+    this.channel = undefined;
+    this.consumerTags.clear();
+    if (this.closing || !this.connection.isConnected) return;
+    // The channel died but the connection lives (a channel-level error):
+    // re-attach at once rather than wait for a reconnection that never comes.
+    this.logger.warn('consumer channel closed; re-attaching');
+    this.attach(model).catch((error) => this.logger.error(`cannot re-attach consumers: ${describe(error)}`));
+  }
+
+  private receive(channel: Channel, type: JobType, message: ConsumeMessage | null): void {
+    if (message === null) {
+      // The broker cancelled the consumer (its queue was deleted): start over.
+      this.consumerTags.delete(type);
+      this.logger.error(`consumer of ${type} cancelled by the broker`);
+      void channel.close().catch(() => undefined);
+      return;
+    }
+    const delivery = decodeDelivery(type, message);
+    const publisher = this.publisher;
+    const target = delivery.type ?? type;
+    // A message can only be settled on the channel that delivered it; once
+    // that channel is gone the broker has already put the message back.
+    const owned = () => this.channel === channel;
+    const settlement: Settlement = {
+      get owned() {
+        return owned();
+      },
+      ack: () => channel.ack(message),
+      requeue: () => channel.nack(message, false, true),
+      retry: (nextAttempt) => publisher.retry(target, message.content, message.properties, nextAttempt),
+      deadLetter: (reason) => publisher.deadLetter(target, message.content, message.properties, reason),
+    };
+    this.deliver(delivery, settlement);
+  }
+
+  protected async stopConsuming(): Promise<void> {
+    const channel = this.channel;
+    if (!channel) return;
+    for (const tag of this.consumerTags.values()) await channel.cancel(tag).catch(() => undefined);
+  }
+
+  protected async releaseUnsettled(): Promise<void> {
+    const channel = this.channel;
+    this.channel = undefined;
+    this.consumerTags.clear();
+    // Closing the channel returns its unacknowledged messages to their queues.
+    await channel?.close().catch(() => undefined);
+  }
+
+  unwrap<T>(): T {
+    return this.channel as T;
+  }
+}

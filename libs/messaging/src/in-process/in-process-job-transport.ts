@@ -1,0 +1,70 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { BatonConfig } from '@baton/config';
+import { JOB_PROCESSOR, JobProcessor } from '../job-processor';
+import { JobTransport, Settlement } from '../job-transport';
+import { InProcessBroker, InProcessMessage } from './in-process-broker';
+
+/** The job transport over the in-process broker of the embedded mode. */
+@Injectable()
+export class InProcessJobTransport extends JobTransport {
+  private released = false;
+
+  constructor(
+    private readonly broker: InProcessBroker,
+    config: BatonConfig,
+    @Inject(JOB_PROCESSOR) processor: JobProcessor,
+  ) {
+    super(config, processor);
+  }
+
+  get isConsuming(): boolean {
+    return this.config.WORKER_QUEUES.every((type) => this.broker.isConsumed(type));
+  }
+
+  protected startConsuming(): void {
+    for (const type of this.config.WORKER_QUEUES) {
+      this.broker.consume(type, this.config.WORKER_CONCURRENCY, (message) => this.receive(message));
+    }
+    this.logger.log(`consuming ${this.config.WORKER_QUEUES.join(', ')} in process (concurrency ${this.config.WORKER_CONCURRENCY})`);
+  }
+
+  private receive(message: InProcessMessage): void {
+    const broker = this.broker;
+    const transport = this;
+    const settlement: Settlement = {
+      get owned() {
+        return !transport.released;
+      },
+      ack: () => broker.ack(message),
+      requeue: () => broker.requeue(message),
+      retry: (nextAttempt) => broker.retry(message, nextAttempt),
+      deadLetter: (reason) => broker.deadLetter(message, reason),
+    };
+    this.deliver(
+      {
+        queue: message.type,
+        jobId: message.jobId,
+        type: message.type,
+        attempt: message.attempt,
+        correlationId: message.correlationId,
+        body: message.body,
+        redelivered: message.deliveryCount > 0,
+      },
+      settlement,
+    );
+  }
+
+  protected async stopConsuming(): Promise<void> {
+    for (const type of this.config.WORKER_QUEUES) this.broker.cancel(type);
+  }
+
+  protected async releaseUnsettled(): Promise<void> {
+    // What is still running is abandoned with the process; its job is not
+    // completed in PostgreSQL, so the next start publishes it again.
+    this.released = true;
+  }
+
+  unwrap<T>(): T {
+    return this.broker as T;
+  }
+}

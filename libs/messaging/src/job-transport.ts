@@ -1,0 +1,176 @@
+import { Logger } from '@nestjs/common';
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import { BatonConfig } from '@baton/config';
+import { JobType } from '@baton/contracts';
+import { runWithLogContext } from '@baton/observability';
+import { backoffDelay, sleep } from '@baton/resilience';
+import { JobDelivery } from './job-message';
+import { DeliveryOutcome, JobContext, JobProcessor } from './job-processor';
+import { Semaphore } from './semaphore';
+
+const PAUSE_BASE_MS = 500;
+const PAUSE_CAP_MS = 15_000;
+
+/** How the broker that delivered a message settles it. */
+export interface Settlement {
+  /** False once the message can no longer be settled here (its channel closed: the broker has it back). */
+  readonly owned: boolean;
+  ack(): void;
+  /** Back to its queue, for another delivery. */
+  requeue(): void;
+  /** Into the delay queue for the next attempt; resolves once the broker has it. */
+  retry(nextAttempt: number): Promise<void>;
+  /** Into the dead-letter queue with the reason; resolves once the broker has it. */
+  deadLetter(reason: string): Promise<void>;
+}
+
+/**
+ * The worker's transport, as a NestJS microservice strategy: deliveries from
+ * the queues named by WORKER_QUEUES go through the JobProcessor and the
+ * `@EventPattern(jobType)` handler, and each message is settled only after
+ * the job's outcome is safe (committed, or republished and confirmed).
+ *
+ * Two brokers implement it: RabbitMQ, and the in-process queue of the
+ * embedded mode. Nest's built-in RMQ transport acks on receipt or leaves it
+ * to handlers and knows nothing of retries or dead letters; hence this.
+ */
+export abstract class JobTransport extends Server implements CustomTransportStrategy {
+  protected override readonly logger = new Logger('JobConsumer');
+  private readonly slots: Semaphore;
+  private readonly inFlight = new Set<Promise<void>>();
+  protected closing = false;
+
+  constructor(
+    protected readonly config: BatonConfig,
+    private readonly processor: JobProcessor,
+  ) {
+    super();
+    this.slots = new Semaphore(config.WORKER_CONCURRENCY);
+  }
+
+  /** True while a consumer is attached to every queue this process serves. */
+  abstract get isConsuming(): boolean;
+
+  /** Starts consuming the configured queues (and keeps doing so across reconnections). */
+  protected abstract startConsuming(): void;
+
+  /** Stops new deliveries; deliveries in flight continue. */
+  protected abstract stopConsuming(): Promise<void>;
+
+  /** After the drain: gives back whatever was not settled. */
+  protected abstract releaseUnsettled(): Promise<void>;
+
+  /** For readiness probes: throws, naming the queues, unless every configured queue has its consumer. */
+  assertConsuming(): void {
+    if (!this.isConsuming) throw new Error(`not consuming ${this.config.WORKER_QUEUES.join(', ')}`);
+  }
+
+  get jobsInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  listen(callback: (error?: unknown) => void): void {
+    try {
+      this.checkHandlers();
+    } catch (error) {
+      callback(error);
+      return;
+    }
+    this.startConsuming();
+    callback();
+  }
+
+  /** Every queue served needs exactly one handler; a missing or doubled one is a start-up error. */
+  private checkHandlers(): void {
+    for (const queue of this.config.WORKER_QUEUES) {
+      const handler = this.messageHandlers.get(queue);
+      if (!handler) throw new Error(`no handler for job type "${queue}": add an @EventPattern('${queue}') handler`);
+      if (handler.next) throw new Error(`two handlers for job type "${queue}"`);
+    }
+  }
+
+  /** Runs one delivery to its settlement, within the concurrency limit and a log context naming the job. */
+  protected deliver(delivery: JobDelivery, settlement: Settlement): void {
+    const context = { correlationId: delivery.correlationId, jobId: delivery.jobId, jobType: delivery.queue };
+    const work = runWithLogContext(context, () => this.run(delivery, settlement)).finally(() => this.inFlight.delete(work));
+    this.inFlight.add(work);
+  }
+
+  private async run(delivery: JobDelivery, settlement: Settlement): Promise<void> {
+    await this.slots.acquire();
+    try {
+      for (let pause = 0; ; pause++) {
+        const outcome = await this.processor.process(delivery, (payload) => this.invokeHandler(delivery.queue, payload, delivery));
+        if (outcome.action !== 'pause') {
+          await this.settle(delivery, settlement, outcome);
+          return;
+        }
+        if (this.closing || !settlement.owned) break;
+        await sleep(backoffDelay(pause, PAUSE_BASE_MS, PAUSE_CAP_MS));
+      }
+      // Shutting down while the database is away: give the job back.
+      if (settlement.owned) settlement.requeue();
+    } catch (error) {
+      // Not the job's failure but Baton's (a bug, an unexpected database
+      // error): back to the queue after a pause, never in a hot loop; the
+      // queue's delivery limit ends a message that keeps doing this.
+      this.logger.error(`delivery of ${delivery.queue} job ${delivery.jobId ?? '?'} failed: ${errorMessage(error)}`);
+      await sleep(backoffDelay(0, PAUSE_BASE_MS, PAUSE_CAP_MS));
+      if (settlement.owned) settlement.requeue();
+    } finally {
+      this.slots.release();
+    }
+  }
+
+  private async invokeHandler(type: JobType, payload: object, delivery: JobDelivery): Promise<unknown> {
+    const handler = this.messageHandlers.get(type)!;
+    const result = await handler(payload, new JobContext([delivery]));
+    return lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+  }
+
+  private async settle(delivery: JobDelivery, settlement: Settlement, outcome: Exclude<DeliveryOutcome, { action: 'pause' }>): Promise<void> {
+    if (!settlement.owned) return;
+    if (outcome.action === 'ack') {
+      settlement.ack();
+      return;
+    }
+    try {
+      if (outcome.action === 'retry') await settlement.retry(outcome.nextAttempt);
+      else await settlement.deadLetter(outcome.reason);
+      if (settlement.owned) settlement.ack();
+    } catch (error) {
+      // Not republished, so this copy must stay: back to the queue.
+      this.logger.warn(`cannot republish job ${delivery.jobId ?? '?'} (${errorMessage(error)}); returning it to the queue`);
+      if (settlement.owned) settlement.requeue();
+    }
+  }
+
+  /**
+   * Stops taking deliveries, then gives the jobs in flight until
+   * SHUTDOWN_TIMEOUT_MS to settle. Whatever is still unsettled then goes back
+   * to the queue; its transaction either committed (the redelivery finds the
+   * job completed) or never will.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.stopConsuming();
+    const pending = this.inFlight.size;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      Promise.allSettled([...this.inFlight]).then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.config.SHUTDOWN_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) this.logger.warn(`${this.inFlight.size} of ${pending} jobs still running at shutdown; returning them to the queue`);
+    await this.releaseUnsettled();
+  }
+
+  on(): never {
+    throw new Error('job transports do not emit events');
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
