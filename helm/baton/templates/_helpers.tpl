@@ -1,0 +1,320 @@
+{{/*
+baton.name: the chart's name (or nameOverride), cut to 63 characters, the
+longest a label value or a DNS label may be.
+*/}}
+{{- define "baton.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/*
+baton.truncate: cuts a resource name to 63 characters. A name that is cut
+keeps its first 54 characters and gets 8 characters of the full name's
+sha256 instead, so two long release names that share a prefix still give
+two different names in one namespace.
+*/}}
+{{- define "baton.truncate" -}}
+{{- if gt (len .) 63 -}}
+{{- printf "%s-%s" (trunc 54 . | trimSuffix "-") (sha256sum . | trunc 8) -}}
+{{- else -}}
+{{- . -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+baton.fullname: the release's base name for every object: fullnameOverride,
+or the release name when it already contains the chart name, or
+"<release>-<chart>". Truncated with baton.truncate.
+*/}}
+{{- define "baton.fullname" -}}
+{{- $name := "" -}}
+{{- if .Values.fullnameOverride -}}
+{{- $name = .Values.fullnameOverride -}}
+{{- else if contains (include "baton.name" .) .Release.Name -}}
+{{- $name = .Release.Name -}}
+{{- else -}}
+{{- $name = printf "%s-%s" .Release.Name (include "baton.name" .) -}}
+{{- end -}}
+{{- include "baton.truncate" ($name | trimSuffix "-") -}}
+{{- end -}}
+
+{{/*
+baton.componentName: the name of one component's objects, "<fullname>-<component>"
+(component: api, worker-<group>, migrate, rabbitmq). When that is longer than
+63 characters the fullname part is cut and 8 characters of the whole name's
+sha256 are put before the component, which stays readable and whole.
+Called with (dict "root" $ "component" "api").
+*/}}
+{{- define "baton.componentName" -}}
+{{- $fullname := include "baton.fullname" .root -}}
+{{- $name := printf "%s-%s" $fullname .component -}}
+{{- if gt (len $name) 63 -}}
+{{- $keep := int (sub 63 (add (len .component) 10)) -}}
+{{- printf "%s-%s-%s" (trunc $keep $fullname | trimSuffix "-") (sha256sum $name | trunc 8) .component -}}
+{{- else -}}
+{{- $name -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+baton.chart: "<chart>-<version>" for the helm.sh/chart label.
+*/}}
+{{- define "baton.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/*
+baton.selectorLabels: the labels a component's selectors match on (a subset
+of baton.labels): name, instance and component, so that two releases, or two
+components of one release, never select each other's pods. They must never
+change for an installed release (a Deployment's selector is immutable).
+Called with (dict "root" $ "component" "api").
+*/}}
+{{- define "baton.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "baton.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{/*
+baton.labels: the recommended labels of every object of a component.
+Called with (dict "root" $ "component" "api").
+*/}}
+{{- define "baton.labels" -}}
+{{ include "baton.selectorLabels" . }}
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | toString | trunc 63 | trimSuffix "-" | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+app.kubernetes.io/part-of: {{ include "baton.name" .root }}
+helm.sh/chart: {{ include "baton.chart" .root }}
+{{- end -}}
+
+{{/*
+baton.serviceAccountName: the ServiceAccount the API and worker pods run as.
+*/}}
+{{- define "baton.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "baton.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+baton.secretName: the Secret holding DATABASE_URL and RABBITMQ_URL: the
+chart's own, or secret.existingSecret.
+*/}}
+{{- define "baton.secretName" -}}
+{{- if .Values.secret.existingSecret -}}
+{{- .Values.secret.existingSecret -}}
+{{- else -}}
+{{- include "baton.fullname" . -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+baton.image: "<repository>:<tag>" (tag defaults to the chart's appVersion),
+or "<repository>@<digest>" when a digest is given.
+*/}}
+{{- define "baton.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag | toString) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+baton.podAnnotations: checksum/config and checksum/secret, so that pods roll
+when the settings or the credentials change, plus podAnnotations. With an
+existing Secret the chart cannot see its content: the checksum then covers
+its name and keys only (roll by hand, or with a reloader, when it changes).
+*/}}
+{{- define "baton.podAnnotations" -}}
+checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
+{{- if .Values.secret.existingSecret }}
+checksum/secret: {{ printf "%s/%s/%s" .Values.secret.existingSecret .Values.secret.databaseUrlKey .Values.secret.rabbitmqUrlKey | sha256sum }}
+{{- else }}
+checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256sum }}
+{{- end }}
+{{- with .Values.podAnnotations }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/*
+baton.secretEnv: DATABASE_URL and RABBITMQ_URL from the Secret, by key.
+*/}}
+{{- define "baton.secretEnv" -}}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "baton.secretName" . }}
+      key: {{ .Values.secret.databaseUrlKey }}
+- name: RABBITMQ_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "baton.secretName" . }}
+      key: {{ .Values.secret.rabbitmqUrlKey }}
+{{- end -}}
+
+{{/*
+baton.probes: startup, liveness and readiness probes on the paths Baton
+serves (libs/health: /health/live answers while the event loop does and never
+fails for a dependency; /health/ready checks PostgreSQL and RabbitMQ), on the
+named container port. Startup and liveness use /health/live so that a pod
+whose dependency is away is held out of Service endpoints, not restarted.
+Called with (dict "root" $ "port" "http").
+*/}}
+{{- define "baton.probes" -}}
+{{- $probes := .root.Values.probes -}}
+startupProbe:
+  httpGet:
+    path: /health/live
+    port: {{ .port }}
+  periodSeconds: {{ $probes.startup.periodSeconds }}
+  timeoutSeconds: {{ $probes.startup.timeoutSeconds }}
+  failureThreshold: {{ $probes.startup.failureThreshold }}
+livenessProbe:
+  httpGet:
+    path: /health/live
+    port: {{ .port }}
+  periodSeconds: {{ $probes.liveness.periodSeconds }}
+  timeoutSeconds: {{ $probes.liveness.timeoutSeconds }}
+  failureThreshold: {{ $probes.liveness.failureThreshold }}
+readinessProbe:
+  httpGet:
+    path: /health/ready
+    port: {{ .port }}
+  periodSeconds: {{ $probes.readiness.periodSeconds }}
+  timeoutSeconds: {{ $probes.readiness.timeoutSeconds }}
+  failureThreshold: {{ $probes.readiness.failureThreshold }}
+  successThreshold: 1
+{{- end -}}
+
+{{/*
+baton.podScheduling: nodeSelector, tolerations and affinity shared by every pod.
+*/}}
+{{- define "baton.podScheduling" -}}
+{{- with .Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/*
+baton.podSecurity: pod-level fields shared by every pod: the ServiceAccount
+name is left to the caller; no token is mounted (Baton never calls the
+Kubernetes API), the hardened pod security context, pull secrets.
+*/}}
+{{- define "baton.podSecurity" -}}
+automountServiceAccountToken: false
+securityContext:
+  {{- toYaml .Values.podSecurityContext | nindent 2 }}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/*
+baton.workers: the enabled worker groups, each merged over workerDefaults,
+as a YAML map from group name to settings. Templates read it with
+(include "baton.workers" . | fromYaml).
+*/}}
+{{- define "baton.workers" -}}
+{{- $groups := dict -}}
+{{- range $name, $group := .Values.workers -}}
+{{- if $group -}}
+{{- $merged := mergeOverwrite (deepCopy $.Values.workerDefaults) (deepCopy $group) -}}
+{{- if $merged.enabled -}}
+{{- $_ := set $groups $name $merged -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $groups -}}
+{{- end -}}
+
+{{/*
+baton.validate: refuses settings that would render a broken release. Called
+once from the ConfigMap template, which every render includes.
+*/}}
+{{- define "baton.validate" -}}
+{{- $config := .Values.config -}}
+{{- if lt (int64 $config.jobRetryMaxMs) (int64 $config.jobRetryBaseMs) -}}
+{{- fail "config.jobRetryMaxMs must not be less than config.jobRetryBaseMs" -}}
+{{- end -}}
+{{- if and (not .Values.secret.existingSecret) (or (not .Values.secret.databaseUrl) (not .Values.secret.rabbitmqUrl)) -}}
+{{- fail "set secret.databaseUrl and secret.rabbitmqUrl, or name an existing Secret in secret.existingSecret" -}}
+{{- end -}}
+{{- $timeoutSeconds := divf $config.shutdownTimeoutMs 1000 -}}
+{{- $api := .Values.api -}}
+{{- $apiDrain := addf $api.preStopSleepSeconds (divf $api.shutdownDelayMs 1000) $timeoutSeconds -}}
+{{- if le (float64 $api.terminationGracePeriodSeconds) $apiDrain -}}
+{{- fail (printf "api.terminationGracePeriodSeconds (%v) must be longer than api.preStopSleepSeconds + (api.shutdownDelayMs + config.shutdownTimeoutMs)/1000 (%v), or Kubernetes kills the API before it has drained" $api.terminationGracePeriodSeconds $apiDrain) -}}
+{{- end -}}
+{{- if and $api.autoscaling.enabled (not (dig "requests" "cpu" "" $api.resources)) -}}
+{{- fail "api.autoscaling needs api.resources.requests.cpu: CPU utilization is measured against it" -}}
+{{- end -}}
+{{- if and $api.autoscaling.enabled (lt (int $api.autoscaling.maxReplicas) (int $api.autoscaling.minReplicas)) -}}
+{{- fail "api.autoscaling.maxReplicas must not be less than api.autoscaling.minReplicas" -}}
+{{- end -}}
+{{- $workers := include "baton.workers" . | fromYaml -}}
+{{- if not $workers -}}
+{{- fail "workers: enable at least one worker group, or no job is ever done" -}}
+{{- end -}}
+{{- range $name, $worker := $workers -}}
+{{- if not $worker.queues -}}
+{{- fail (printf "workers.%s.queues must name at least one queue" $name) -}}
+{{- end -}}
+{{- if le (float64 $worker.terminationGracePeriodSeconds) $timeoutSeconds -}}
+{{- fail (printf "workers.%s.terminationGracePeriodSeconds (%v) must be longer than config.shutdownTimeoutMs/1000 (%v), or Kubernetes kills jobs in flight" $name $worker.terminationGracePeriodSeconds $timeoutSeconds) -}}
+{{- end -}}
+{{- $pool := default $config.databasePoolSize $worker.databasePoolSize -}}
+{{- if lt (int $pool) (int $worker.concurrency) -}}
+{{- fail (printf "workers.%s: the database pool (%v) must be at least the concurrency (%v), or jobs wait for connections" $name $pool $worker.concurrency) -}}
+{{- end -}}
+{{- if and $worker.autoscaling.hpa.enabled $worker.autoscaling.keda.enabled -}}
+{{- fail (printf "workers.%s: enable autoscaling.hpa or autoscaling.keda, not both (KEDA makes its own HPA)" $name) -}}
+{{- end -}}
+{{- if and $worker.autoscaling.hpa.enabled (not (dig "requests" "cpu" "" $worker.resources)) -}}
+{{- fail (printf "workers.%s.autoscaling.hpa needs resources.requests.cpu: CPU utilization is measured against it" $name) -}}
+{{- end -}}
+{{- if and $worker.autoscaling.hpa.enabled (lt (int $worker.autoscaling.hpa.maxReplicas) (int $worker.autoscaling.hpa.minReplicas)) -}}
+{{- fail (printf "workers.%s.autoscaling.hpa.maxReplicas must not be less than minReplicas" $name) -}}
+{{- end -}}
+{{- if and $worker.autoscaling.keda.enabled (lt (int $worker.autoscaling.keda.maxReplicas) (int $worker.autoscaling.keda.minReplicas)) -}}
+{{- fail (printf "workers.%s.autoscaling.keda.maxReplicas must not be less than minReplicas" $name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+baton.networkPolicyEgress: the egress rules of every Baton pod: DNS, and
+PostgreSQL and RabbitMQ ports (to networkPolicy.egressTo, or anywhere).
+*/}}
+{{- define "baton.networkPolicyEgress" -}}
+{{- $policy := .Values.networkPolicy -}}
+{{- if $policy.allowDns }}
+- ports:
+    - port: 53
+      protocol: UDP
+    - port: 53
+      protocol: TCP
+{{- end }}
+- ports:
+    {{- range $policy.egressPorts }}
+    - port: {{ . }}
+      protocol: TCP
+    {{- end }}
+  {{- with $policy.egressTo }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end -}}

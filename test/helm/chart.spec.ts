@@ -1,0 +1,637 @@
+/**
+ * The Helm chart (helm/baton), rendered with its default values and with
+ * each scenario under helm/baton/ci/: lint, strict Kubernetes schemas, and
+ * what the apps need from it (probes, variables, shutdown, migrations).
+ */
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { loadConfig } from '@baton/config';
+import { JOB_TYPES } from '@baton/contracts';
+import { LIVE_PATH, READY_PATH } from '@baton/health';
+import { CHART_DIR, HelmError, K8sObject, lint, named, ofKind, podSpecOf, SCENARIOS, selects, template } from './helm';
+import { validateStrictly } from './kube-schema';
+import { APP_VARIABLES, ContainerRun, containerRuns, PROBES, resolveEnv, resolvePort, variableNames, workloadsOf } from './pods';
+
+const DEFAULTS = '(default values)';
+const CASES = [DEFAULTS, ...SCENARIOS];
+const filesOf = (scenario: string) => (scenario === DEFAULTS ? [] : [scenario]);
+
+/** Optional kinds each scenario must render, and no others. */
+const OPTIONAL_KINDS = ['HorizontalPodAutoscaler', 'ScaledObject', 'TriggerAuthentication', 'PodDisruptionBudget', 'Ingress', 'NetworkPolicy', 'ServiceMonitor'];
+const EXPECTED_OPTIONAL: Record<string, string[]> = {
+  [DEFAULTS]: [],
+  'hpa-values.yaml': ['HorizontalPodAutoscaler'],
+  'keda-values.yaml': ['ScaledObject', 'TriggerAuthentication'],
+  'existing-secret-values.yaml': ['ScaledObject', 'TriggerAuthentication'],
+  'ingress-values.yaml': ['Ingress'],
+  'networkpolicy-values.yaml': ['NetworkPolicy'],
+  'servicemonitor-values.yaml': ['ServiceMonitor'],
+  'pdb-values.yaml': ['PodDisruptionBudget'],
+  'hardened-overrides-values.yaml': [],
+};
+
+const RECOMMENDED_LABELS = [
+  'app.kubernetes.io/name',
+  'app.kubernetes.io/instance',
+  'app.kubernetes.io/component',
+  'app.kubernetes.io/version',
+  'app.kubernetes.io/managed-by',
+  'helm.sh/chart',
+];
+
+const CHART = parseYaml(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8')) as { name: string; version: string; appVersion: string };
+const VALUES = parseYaml(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')) as Record<string, any>;
+
+/** Values as Helm coalesces them: the scenario over values.yaml, maps merged, null deleting a key. */
+function effectiveValues(scenario: string): Record<string, any> {
+  const merge = (base: any, over: any): any => {
+    if (over === undefined) return base;
+    if (typeof base !== 'object' || base === null || Array.isArray(base) || typeof over !== 'object' || over === null || Array.isArray(over)) return over;
+    const out: Record<string, any> = { ...base };
+    for (const [key, value] of Object.entries(over)) {
+      if (value === null) delete out[key];
+      else out[key] = merge(base[key], value);
+    }
+    return out;
+  };
+  return scenario === DEFAULTS ? VALUES : merge(VALUES, parseYaml(readFileSync(join(CHART_DIR, 'ci', scenario), 'utf8')));
+}
+
+/** The enabled worker groups of a scenario, each merged over workerDefaults. */
+function workerGroups(scenario: string): Record<string, any> {
+  const values = effectiveValues(scenario);
+  const merge = (base: any, over: any): any =>
+    typeof over === 'object' && over !== null && !Array.isArray(over) && typeof base === 'object' && base !== null && !Array.isArray(base)
+      ? Object.fromEntries([...new Set([...Object.keys(base), ...Object.keys(over)])].map((key) => [key, key in over ? merge(base[key], over[key]) : base[key]]))
+      : over;
+  return Object.fromEntries(
+    Object.entries(values.workers as Record<string, any>)
+      .filter(([, group]) => group)
+      .map(([name, group]) => [name, merge(values.workerDefaults, group)])
+      .filter(([, group]) => group.enabled),
+  );
+}
+
+/** Stand-ins for a Secret the chart does not render (secret.existingSecret). */
+const EXISTING_SECRET_VALUES: Record<string, string> = {
+  'postgres-uri': 'postgres://baton:secret@db.example:5432/baton',
+  'amqp-uri': 'amqp://baton:secret@mq.example:5672/baton',
+};
+const external = (name: string, key: string) => (name === 'baton-credentials' ? EXISTING_SECRET_VALUES[key] : undefined);
+
+const rendered = new Map<string, K8sObject[]>();
+const render = (scenario: string) => {
+  const objects = rendered.get(scenario);
+  if (!objects) throw new Error(`${scenario} was not rendered`);
+  return objects;
+};
+const component = (object: K8sObject) => object.metadata.labels?.['app.kubernetes.io/component'];
+const deploymentOf = (objects: K8sObject[], name: string) => named(objects, 'Deployment', name);
+const runsOf = (objects: K8sObject[], role: ContainerRun['role']) => containerRuns(objects).filter((run) => run.role === role);
+
+beforeAll(async () => {
+  await Promise.all(CASES.map(async (scenario) => rendered.set(scenario, await template({ valuesFiles: filesOf(scenario) }))));
+});
+
+describe('scenario files', () => {
+  it('cover every feature the chart makes optional', () => {
+    for (const file of ['hpa', 'keda', 'existing-secret', 'ingress', 'networkpolicy', 'servicemonitor', 'pdb']) {
+      expect(SCENARIOS).toContain(`${file}-values.yaml`);
+    }
+    // A new scenario must say which optional objects it renders.
+    expect(Object.keys(EXPECTED_OPTIONAL).sort()).toEqual([...CASES].sort());
+  });
+});
+
+describe.each(CASES)('with %s', (scenario) => {
+  it('passes helm lint --strict', async () => {
+    await expect(lint({ valuesFiles: filesOf(scenario) })).resolves.toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+  });
+
+  it('renders only objects that validate strictly against their Kubernetes schema', () => {
+    const objects = render(scenario);
+    expect(objects.length).toBeGreaterThan(0);
+    for (const object of objects) validateStrictly(object);
+  });
+
+  it('renders exactly the optional objects it enables', () => {
+    const present = [...new Set(render(scenario).map((object) => object.kind))].filter((kind) => OPTIONAL_KINDS.includes(kind)).sort();
+    expect(present).toEqual([...EXPECTED_OPTIONAL[scenario]].sort());
+  });
+
+  it('labels every object with the recommended labels and names it within 63 characters', () => {
+    for (const object of render(scenario)) {
+      const labels = object.metadata.labels ?? {};
+      const where = `${object.kind}/${object.metadata.name}`;
+      expect({ where, missing: RECOMMENDED_LABELS.filter((label) => !labels[label]) }).toEqual({ where, missing: [] });
+      expect(labels['app.kubernetes.io/name']).toBe(CHART.name);
+      expect(labels['app.kubernetes.io/instance']).toBe('baton');
+      expect(labels['app.kubernetes.io/managed-by']).toBe('Helm');
+      expect(labels['app.kubernetes.io/version']).toBe(CHART.appVersion);
+      expect(labels['helm.sh/chart']).toBe(`${CHART.name}-${CHART.version}`);
+      expect(object.metadata.name.length).toBeLessThanOrEqual(63);
+      expect(object.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    }
+  });
+
+  it('gives every workload selector labels that are a subset of its pod labels, with instance and component, and no other workload matches them', () => {
+    const objects = render(scenario);
+    const deployments = ofKind(objects, 'Deployment');
+    for (const deployment of deployments) {
+      const selector = deployment.spec.selector.matchLabels;
+      expect(Object.keys(selector)).toEqual(expect.arrayContaining(['app.kubernetes.io/instance', 'app.kubernetes.io/component']));
+      expect(selects(selector, deployment.spec.template.metadata.labels)).toBe(true);
+      expect(selects(selector, deployment.metadata.labels)).toBe(true);
+      const matching = deployments.filter((other) => selects(selector, other.spec.template.metadata.labels));
+      expect(matching.map((other) => other.metadata.name)).toEqual([deployment.metadata.name]);
+    }
+  });
+
+  it('points every Service, PDB, NetworkPolicy, ServiceMonitor, autoscaler and Ingress at objects it renders', () => {
+    const objects = render(scenario);
+    const deployments = ofKind(objects, 'Deployment');
+    const podsSelectedBy = (selector: Record<string, string>) => deployments.filter((deployment) => selects(selector, deployment.spec.template.metadata.labels));
+    for (const service of ofKind(objects, 'Service')) {
+      const [target, ...others] = podsSelectedBy(service.spec.selector);
+      expect({ service: service.metadata.name, others: others.length, target: target?.metadata.name }).toEqual({ service: service.metadata.name, others: 0, target: expect.any(String) });
+      const containerPorts = podSpecOf(target).containers.flatMap((container: any) => container.ports.map((port: any) => port.name));
+      for (const port of service.spec.ports) expect(containerPorts).toContain(port.targetPort);
+    }
+    for (const object of [...ofKind(objects, 'PodDisruptionBudget')]) {
+      expect(podsSelectedBy(object.spec.selector.matchLabels)).toHaveLength(1);
+      expect(component(podsSelectedBy(object.spec.selector.matchLabels)[0])).toBe(component(object));
+    }
+    for (const policy of ofKind(objects, 'NetworkPolicy')) {
+      const [target, ...others] = podsSelectedBy(policy.spec.podSelector.matchLabels);
+      expect(others).toHaveLength(0);
+      const ports = podSpecOf(target).containers.flatMap((container: any) => container.ports.map((port: any) => port.name));
+      for (const rule of policy.spec.ingress) for (const port of rule.ports) expect(ports).toContain(port.port);
+    }
+    for (const monitor of ofKind(objects, 'ServiceMonitor')) {
+      const services = ofKind(objects, 'Service').filter((service) => selects(monitor.spec.selector.matchLabels, service.metadata.labels));
+      expect(services).toHaveLength(1);
+      for (const endpoint of monitor.spec.endpoints) expect(services[0].spec.ports.map((port: any) => port.name)).toContain(endpoint.port);
+    }
+    for (const scaler of [...ofKind(objects, 'HorizontalPodAutoscaler'), ...ofKind(objects, 'ScaledObject')]) {
+      expect(scaler.spec.scaleTargetRef).toEqual(expect.objectContaining({ kind: 'Deployment', name: expect.any(String) }));
+      const target = deploymentOf(objects, scaler.spec.scaleTargetRef.name);
+      expect(target.spec.replicas).toBeUndefined(); // left to the autoscaler, never reset by an upgrade
+    }
+    for (const ingress of ofKind(objects, 'Ingress')) {
+      for (const rule of ingress.spec.rules) {
+        for (const path of rule.http.paths) {
+          const service = named(objects, 'Service', path.backend.service.name);
+          expect(service.spec.ports.map((port: any) => port.name)).toContain(path.backend.service.port.name);
+          expect(component(service)).toBe('api');
+        }
+      }
+    }
+  });
+
+  it('runs each container with args only (tini stays PID 1), as the API, a worker or the migration', () => {
+    const runs = containerRuns(render(scenario));
+    for (const run of runs) expect(run.container.command).toBeUndefined();
+    expect(runs.filter((run) => run.role === 'api')).toHaveLength(1);
+    expect(runs.filter((run) => run.role === 'worker')).toHaveLength(Object.keys(workerGroups(scenario)).length);
+    expect(runs.filter((run) => run.role === 'migrate')).toHaveLength(1);
+    for (const run of runs) expect(run.workload.kind).toBe(run.role === 'migrate' ? 'Job' : 'Deployment');
+  });
+
+  it('probes every long-running container at startup, liveness and readiness on the paths and port the app serves', () => {
+    const objects = render(scenario);
+    for (const run of containerRuns(objects).filter((candidate) => candidate.role !== 'migrate')) {
+      const config = loadConfig(resolveEnv(run, objects, external), ['DATABASE_URL', 'RABBITMQ_URL']);
+      const servedPort = run.role === 'api' ? config.PORT : config.HEALTH_PORT;
+      const { startupProbe, livenessProbe, readinessProbe } = run.container;
+      expect([startupProbe.httpGet.path, livenessProbe.httpGet.path, readinessProbe.httpGet.path]).toEqual([LIVE_PATH, LIVE_PATH, READY_PATH]);
+      for (const probe of PROBES) {
+        const { httpGet, timeoutSeconds } = run.container[probe];
+        expect(httpGet.scheme ?? 'HTTP').toBe('HTTP');
+        expect({ probe, port: resolvePort(run.container, httpGet.port) }).toEqual({ probe, port: servedPort });
+        // Each readiness check is bounded at 800 ms: the probe must wait longer.
+        expect(timeoutSeconds * 1000).toBeGreaterThan(800);
+      }
+      expect(resolvePort(run.container, run.container.ports[0].name)).toBe(servedPort);
+    }
+  });
+
+  it('sets only variables the apps read, every variable they require, and values they accept', () => {
+    const objects = render(scenario);
+    for (const run of containerRuns(objects)) {
+      const names = variableNames(run, objects);
+      expect(names.filter((name) => !APP_VARIABLES.has(name))).toEqual([]);
+      const required = run.role === 'migrate' ? ['DATABASE_URL'] : ['DATABASE_URL', 'RABBITMQ_URL'];
+      expect(names).toEqual(expect.arrayContaining(required));
+      // The app's own validation, as at its start: a bad value fails here.
+      expect(() => loadConfig(resolveEnv(run, objects, external), required as any)).not.toThrow();
+    }
+  });
+
+  it('gives each worker group its own WORKER_QUEUES and WORKER_CONCURRENCY', () => {
+    const objects = render(scenario);
+    const groups = workerGroups(scenario);
+    const seen = new Set<string>();
+    for (const [name, group] of Object.entries(groups)) {
+      const deployment = ofKind(objects, 'Deployment').find((candidate) => component(candidate) === `worker-${name}`);
+      expect(deployment).toBeDefined();
+      const [run] = containerRuns([deployment!]);
+      const config = loadConfig(resolveEnv(run, objects, external));
+      expect(config.WORKER_QUEUES).toEqual(group.queues);
+      expect(config.WORKER_CONCURRENCY).toBe(group.concurrency);
+      expect(config.DATABASE_POOL_SIZE).toBeGreaterThanOrEqual(config.WORKER_CONCURRENCY);
+      seen.add(deployment!.metadata.name);
+    }
+    expect(seen.size).toBe(Object.keys(groups).length);
+  });
+
+  it('hardens every pod and container', () => {
+    const objects = render(scenario);
+    for (const account of ofKind(objects, 'ServiceAccount')) expect(account.automountServiceAccountToken).toBe(false);
+    for (const workload of workloadsOf(objects)) {
+      const pod = podSpecOf(workload);
+      expect(pod.automountServiceAccountToken).toBe(false);
+      expect(pod.securityContext).toEqual(expect.objectContaining({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }));
+      expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
+      expect(pod.hostNetwork ?? false).toBe(false);
+      // Baton writes no files: no volume at all, so none is writable.
+      expect(pod.volumes ?? []).toEqual([]);
+      for (const container of pod.containers) {
+        expect(container.securityContext).toEqual(
+          expect.objectContaining({
+            runAsNonRoot: true,
+            readOnlyRootFilesystem: true,
+            allowPrivilegeEscalation: false,
+            seccompProfile: { type: 'RuntimeDefault' },
+          }),
+        );
+        expect(container.securityContext.capabilities.drop).toContain('ALL');
+        expect(container.securityContext.capabilities.add ?? []).toEqual([]);
+        expect(container.securityContext.privileged ?? false).toBe(false);
+        expect(container.volumeMounts ?? []).toEqual([]);
+        expect(container.resources?.requests).toEqual(expect.objectContaining({ cpu: expect.anything(), memory: expect.anything() }));
+        expect(container.resources?.limits?.memory).toBeDefined();
+      }
+    }
+  });
+
+  it('runs migrations as a pre-install,pre-upgrade hook Job whose Secret and ServiceAccount exist before it', () => {
+    const objects = render(scenario);
+    const values = effectiveValues(scenario);
+    const [job, ...more] = ofKind(objects, 'Job');
+    expect(more).toHaveLength(0);
+    expect(job.metadata.annotations).toEqual(expect.objectContaining({ 'helm.sh/hook': 'pre-install,pre-upgrade', 'helm.sh/hook-weight': '0' }));
+    const [run] = containerRuns([job]);
+    expect(run.argv).toEqual(['node', 'dist/apps/cli/src/main.js', 'migrate']);
+    expect(podSpecOf(job).restartPolicy).toBe('Never');
+    // Nothing else migrates, and no long-running container does at start.
+    for (const other of containerRuns(objects).filter((candidate) => candidate.workload !== job)) expect(other.argv).not.toContain('migrate');
+
+    const weight = (object: K8sObject) => Number(object.metadata.annotations?.['helm.sh/hook-weight'] ?? '0');
+    const mustPrecede = (kind: string, name: string, existing: string[]) => {
+      const dependency = objects.find((object) => object.kind === kind && object.metadata.name === name);
+      if (!dependency) {
+        // Not rendered: it must be one that exists before the release.
+        expect({ kind, name, existing }).toEqual({ kind, name, existing: expect.arrayContaining([name]) });
+        return;
+      }
+      const hooks = (dependency.metadata.annotations?.['helm.sh/hook'] ?? '').split(',');
+      expect({ kind, name, hooks }).toEqual({ kind, name, hooks: expect.arrayContaining(['pre-install', 'pre-upgrade']) });
+      expect(weight(dependency)).toBeLessThan(weight(job));
+    };
+    const pod = podSpecOf(job);
+    for (const source of run.container.envFrom ?? []) {
+      if (source.configMapRef) mustPrecede('ConfigMap', source.configMapRef.name, []);
+      if (source.secretRef) mustPrecede('Secret', source.secretRef.name, [values.secret.existingSecret]);
+    }
+    for (const variable of run.container.env ?? []) {
+      if (variable.valueFrom?.secretKeyRef) mustPrecede('Secret', variable.valueFrom.secretKeyRef.name, [values.secret.existingSecret].filter(Boolean));
+      if (variable.valueFrom?.configMapKeyRef) mustPrecede('ConfigMap', variable.valueFrom.configMapKeyRef.name, []);
+    }
+    mustPrecede('ServiceAccount', pod.serviceAccountName, values.serviceAccount.create ? [] : [values.serviceAccount.name || 'default']);
+    // A hook copy of a credential is deleted once the hooks have succeeded.
+    for (const object of ofKind(objects, 'Secret').filter((secret) => secret.metadata.annotations?.['helm.sh/hook'])) {
+      expect(object.metadata.annotations?.['helm.sh/hook-delete-policy']?.split(',')).toEqual(expect.arrayContaining(['hook-succeeded', 'before-hook-creation']));
+    }
+  });
+
+  it('annotates every pod with checksums of the ConfigMap and the Secret', () => {
+    for (const deployment of ofKind(render(scenario), 'Deployment')) {
+      const annotations = deployment.spec.template.metadata.annotations ?? {};
+      expect(annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
+      expect(annotations['checksum/secret']).toMatch(/^[0-9a-f]{64}$/);
+    }
+  });
+
+  it('gives every pod a terminationGracePeriodSeconds longer than its shutdown', () => {
+    const objects = render(scenario);
+    for (const run of containerRuns(objects).filter((candidate) => candidate.role !== 'migrate')) {
+      const config = loadConfig(resolveEnv(run, objects, external));
+      const preStopSeconds = run.container.lifecycle?.preStop?.sleep?.seconds ?? 0;
+      // The worker drains without the API's SHUTDOWN_DELAY_MS (apps/worker/src/main.ts).
+      const shutdownMs = (run.role === 'api' ? config.SHUTDOWN_DELAY_MS : 0) + config.SHUTDOWN_TIMEOUT_MS;
+      expect(podSpecOf(run.workload).terminationGracePeriodSeconds).toBeGreaterThan(preStopSeconds + shutdownMs / 1000);
+    }
+  });
+});
+
+describe('optional objects', () => {
+  it('an HPA on CPU for the API and for the worker group that enables it', () => {
+    const objects = render('hpa-values.yaml');
+    const hpas = ofKind(objects, 'HorizontalPodAutoscaler');
+    expect(hpas.map((hpa) => component(hpa)).sort()).toEqual(['api', 'worker-workouts']);
+    for (const hpa of hpas) {
+      expect(hpa.spec.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: expect.any(Number) } } }]);
+    }
+    expect(ofKind(objects, 'Deployment').find((deployment) => component(deployment) === 'worker-invoices')!.spec.replicas).toBe(2);
+  });
+
+  it.each(['keda-values.yaml', 'existing-secret-values.yaml'])('KEDA ScaledObjects on the length of each group queue, authenticated from the workers Secret (%s)', (scenario) => {
+    const objects = render(scenario);
+    const [authentication, ...others] = ofKind(objects, 'TriggerAuthentication');
+    expect(others).toHaveLength(0);
+    const scaled = ofKind(objects, 'ScaledObject');
+    expect(scaled.length).toBeGreaterThan(0);
+    for (const object of scaled) {
+      const deployment = deploymentOf(objects, object.spec.scaleTargetRef.name);
+      const [run] = containerRuns([deployment]);
+      const rabbitmq = run.container.env.find((variable: any) => variable.name === 'RABBITMQ_URL').valueFrom.secretKeyRef;
+      expect(authentication.spec.secretTargetRef).toEqual([{ parameter: 'host', name: rabbitmq.name, key: rabbitmq.key }]);
+      const queues = loadConfig(resolveEnv(run, objects, external)).WORKER_QUEUES;
+      expect(object.spec.triggers.map((trigger: any) => trigger.metadata.queueName)).toEqual(queues);
+      for (const trigger of object.spec.triggers) {
+        expect(trigger).toEqual({
+          type: 'rabbitmq',
+          metadata: expect.objectContaining({ protocol: 'amqp', mode: 'QueueLength', value: expect.stringMatching(/^[1-9][0-9]*$/) }),
+          authenticationRef: { name: authentication.metadata.name },
+        });
+        expect(JOB_TYPES).toContain(trigger.metadata.queueName);
+      }
+      expect(object.spec.maxReplicaCount).toBeGreaterThanOrEqual(object.spec.minReplicaCount);
+    }
+  });
+
+  it('an existing Secret is read by every container and KEDA, under its own keys, and the chart renders none', () => {
+    const objects = render('existing-secret-values.yaml');
+    expect(ofKind(objects, 'Secret')).toEqual([]);
+    expect(ofKind(objects, 'ServiceAccount')).toEqual([]);
+    for (const run of containerRuns(objects)) {
+      const refs = (run.container.env as any[]).filter((variable) => variable.valueFrom?.secretKeyRef).map((variable) => [variable.name, variable.valueFrom.secretKeyRef]);
+      for (const [name, ref] of refs) {
+        expect(ref).toEqual({ name: 'baton-credentials', key: name === 'DATABASE_URL' ? 'postgres-uri' : 'amqp-uri' });
+      }
+      expect(podSpecOf(run.workload).serviceAccountName).toBe('baton-runtime');
+    }
+  });
+
+  it('an Ingress to the API Service on the hosts given, with TLS', () => {
+    const [ingress] = ofKind(render('ingress-values.yaml'), 'Ingress');
+    expect(ingress.spec.ingressClassName).toBe('nginx');
+    expect(ingress.spec.rules.map((rule: any) => rule.host)).toEqual(['baton.example.com', 'jobs.example.com']);
+    expect(ingress.spec.tls).toEqual([{ secretName: 'baton-example-com-tls', hosts: ['baton.example.com', 'jobs.example.com'] }]);
+  });
+
+  it('a NetworkPolicy per component that opens only its serving port and allows DNS, PostgreSQL and RabbitMQ out', () => {
+    const objects = render('networkpolicy-values.yaml');
+    const policies = ofKind(objects, 'NetworkPolicy');
+    expect(policies.map(component).sort()).toEqual(ofKind(objects, 'Deployment').map(component).sort());
+    for (const policy of policies) {
+      expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+      expect(policy.spec.ingress).toHaveLength(1);
+      const sources = policy.spec.ingress[0].from.map((peer: any) => peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name']);
+      // /metrics shares the API port, so the monitoring namespace reaches it too.
+      expect(sources).toEqual(component(policy) === 'api' ? ['ingress-nginx', 'monitoring'] : ['monitoring']);
+      const egressPorts = policy.spec.egress.flatMap((rule: any) => rule.ports.map((port: any) => `${port.protocol}/${port.port}`));
+      expect(egressPorts.sort()).toEqual(['TCP/53', 'TCP/5432', 'TCP/5671', 'UDP/53']);
+    }
+  });
+
+  it('a ServiceMonitor scraping /metrics on the API port and on each worker group health port', () => {
+    const objects = render('servicemonitor-values.yaml');
+    const monitors = ofKind(objects, 'ServiceMonitor');
+    expect(monitors.map(component).sort()).toEqual(ofKind(objects, 'Deployment').map(component).sort());
+    for (const monitor of monitors) {
+      expect(monitor.metadata.labels?.release).toBe('kube-prometheus-stack');
+      const service = ofKind(objects, 'Service').find((candidate) => selects(monitor.spec.selector.matchLabels, candidate.metadata.labels))!;
+      const deployment = ofKind(objects, 'Deployment').find((candidate) => selects(service.spec.selector, candidate.spec.template.metadata.labels))!;
+      const [run] = containerRuns([deployment]);
+      const config = loadConfig(resolveEnv(run, objects, external));
+      for (const endpoint of monitor.spec.endpoints) {
+        expect(endpoint.path).toBe('/metrics');
+        const servicePort = service.spec.ports.find((port: any) => port.name === endpoint.port);
+        expect(resolvePort(run.container, servicePort.targetPort)).toBe(run.role === 'api' ? config.PORT : config.HEALTH_PORT);
+      }
+    }
+    expect(resolvePort(runsOf(objects, 'api')[0].container, 'http')).toBe(8080);
+    for (const run of runsOf(objects, 'worker')) expect(resolvePort(run.container, 'health')).toBe(9100);
+  });
+
+  it('a PodDisruptionBudget for the API and each worker group', () => {
+    const objects = render('pdb-values.yaml');
+    const budgets = Object.fromEntries(ofKind(objects, 'PodDisruptionBudget').map((pdb) => [component(pdb), pdb.spec]));
+    expect(budgets.api).toEqual(expect.objectContaining({ minAvailable: 2 }));
+    expect(budgets.api.maxUnavailable).toBeUndefined();
+    expect(budgets['worker-workouts']).toEqual(expect.objectContaining({ maxUnavailable: 1 }));
+    expect(budgets['worker-invoices']).toEqual(expect.objectContaining({ maxUnavailable: '50%' }));
+  });
+});
+
+describe('pod rollouts', () => {
+  const annotations = (objects: K8sObject[]) =>
+    ofKind(objects, 'Deployment').map((deployment) => deployment.spec.template.metadata.annotations as Record<string, string>);
+
+  it('change checksum/config, and only it, when a setting changes', async () => {
+    const before = annotations(render(DEFAULTS));
+    const after = annotations(await template({ set: ['config.jobMaxAttempts=7'] }));
+    after.forEach((pod, index) => {
+      expect(pod['checksum/config']).not.toBe(before[index]['checksum/config']);
+      expect(pod['checksum/secret']).toBe(before[index]['checksum/secret']);
+    });
+  });
+
+  it('change checksum/secret, and only it, when a credential or the existing Secret changes', async () => {
+    const before = annotations(render(DEFAULTS));
+    const after = annotations(await template({ values: { secret: { rabbitmqUrl: 'amqp://baton:other@baton-rabbitmq:5672/baton' } } }));
+    after.forEach((pod, index) => {
+      expect(pod['checksum/secret']).not.toBe(before[index]['checksum/secret']);
+      expect(pod['checksum/config']).toBe(before[index]['checksum/config']);
+    });
+    const existing = annotations(render('existing-secret-values.yaml'));
+    const renamed = annotations(await template({ valuesFiles: ['existing-secret-values.yaml'], set: ['secret.existingSecret=baton-credentials-v2'] }));
+    renamed.forEach((pod, index) => expect(pod['checksum/secret']).not.toBe(existing[index]['checksum/secret']));
+  });
+});
+
+describe('two releases in one namespace', () => {
+  it.each([
+    ['alpha', 'beta'],
+    // Release names of 53 characters (Helm's limit) that differ only at the end.
+    ['baton-release-with-a-very-long-name-for-the-tests-one', 'baton-release-with-a-very-long-name-for-the-tests-two'],
+  ])('%s and %s share no object name and select none of each other’s pods', async (first, second) => {
+    const everything = ['keda-values.yaml', 'servicemonitor-values.yaml', 'networkpolicy-values.yaml', 'pdb-values.yaml', 'ingress-values.yaml'];
+    const [a, b] = await Promise.all([first, second].map((release) => template({ release, valuesFiles: everything })));
+    const key = (object: K8sObject) => `${object.kind}/${object.metadata.name}`;
+    const namesA = new Set(a.map(key));
+    expect(namesA.size).toBe(a.length);
+    expect(b.map(key).filter((name) => namesA.has(name))).toEqual([]);
+    for (const object of [...a, ...b]) expect(object.metadata.name.length).toBeLessThanOrEqual(63);
+    const podsOf = (objects: K8sObject[]) => ofKind(objects, 'Deployment').map((deployment) => deployment.spec.template.metadata.labels);
+    const selectorsOf = (objects: K8sObject[]) => [
+      ...ofKind(objects, 'Deployment').map((object) => object.spec.selector.matchLabels),
+      ...ofKind(objects, 'Service').map((object) => object.spec.selector),
+      ...ofKind(objects, 'PodDisruptionBudget').map((object) => object.spec.selector.matchLabels),
+      ...ofKind(objects, 'NetworkPolicy').map((object) => object.spec.podSelector.matchLabels),
+    ];
+    for (const [mine, theirs] of [
+      [a, b],
+      [b, a],
+    ]) {
+      for (const selector of selectorsOf(mine)) expect(podsOf(theirs).filter((labels) => selects(selector, labels))).toEqual([]);
+    }
+  });
+});
+
+describe('values.schema.json and the chart refuse bad values', () => {
+  const refusal = async (options: Parameters<typeof template>[0]) => {
+    const error = await template(options).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(error).toBeInstanceOf(HelmError);
+    return (error as HelmError).stderr;
+  };
+
+  it.each([
+    ['a top-level key', { replicaCount: 3 }, /additional propert(y|ies) 'replicaCount' not allowed/],
+    ['a nested key', { api: { service: { nodePort: 30000 } } }, /additional propert(y|ies) 'nodePort' not allowed/],
+    ['a key of a worker group', { workers: { workouts: { queue: 'workouts' } } }, /additional propert(y|ies) 'queue' not allowed/],
+    ['a key of a security context', { securityContext: { runAsRoot: true } }, /additional propert(y|ies) 'runAsRoot' not allowed/],
+  ])('an unknown key: %s', async (_what, values, message) => {
+    expect(await refusal({ values })).toMatch(message);
+  });
+
+  it.each([
+    ['a string for a number', { api: { replicas: 'two' } }, /api\/replicas/],
+    ['a number for a boolean', { api: { ingress: { enabled: 1 } } }, /api\/ingress\/enabled/],
+    ['an object for a list', { workers: { workouts: { queues: 'workouts' } } }, /workers\/workouts\/queues/],
+    ['a queue Baton does not have', { workers: { workouts: { queues: ['emails'] } } }, /workers\/workouts\/queues\/0/],
+    ['a log level the apps refuse', { config: { logLevel: 'verbose' } }, /config\/logLevel/],
+    ['a database URL the apps refuse', { secret: { databaseUrl: 'mysql://db/baton' } }, /secret\/databaseUrl/],
+  ])('a wrong type or value: %s', async (_what, values, message) => {
+    expect(await refusal({ values })).toMatch(message);
+  });
+
+  it('closes every object of values.schema.json: no key it does not name, or a typed map', () => {
+    const schema = JSON.parse(readFileSync(join(CHART_DIR, 'values.schema.json'), 'utf8'));
+    const open: string[] = [];
+    const visit = (node: any, path: string) => {
+      if (Array.isArray(node)) return node.forEach((child, index) => visit(child, `${path}/${index}`));
+      if (!node || typeof node !== 'object') return;
+      const types = [node.type].flat();
+      if (types.includes('object')) {
+        const typedMap = !node.properties && typeof node.additionalProperties === 'object';
+        if (!(node.properties && node.additionalProperties === false) && !typedMap) open.push(path || '/');
+      }
+      for (const [key, child] of Object.entries(node)) visit(child, `${path}/${key}`);
+    };
+    visit(schema, '');
+    expect(open).toEqual([]);
+  });
+
+  it('lists every queue the apps know, and only those', () => {
+    const schema = JSON.parse(readFileSync(join(CHART_DIR, 'values.schema.json'), 'utf8'));
+    expect([...schema.definitions.workerGroup.properties.queues.items.enum].sort()).toEqual([...JOB_TYPES].sort());
+  });
+
+  it.each([
+    ['an API grace period shorter than its drain', { api: { terminationGracePeriodSeconds: 35 } }, /api.terminationGracePeriodSeconds/],
+    ['a worker grace period shorter than the shutdown timeout', { workers: { invoices: { terminationGracePeriodSeconds: 25 } } }, /workers.invoices.terminationGracePeriodSeconds/],
+    ['a database pool smaller than the concurrency', { workers: { workouts: { concurrency: 20 } } }, /database pool/],
+    ['both HPA and KEDA on one group', { workers: { workouts: { autoscaling: { hpa: { enabled: true }, keda: { enabled: true } } } } }, /not both/],
+    ['a retry cap below the first delay', { config: { jobRetryBaseMs: 5000, jobRetryMaxMs: 1000 } }, /jobRetryMaxMs/],
+    ['no worker group at all', { workers: { workouts: { enabled: false }, invoices: { enabled: false } } }, /at least one worker group/],
+    ['no credentials and no existing Secret', { secret: { databaseUrl: '' } }, /secret.databaseUrl and secret.rabbitmqUrl/],
+    ['an HPA on CPU without a CPU request', { api: { autoscaling: { enabled: true }, resources: { requests: { cpu: null } } } }, /requests.cpu/],
+  ])('settings that would break a release: %s', async (_what, values, message) => {
+    expect(await refusal({ values })).toMatch(message);
+  });
+});
+
+describe('the strict schema check', () => {
+  let deployment: K8sObject;
+  beforeAll(() => {
+    deployment = ofKind(render(DEFAULTS), 'Deployment')[0];
+  });
+  const copy = <T>(value: T): T => structuredClone(value);
+
+  it('accepts a rendered Deployment as it is', () => {
+    expect(() => validateStrictly(copy(deployment))).not.toThrow();
+  });
+
+  it('rejects an unknown field at any depth', () => {
+    const misspelled = copy(deployment);
+    misspelled.spec.template.spec.containers[0].readinessProbe.httpGet.paht = '/health/ready';
+    expect(() => validateStrictly(misspelled)).toThrow(/unknown field\(s\) .*readinessProbe\/httpGet\/paht/);
+    const topLevel = copy(deployment);
+    topLevel.spec.replica = 2;
+    expect(() => validateStrictly(topLevel)).toThrow(/\/spec\/replica\b/);
+  });
+
+  it('rejects a wrong type', () => {
+    const wrong = copy(deployment);
+    wrong.spec.template.spec.containers[0].ports[0].containerPort = 'http';
+    expect(() => validateStrictly(wrong)).toThrow(/containerPort/);
+  });
+
+  it('rejects unknown fields in the KEDA and Prometheus Operator objects too', () => {
+    const keda = ofKind(render('keda-values.yaml'), 'ScaledObject')[0];
+    const scaled = copy(keda);
+    scaled.spec.triggers[0].authRef = { name: 'x' };
+    expect(() => validateStrictly(scaled)).toThrow(/triggers\/0\/authRef/);
+    const monitor = copy(ofKind(render('servicemonitor-values.yaml'), 'ServiceMonitor')[0]);
+    monitor.spec.endpoints[0].metricsPath = '/metrics';
+    expect(() => validateStrictly(monitor)).toThrow(/endpoints\/0\/metricsPath/);
+  });
+
+  it('refuses a kind it has no schema for', () => {
+    expect(() => validateStrictly({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } })).toThrow(/no schema/);
+  });
+});
+
+describe('documentation', () => {
+  it('values.yaml documents every key with a comment that starts with its name', async () => {
+    const { parseDocument, isMap, isSeq, isScalar } = await import('yaml');
+    const document = parseDocument(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8'));
+    const undocumented: string[] = [];
+    const walk = (node: unknown, path: string, itemComment?: string) => {
+      if (isMap(node)) {
+        node.items.forEach((pair, index) => {
+          const key = isScalar(pair.key) ? String(pair.key.value) : '?';
+          const comment = (isScalar(pair.key) ? pair.key.commentBefore : undefined) ?? (index === 0 ? (itemComment ?? node.commentBefore) : undefined) ?? '';
+          // The paragraph right above the key must open with "<key> --".
+          const paragraph = comment.split(/\n\s*\n/).pop() ?? '';
+          const name = path ? `${path}.${key}` : key;
+          if (!paragraph.trimStart().startsWith(`${key} -- `)) undocumented.push(name);
+          walk(pair.value, name);
+        });
+      } else if (isSeq(node)) {
+        node.items.forEach((item, index) => walk(item, `${path}[${index}]`, isMap(item) ? (item.commentBefore ?? undefined) : undefined));
+      }
+    };
+    walk(document.contents, '');
+    expect(undocumented).toEqual([]);
+  });
+
+  it('helm/baton/README.md lists every value', () => {
+    const readme = readFileSync(join(CHART_DIR, 'README.md'), 'utf8');
+    const paths: string[] = [];
+    const walk = (value: unknown, path: string) => {
+      if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0) {
+        for (const [key, child] of Object.entries(value)) walk(child, path ? `${path}.${key}` : key);
+      } else paths.push(path);
+    };
+    walk(VALUES, '');
+    expect(paths.filter((path) => !readme.includes(`\`${path}\``))).toEqual([]);
+  });
+});
