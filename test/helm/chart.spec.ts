@@ -30,6 +30,7 @@ const EXPECTED_OPTIONAL: Record<string, string[]> = {
   'servicemonitor-values.yaml': ['ServiceMonitor'],
   'pdb-values.yaml': ['PodDisruptionBudget'],
   'hardened-overrides-values.yaml': [],
+  'readme-example-values.yaml': ['Ingress', 'PodDisruptionBudget', 'ScaledObject', 'TriggerAuthentication', 'ServiceMonitor'],
 };
 
 const RECOMMENDED_LABELS = [
@@ -78,6 +79,9 @@ function workerGroups(scenario: string): Record<string, any> {
 const EXISTING_SECRET_VALUES: Record<string, string> = {
   'postgres-uri': 'postgres://baton:secret@db.example:5432/baton',
   'amqp-uri': 'amqp://baton:secret@mq.example:5672/baton',
+  // The README's example keeps the chart's default keys.
+  DATABASE_URL: 'postgres://baton:secret@db.example:5432/baton',
+  RABBITMQ_URL: 'amqp://baton:secret@mq.example:5672/baton',
 };
 const external = (name: string, key: string) => (name === 'baton-credentials' ? EXISTING_SECRET_VALUES[key] : undefined);
 
