@@ -25,6 +25,9 @@ async function bootstrap(): Promise<void> {
   if (config.DATABASE_URL === undefined) {
     embedded = await EmbeddedPostgres.start(resolve(config.BATON_DATA_DIR));
     config.DATABASE_URL = embedded.url;
+    // PGlite is a single backend: statements of concurrent connections would
+    // interleave in its extended-protocol state, so the pool holds one.
+    config.DATABASE_POOL_SIZE = 1;
   }
   await runMigrations(config.DATABASE_URL);
 
