@@ -100,6 +100,11 @@ export abstract class JobTransport extends Server implements CustomTransportStra
   private async run(delivery: JobDelivery, settlement: Settlement): Promise<void> {
     await this.slots.acquire();
     try {
+      // Prefetched while others ran, and shutdown began meanwhile: not started, so given back at once.
+      if (this.closing) {
+        if (settlement.owned) settlement.requeue();
+        return;
+      }
       for (let pause = 0; ; pause++) {
         const outcome = await this.processor.process(delivery, (payload) => this.invokeHandler(delivery.queue, payload, delivery));
         if (outcome.action !== 'pause') {
