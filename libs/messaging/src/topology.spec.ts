@@ -85,6 +85,20 @@ describe(Topology.name, () => {
     });
   });
 
+  describe('retryTier', () => {
+    it('is the delay of the attempt when this process declared it', () => {
+      const subject = topology({ JOB_MAX_ATTEMPTS: '5', JOB_RETRY_BASE_MS: '1000', JOB_RETRY_MAX_MS: '60000' });
+      expect([1, 2, 3, 4].map((attempt) => subject.retryTier(attempt))).toEqual([1000, 2000, 4000, 8000]);
+    });
+
+    it('falls back to the longest declared delay for attempts beyond this process JOB_MAX_ATTEMPTS', () => {
+      const subject = topology({ JOB_MAX_ATTEMPTS: '3', JOB_RETRY_BASE_MS: '1000', JOB_RETRY_MAX_MS: '60000' });
+      expect(subject.retryDelays()).toEqual([1000, 2000]);
+      expect(subject.retryTier(5)).toBe(2000);
+      expect(subject.retryDelays()).toContain(subject.retryTier(9));
+    });
+  });
+
   describe('names', () => {
     it('derives queue names from the job type', () => {
       expect(workQueue(JobType.Workout)).toBe('workouts');

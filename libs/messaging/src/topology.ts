@@ -39,6 +39,18 @@ export class Topology {
   }
 
   /**
+   * The delay queue a retry goes to: the delay for `attempt`, or the longest
+   * declared one below it. A job accepted with more attempts than this
+   * process's JOB_MAX_ATTEMPTS would otherwise be sent to a queue that was
+   * never declared.
+   */
+  retryTier(attempt: number): number {
+    const wanted = this.retryDelay(attempt);
+    const declared = this.retryDelays().filter((delay) => delay <= wanted);
+    return declared.length > 0 ? Math.max(...declared) : wanted;
+  }
+
+  /**
    * Declares everything, idempotently: any process may run it at any time,
    * and whichever starts first creates the topology.
    */

@@ -62,7 +62,7 @@ export class AmqpJobPublisher extends JobPublisher {
    * its backoff.
    */
   retry(type: JobType, body: Buffer, properties: MessageProperties, nextAttempt: number): Promise<void> {
-    const queue = retryQueue(type, this.topology.retryDelay(nextAttempt - 1));
+    const queue = retryQueue(type, this.topology.retryTier(nextAttempt - 1));
     return this.send('', queue, body, republishOptions(properties, { [ATTEMPT_HEADER]: nextAttempt }));
   }
 

@@ -90,7 +90,7 @@ export class InProcessBroker extends JobPublisher implements QueueInspector, OnA
     const timer = setTimeout(() => {
       this.waiting.delete(timer);
       this.enqueue({ ...message, attempt: nextAttempt, deliveryCount: 0 });
-    }, this.topology.retryDelay(nextAttempt - 1));
+    }, this.topology.retryTier(nextAttempt - 1));
     this.waiting.set(timer, message.type);
     return Promise.resolve();
   }
