@@ -1,8 +1,10 @@
 /**
  * One run for every suite: unit specs beside the code, integration tests
- * against the real PostgreSQL and RabbitMQ (test/integration), end-to-end
- * tests that drive the built API and worker processes (test/e2e).
- * `npm test` builds first, since the end-to-end tests start dist/.
+ * (test/integration), end-to-end tests that drive the built processes
+ * (test/e2e). `npm test` builds first, since the end-to-end tests start dist/.
+ * The global setup chooses the mode: the real PostgreSQL and RabbitMQ when
+ * both answer, the embedded parts otherwise (test/support/mode.ts); the skip
+ * reporter lists whatever did not run, and why.
  */
 module.exports = {
   testEnvironment: 'node',
@@ -14,4 +16,6 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60_000,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  reporters: ['default', '<rootDir>/test/support/skip-reporter.js'],
 };

@@ -3,10 +3,31 @@
  * PostgreSQL away, a bad environment, the migration CLI, SIGTERM.
  */
 import { randomUUID } from 'node:crypto';
-import { BatonProcess, createTestDatabase, createTestVhost, Exit, runCli, startApi, startWorker, TcpProxy, TestDatabase, TestVhost, waitFor, workoutBody } from '../support';
+import {
+  batonEnv,
+  BatonProcess,
+  createTestBroker,
+  createTestDatabase,
+  describeWithServices,
+  Exit,
+  itWithServices,
+  runCli,
+  startApi,
+  startBaton,
+  startWorker,
+  TcpProxy,
+  TestDatabase,
+  testMode,
+  TestVhost,
+  waitFor,
+  withServices,
+  workoutBody,
+} from '../support';
 import { countRows, createEmptyDatabase, get, post, queueDepths, stopAll, waitForJob, waitUntilLive } from './e2e-support';
 
 const UNREACHABLE_DATABASE_URL = 'postgres://postgres@127.0.0.1:1/none';
+/** In embedded mode, for API and worker processes that stop at their configuration check, before they would connect. */
+const NO_BROKER_URL = 'amqp://guest:guest@127.0.0.1:1';
 
 /** Waits for a process to exit by itself; fails (and kills it) if it does not within `timeoutMs`. */
 async function exitOf(child: BatonProcess, timeoutMs = 15_000): Promise<Exit> {
@@ -30,11 +51,11 @@ function throughProxy(url: string, proxy: TcpProxy): string {
 }
 
 describe('availability and life cycle', () => {
-  let vhost: TestVhost;
+  let vhost: TestVhost | undefined;
   const started: BatonProcess[] = [];
 
   beforeAll(async () => {
-    vhost = await createTestVhost('baton_e2e_availability');
+    vhost = await createTestBroker('baton_e2e_availability');
   });
 
   afterAll(async () => {
@@ -42,99 +63,111 @@ describe('availability and life cycle', () => {
     await vhost?.drop();
   });
 
-  describe('with PostgreSQL unreachable', () => {
-    let api: BatonProcess;
-    let worker: BatonProcess;
+  describeWithServices(
+    'API and worker processes with RabbitMQ up and PostgreSQL away; the standalone process applies its migrations at start, so it does not start without PostgreSQL',
+    'with PostgreSQL unreachable',
+    () => {
+      let api: BatonProcess;
+      let worker: BatonProcess;
 
-    beforeAll(async () => {
-      const env = { DATABASE_URL: UNREACHABLE_DATABASE_URL, RABBITMQ_URL: vhost.url };
-      api = await startApi(env, { ready: false });
-      worker = await startWorker(env, { ready: false });
-      started.push(api, worker);
-      // Not ready (no database), but up: wait for liveness.
-      await Promise.all([waitUntilLive(api), waitUntilLive(worker)]);
-    });
-
-    it('is live', async () => {
-      const answer = await get(api.url, '/health/live');
-      expect(answer.status).toBe(200);
-      expect((await get(worker.url, '/health/live')).status).toBe(200);
-    });
-
-    it("is not ready, and says it is 'postgres' that is down (RabbitMQ is up)", async () => {
-      // RabbitMQ connects in the background: once it has, postgres alone is down.
-      const answer = await waitFor('the API readiness to report rabbitmq up', async () => {
-        const ready = await get(api.url, '/health/ready');
-        return ready.body?.error?.rabbitmq === 'up' ? ready : undefined;
+      beforeAll(async () => {
+        const env = { DATABASE_URL: UNREACHABLE_DATABASE_URL, RABBITMQ_URL: vhost!.url };
+        api = await startApi(env, { ready: false });
+        worker = await startWorker(env, { ready: false });
+        started.push(api, worker);
+        // Not ready (no database), but up: wait for liveness.
+        await Promise.all([waitUntilLive(api), waitUntilLive(worker)]);
       });
-      expect(answer.status).toBe(503);
-      expect(answer.body.error.postgres).toMatch(/^down/);
-      expect(answer.text).not.toContain('127.0.0.1:1/none');
 
-      const workerReady = await get(worker.url, '/health/ready');
-      expect(workerReady.status).toBe(503);
-      expect(workerReady.text).toContain('postgres');
-    });
+      it('is live', async () => {
+        const answer = await get(api.url, '/health/live');
+        expect(answer.status).toBe(200);
+        expect((await get(worker.url, '/health/live')).status).toBe(200);
+      });
 
-    it('answers POST /v1/workouts with 503 and Retry-After, quickly', async () => {
-      const answer = await post(api.url, '/v1/workouts', workoutBody());
-      expect(answer.status).toBe(503);
-      expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
-      expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(answer.body).toMatchObject({ statusCode: 503, requestId: answer.headers.get('x-request-id') });
-      // Says nothing of the cause (no connection string, no driver error).
-      expect(answer.text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|postgres:\/\//);
-      expect(answer.ms).toBeLessThan(5_000);
-    });
+      it("is not ready, and says it is 'postgres' that is down (RabbitMQ is up)", async () => {
+        // RabbitMQ connects in the background: once it has, postgres alone is down.
+        const answer = await waitFor('the API readiness to report rabbitmq up', async () => {
+          const ready = await get(api.url, '/health/ready');
+          return ready.body?.error?.rabbitmq === 'up' ? ready : undefined;
+        });
+        expect(answer.status).toBe(503);
+        expect(answer.body.error.postgres).toMatch(/^down/);
+        expect(answer.text).not.toContain('127.0.0.1:1/none');
 
-    it('answers every database-backed route with 503 and Retry-After, never 500 and never a hang', async () => {
-      const id = randomUUID();
-      const attempts = [
-        () => post(api.url, '/v1/invoices', { orderId: 'o', customer: { name: 'A', email: 'a@example.com' }, currency: 'EUR', lines: [{ description: 'x', quantity: 1, unitPriceCents: 1 }] }),
-        () => post(api.url, '/v1/workouts', workoutBody(), { 'Idempotency-Key': `k-${id}` }),
-        () => get(api.url, `/v1/jobs/${id}`),
-        () => get(api.url, `/v1/workouts/${id}`),
-        () => get(api.url, `/v1/invoices/${id}`),
-        () => get(api.url, `/v1/invoices/${id}/pdf`),
-      ];
-      for (const attempt of attempts) {
-        const answer = await attempt();
-        expect({ status: answer.status, retryAfter: answer.headers.get('retry-after') }).toEqual({ status: 503, retryAfter: expect.stringMatching(/^\d+$/) });
+        const workerReady = await get(worker.url, '/health/ready');
+        expect(workerReady.status).toBe(503);
+        expect(workerReady.text).toContain('postgres');
+      });
+
+      it('answers POST /v1/workouts with 503 and Retry-After, quickly', async () => {
+        const answer = await post(api.url, '/v1/workouts', workoutBody());
+        expect(answer.status).toBe(503);
+        expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
+        expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(answer.body).toMatchObject({ statusCode: 503, requestId: answer.headers.get('x-request-id') });
+        // Says nothing of the cause (no connection string, no driver error).
+        expect(answer.text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|postgres:\/\//);
         expect(answer.ms).toBeLessThan(5_000);
-      }
-    });
+      });
 
-    it('still refuses bad input with 400, which needs no database', async () => {
-      const answer = await post(api.url, '/v1/workouts', workoutBody({ durationSec: -1 }));
-      expect(answer.status).toBe(400);
-      expect((await get(api.url, '/v1/jobs/abc')).status).toBe(400);
-    });
+      it('answers every database-backed route with 503 and Retry-After, never 500 and never a hang', async () => {
+        const id = randomUUID();
+        const attempts = [
+          () => post(api.url, '/v1/invoices', { orderId: 'o', customer: { name: 'A', email: 'a@example.com' }, currency: 'EUR', lines: [{ description: 'x', quantity: 1, unitPriceCents: 1 }] }),
+          () => post(api.url, '/v1/workouts', workoutBody(), { 'Idempotency-Key': `k-${id}` }),
+          () => get(api.url, `/v1/jobs/${id}`),
+          () => get(api.url, `/v1/workouts/${id}`),
+          () => get(api.url, `/v1/invoices/${id}`),
+          () => get(api.url, `/v1/invoices/${id}/pdf`),
+        ];
+        for (const attempt of attempts) {
+          const answer = await attempt();
+          expect({ status: answer.status, retryAfter: answer.headers.get('retry-after') }).toEqual({ status: 503, retryAfter: expect.stringMatching(/^\d+$/) });
+          expect(answer.ms).toBeLessThan(5_000);
+        }
+      });
 
-    it('stops with exit code 0 on SIGTERM, API and worker alike', async () => {
-      const exits = await Promise.all([api.stop('SIGTERM'), worker.stop('SIGTERM')]);
-      expect(exits).toEqual([
-        { code: 0, signal: null },
-        { code: 0, signal: null },
-      ]);
-    });
-  });
+      it('still refuses bad input with 400, which needs no database', async () => {
+        const answer = await post(api.url, '/v1/workouts', workoutBody({ durationSec: -1 }));
+        expect(answer.status).toBe(400);
+        expect((await get(api.url, '/v1/jobs/abc')).status).toBe(400);
+      });
+
+      it('stops with exit code 0 on SIGTERM, API and worker alike', async () => {
+        const exits = await Promise.all([api.stop('SIGTERM'), worker.stop('SIGTERM')]);
+        expect(exits).toEqual([
+          { code: 0, signal: null },
+          { code: 0, signal: null },
+        ]);
+      });
+    },
+  );
 
   describe('with PostgreSQL going away after start, and coming back', () => {
     let db: TestDatabase;
     let api: BatonProcess;
     let worker: BatonProcess;
-    // Each process reaches PostgreSQL through a proxy of its own, which the tests cut and restore.
+    // Each process reaches PostgreSQL through a proxy of its own, which the tests cut and restore
+    // (in embedded mode the one standalone process, through one proxy).
     let apiProxy: TcpProxy;
     let workerProxy: TcpProxy;
 
     beforeAll(async () => {
       db = await createTestDatabase('baton_e2e_outage');
       const target = { host: new URL(db.url).hostname, port: Number(new URL(db.url).port || 5432) };
-      [apiProxy, workerProxy] = await Promise.all([TcpProxy.start(target), TcpProxy.start(target)]);
-      api = await startApi({ DATABASE_URL: throughProxy(db.url, apiProxy), RABBITMQ_URL: vhost.url }, { ready: false });
-      worker = await startWorker({ DATABASE_URL: throughProxy(db.url, workerProxy), RABBITMQ_URL: vhost.url }, { ready: false });
-      started.push(api, worker);
-      await Promise.all([api.waitUntilReady(), worker.waitUntilReady()]);
+      if (testMode() === 'services') {
+        [apiProxy, workerProxy] = await Promise.all([TcpProxy.start(target), TcpProxy.start(target)]);
+        api = await startApi({ DATABASE_URL: throughProxy(db.url, apiProxy), RABBITMQ_URL: vhost!.url }, { ready: false });
+        worker = await startWorker({ DATABASE_URL: throughProxy(db.url, workerProxy), RABBITMQ_URL: vhost!.url }, { ready: false });
+        started.push(api, worker);
+        await Promise.all([api.waitUntilReady(), worker.waitUntilReady()]);
+      } else {
+        apiProxy = workerProxy = await TcpProxy.start(target);
+        ({ api, worker } = await startBaton({ DATABASE_URL: throughProxy(db.url, apiProxy) }, { ready: false }));
+        started.push(api);
+        await api.waitUntilReady();
+      }
     });
 
     afterAll(async () => {
@@ -151,7 +184,9 @@ describe('availability and life cycle', () => {
           const ready = await get(api.url, '/health/ready');
           return ready.status === 503 && /^down/.test(ready.body?.error?.postgres ?? '') ? ready : undefined;
         });
-        expect(notReady.body.error.rabbitmq).toBe('up');
+        await withServices('the API reports RabbitMQ in its readiness', async () => {
+          expect(notReady.body.error.rabbitmq).toBe('up');
+        });
         expect((await get(api.url, '/health/live')).status).toBe(200);
 
         for (const attempt of [
@@ -175,7 +210,7 @@ describe('availability and life cycle', () => {
       expect((await waitForJob(api, accepted.body.jobId)).status).toBe('completed');
     });
 
-    it('has a worker hold a job while PostgreSQL is away, and complete it, once, when it returns', async () => {
+    itWithServices('a worker process of its own, and the held delivery read from RabbitMQ', 'has a worker hold a job while PostgreSQL is away, and complete it, once, when it returns', async () => {
       await workerProxy.cut();
       let jobId: string;
       try {
@@ -187,7 +222,7 @@ describe('availability and life cycle', () => {
         expect(accepted.status).toBe(202);
         jobId = accepted.body.jobId;
         // The worker took the delivery and holds it, unacknowledged, without spending an attempt.
-        await waitFor('the worker to hold the delivery', async () => ((await queueDepths(vhost)).workouts?.unacked === 1 ? true : undefined));
+        await waitFor('the worker to hold the delivery', async () => ((await queueDepths(vhost!)).workouts?.unacked === 1 ? true : undefined));
         const [row] = await db.query<{ status: string; attempts: number }>('SELECT status, attempts FROM jobs WHERE id = $1', [jobId]);
         expect(row).toEqual({ status: 'queued', attempts: 0 });
         expect(worker.running).toBe(true);
@@ -203,7 +238,8 @@ describe('availability and life cycle', () => {
   });
 
   describe('with an invalid environment', () => {
-    const base = () => ({ DATABASE_URL: UNREACHABLE_DATABASE_URL, RABBITMQ_URL: vhost.url });
+    // They stop at their configuration check, before connecting to anything: in embedded mode no broker is needed.
+    const base = () => ({ DATABASE_URL: UNREACHABLE_DATABASE_URL, RABBITMQ_URL: vhost?.url ?? NO_BROKER_URL });
 
     it.each([
       ['the worker', 'WORKER_CONCURRENCY=abc', 'WORKER_CONCURRENCY', { WORKER_CONCURRENCY: 'abc' }],
@@ -225,7 +261,7 @@ describe('availability and life cycle', () => {
       ['the API', startApi],
       ['the worker', startWorker],
     ])('%s exits with code 1 when DATABASE_URL is unset, naming it', async (_, start) => {
-      const child = await start({ RABBITMQ_URL: vhost.url }, { ready: false });
+      const child = await start({ RABBITMQ_URL: vhost?.url ?? NO_BROKER_URL }, { ready: false });
       started.push(child);
       const exit = await exitOf(child);
       expect({ exit, logs: child.logs }).toEqual({ exit: { code: 1, signal: null }, logs: expect.stringContaining('DATABASE_URL') });
@@ -310,9 +346,7 @@ describe('availability and life cycle', () => {
 
     beforeAll(async () => {
       db = await createTestDatabase('baton_e2e_lifecycle');
-      const env = { DATABASE_URL: db.url, RABBITMQ_URL: vhost.url };
-      api = await startApi(env, { ready: false });
-      worker = await startWorker(env, { ready: false });
+      ({ api, worker } = await startBaton(batonEnv(db, vhost), { ready: false }));
       started.push(api, worker);
       await Promise.all([api.waitUntilReady(), worker.waitUntilReady()]);
     });
@@ -325,7 +359,8 @@ describe('availability and life cycle', () => {
     it('are ready, report every check up, and do work', async () => {
       const ready = await get(api.url, '/health/ready');
       expect(ready.status).toBe(200);
-      expect(ready.body).toMatchObject({ postgres: 'up', rabbitmq: 'up' });
+      // The standalone process has no broker to report: its queue is its own.
+      expect(ready.body).toMatchObject(testMode() === 'services' ? { postgres: 'up', rabbitmq: 'up' } : { postgres: 'up', consumers: 'up' });
       const workerReady = await get(worker.url, '/health/ready');
       expect(workerReady.body).toMatchObject({ postgres: 'up', consumers: 'up' });
       const accepted = await post(api.url, '/v1/workouts', workoutBody());
@@ -335,14 +370,16 @@ describe('availability and life cycle', () => {
     it('both exit 0 on SIGTERM, and a job accepted just before is not lost', async () => {
       const accepted = await post(api.url, '/v1/workouts', workoutBody({ userId: 'last-one' }));
       expect(accepted.status).toBe(202);
-      const [apiExit, workerExit] = await Promise.all([api.stop('SIGTERM'), worker.stop('SIGTERM')]);
+      // (In embedded mode API and worker are one process: stopAll signals it once.)
+      const [apiExit, workerExit = apiExit] = (await stopAll([api, worker])).map(({ code, signal }) => ({ code, signal }));
       expect({ exit: apiExit, logs: apiExit.code === 0 ? '' : api.logs }).toEqual({ exit: { code: 0, signal: null }, logs: '' });
       expect({ exit: workerExit, logs: workerExit.code === 0 ? '' : worker.logs }).toEqual({ exit: { code: 0, signal: null }, logs: '' });
 
-      // The job is either done or still waiting, safely, for the next worker.
+      // The job is either done or still waiting, safely, for the next worker
+      // (in embedded mode the next standalone process, which queues every unfinished job again at start).
       const [row] = await db.query<{ status: string }>('SELECT status FROM jobs WHERE id = $1', [accepted.body.jobId]);
       expect(['queued', 'completed']).toContain(row.status);
-      const next = await startWorker({ DATABASE_URL: db.url, RABBITMQ_URL: vhost.url }, { ready: false });
+      const next = testMode() === 'services' ? await startWorker(batonEnv(db, vhost), { ready: false }) : (await startBaton(batonEnv(db, vhost), { ready: false })).api;
       started.push(next);
       await next.waitUntilReady();
       await waitFor('the job to be completed by the next worker', async () => {

@@ -3,7 +3,7 @@
  * job: validation, unknown fields, broken JSON, prototype pollution, wrong
  * media types, oversized bodies, bad Idempotency-Keys, unsafe totals.
  */
-import { BatonProcess, createTestDatabase, createTestVhost, invoiceBody, startApi, TestDatabase, TestVhost, workoutBody } from '../support';
+import { batonEnv, BatonProcess, createTestBroker, createTestDatabase, invoiceBody, startBaton, TestDatabase, TestVhost, workoutBody } from '../support';
 import { Answer, countRows, get, post, request, RequestOptions, stopAll } from './e2e-support';
 
 /** One wrong field: the field the answer must name, the overrides of a valid body, a label for the test name. */
@@ -42,14 +42,14 @@ const INVOICE_FIELD_CASES = labelled([
 
 describe('bad input: the right status and no job', () => {
   let db: TestDatabase;
-  let vhost: TestVhost;
+  let vhost: TestVhost | undefined;
   let api: BatonProcess;
   const statuses: number[] = [];
 
   beforeAll(async () => {
-    [db, vhost] = await Promise.all([createTestDatabase('baton_e2e_bad_input'), createTestVhost('baton_e2e_bad_input')]);
-    api = await startApi({ DATABASE_URL: db.url, RABBITMQ_URL: vhost.url }, { ready: false });
-    await api.waitUntilReady();
+    [db, vhost] = await Promise.all([createTestDatabase('baton_e2e_bad_input'), createTestBroker('baton_e2e_bad_input')]);
+    // The API alone (in embedded mode the standalone process, which is API and worker).
+    ({ api } = await startBaton(batonEnv(db, vhost), { workers: [] }));
   });
 
   afterAll(async () => {

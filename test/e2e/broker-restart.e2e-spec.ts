@@ -3,6 +3,7 @@ import {
   getJson,
   jobIdOf,
   createTestDatabase,
+  describeWithServices,
   postJson,
   RabbitNode,
   startApi,
@@ -18,7 +19,7 @@ import {
  * reports not ready while the broker is away, then ready again; the API stays
  * ready (it keeps accepting) and reports the broker down in its body.
  */
-describe('broker restart', () => {
+describeWithServices('stops and starts a RabbitMQ node of its own in the middle of a load', 'broker restart', () => {
   let node: RabbitNode;
   let db: TestDatabase;
   let api: BatonProcess;

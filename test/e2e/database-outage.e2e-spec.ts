@@ -3,6 +3,7 @@ import {
   jobIdOf,
   createTestDatabase,
   createTestVhost,
+  describeWithServices,
   getJson,
   postJson,
   startApi,
@@ -21,7 +22,7 @@ import {
  * readiness names the database, liveness stays up, workers hold their
  * deliveries; when the database is back everything recovers by itself.
  */
-describe('database outage', () => {
+describeWithServices('an API process and a worker process started during the outage that holds RabbitMQ deliveries', 'database outage', () => {
   let db: TestDatabase;
   let vhost: TestVhost;
   let proxy: TcpProxy;

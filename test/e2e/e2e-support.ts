@@ -6,8 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as amqp from 'amqplib';
-import { Client } from 'pg';
-import { ADMIN_DATABASE_URL, BatonProcess, Exit, RABBITMQCTL, TestDatabase, TestVhost, uniqueName, waitFor } from '../support';
+import { BatonProcess, createTestDatabase, Exit, RABBITMQCTL, TestDatabase, TestVhost, waitFor } from '../support';
 
 const run = promisify(execFile);
 
@@ -232,22 +231,9 @@ export async function countRows(db: TestDatabase, sql: string, params: unknown[]
   return Number(row.count);
 }
 
-/** A database with nothing in it, not even Baton's migrations (createTestDatabase migrates). */
+/** A database with nothing in it, not even Baton's migrations (createTestDatabase migrates); embedded in embedded mode. */
 export async function createEmptyDatabase(prefix = 'baton_e2e_empty'): Promise<{ name: string; url: string; drop(): Promise<void> }> {
-  const name = uniqueName(prefix);
-  const withAdmin = async (sql: string) => {
-    const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
-    await admin.connect();
-    try {
-      await admin.query(sql);
-    } finally {
-      await admin.end();
-    }
-  };
-  await withAdmin(`CREATE DATABASE "${name}"`);
-  const url = new URL(ADMIN_DATABASE_URL);
-  url.pathname = `/${name}`;
-  return { name, url: url.toString(), drop: () => withAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+  return createTestDatabase(prefix, { migrate: false });
 }
 
 /**
@@ -255,11 +241,9 @@ export async function createEmptyDatabase(prefix = 'baton_e2e_empty'): Promise<{
  * so that a test can assert a clean exit and see why it was not.
  */
 export async function stopAll(processes: Array<BatonProcess | undefined>): Promise<Array<Exit & { logs: string }>> {
-  return Promise.all(
-    processes
-      .filter((child): child is BatonProcess => child !== undefined)
-      .map(async (child) => ({ ...(await child.stop('SIGTERM')), logs: child.logs })),
-  );
+  // Each process once, even when it plays several parts (the standalone process is API and worker).
+  const distinct = [...new Set(processes.filter((child): child is BatonProcess => child !== undefined))];
+  return Promise.all(distinct.map(async (child) => ({ ...(await child.stop('SIGTERM')), logs: child.logs })));
 }
 
 /**

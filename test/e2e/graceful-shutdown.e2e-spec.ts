@@ -4,6 +4,7 @@ import {
   countJobs,
   createTestDatabase,
   createTestVhost,
+  describeWithServices,
   installSlowWorkouts,
   postJson,
   startApi,
@@ -15,7 +16,7 @@ import {
   workoutRowsPerJob,
 } from '../support';
 
-describe('graceful shutdown', () => {
+describeWithServices('separate worker processes stopped in the middle of a batch, their unfinished deliveries returned to RabbitMQ for another worker', 'graceful shutdown', () => {
   let db: TestDatabase;
   let vhost: TestVhost;
   let env: Record<string, string>;

@@ -4,7 +4,7 @@
  * create one job.
  */
 import { randomUUID } from 'node:crypto';
-import { BatonProcess, createTestDatabase, createTestVhost, invoiceBody, startApi, startWorker, TestDatabase, TestVhost, workoutBody } from '../support';
+import { batonEnv, BatonProcess, createTestBroker, createTestDatabase, invoiceBody, startBaton, TestDatabase, TestVhost, workoutBody } from '../support';
 import { Answer, countRows, post, stopAll, UUID_PATTERN, waitForJob } from './e2e-support';
 
 /** The same JSON value with every object's keys in reverse order. */
@@ -18,20 +18,17 @@ function reverseKeys(value: unknown): unknown {
 
 describe('idempotency keys', () => {
   let db: TestDatabase;
-  let vhost: TestVhost;
+  let vhost: TestVhost | undefined;
+  let processes: BatonProcess[] = [];
   let api: BatonProcess;
-  let worker: BatonProcess;
 
   beforeAll(async () => {
-    [db, vhost] = await Promise.all([createTestDatabase('baton_e2e_idempotency'), createTestVhost('baton_e2e_idempotency')]);
-    const env = { DATABASE_URL: db.url, RABBITMQ_URL: vhost.url };
-    api = await startApi(env, { ready: false });
-    worker = await startWorker(env, { ready: false });
-    await Promise.all([api.waitUntilReady(), worker.waitUntilReady()]);
+    [db, vhost] = await Promise.all([createTestDatabase('baton_e2e_idempotency'), createTestBroker('baton_e2e_idempotency')]);
+    ({ api, processes } = await startBaton(batonEnv(db, vhost)));
   });
 
   afterAll(async () => {
-    const exits = await stopAll([api, worker]);
+    const exits = await stopAll(processes);
     await Promise.all([db?.drop(), vhost?.drop()]);
     for (const exit of exits) expect(exit).toMatchObject({ code: 0, signal: null });
   });

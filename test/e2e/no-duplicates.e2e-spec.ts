@@ -4,10 +4,10 @@
  * relay gets every accepted job onto the broker, even one never published.
  */
 import { randomUUID } from 'node:crypto';
-import { BatonProcess, createTestDatabase, createTestVhost, invoiceBody, startApi, startWorker, TestDatabase, TestVhost, waitFor, workoutBody } from '../support';
+import { BatonProcess, createTestDatabase, createTestVhost, describeWithServices, invoiceBody, startApi, startWorker, TestDatabase, TestVhost, waitFor, workoutBody } from '../support';
 import { Broker, countRows, insertJob, openBroker, post, QueueCollector, stopAll, waitForJob, waitUntilSettled } from './e2e-support';
 
-describe('no duplicates', () => {
+describeWithServices('publishes duplicate messages to baton.jobs over AMQP, to two worker processes, and reads the queues', 'no duplicates', () => {
   let db: TestDatabase;
   let vhost: TestVhost;
   let api: BatonProcess;

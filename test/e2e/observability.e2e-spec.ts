@@ -1,38 +1,45 @@
 import {
+  batonEnv,
   BatonProcess,
   jobIdOf,
+  createTestBroker,
   createTestDatabase,
-  createTestVhost,
   getJson,
   postJson,
   startApi,
-  startWorker,
+  startBaton,
   TestDatabase,
+  testMode,
   TestVhost,
   waitFor,
   workoutBody,
 } from '../support';
 
 const DB_PASSWORD = 'Sup3r-s3cret-db-pw';
+/** The `service` of every log line: baton-api and baton-worker; `baton` for the standalone process, which is both. */
+const SERVICE = testMode() === 'services' ? /^baton-/ : /^baton$/;
 
-/** Structured logs that follow a request into its job, metrics on both processes, no secret anywhere. */
+/**
+ * Structured logs that follow a request into its job, metrics on both processes, no secret anywhere.
+ * (In embedded mode API and worker are the one standalone process: its log and metrics hold both parts.)
+ */
 describe('observability', () => {
   let db: TestDatabase;
-  let vhost: TestVhost;
+  let vhost: TestVhost | undefined;
   let api: BatonProcess;
   let worker: BatonProcess;
+  let processes: BatonProcess[] = [];
 
   beforeAll(async () => {
-    [db, vhost] = await Promise.all([createTestDatabase(), createTestVhost()]);
+    [db, vhost] = await Promise.all([createTestDatabase(), createTestBroker()]);
     // Trust authentication ignores the password, so it can be a marker to look for in the logs.
     const url = new URL(db.url);
     url.password = DB_PASSWORD;
-    const env = { DATABASE_URL: url.toString(), RABBITMQ_URL: vhost.url, LOG_LEVEL: 'debug' };
-    [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
+    ({ api, worker, processes } = await startBaton({ ...batonEnv({ url: url.toString() }, vhost), LOG_LEVEL: 'debug' }));
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all([api?.stop(), worker?.stop()]);
+    await Promise.all(processes.map((child) => child.stop()));
     await Promise.all([db?.drop(), vhost?.drop()]);
   }, 60_000);
 
@@ -63,7 +70,7 @@ describe('observability', () => {
     const apiLines = logLines(api);
     const workerLines = logLines(worker);
     for (const line of [...apiLines, ...workerLines]) {
-      expect(line).toEqual(expect.objectContaining({ level: expect.any(String), time: expect.any(String), service: expect.stringMatching(/^baton-/) }));
+      expect(line).toEqual(expect.objectContaining({ level: expect.any(String), time: expect.any(String), service: expect.stringMatching(SERVICE) }));
     }
     const requestLine = apiLines.find((line) => line.msg === 'request' && line.correlationId === 'corr-observability-1');
     expect(requestLine).toEqual(expect.objectContaining({ method: 'POST', route: '/v1/workouts', statusCode: 202, jobId }));
@@ -94,10 +101,13 @@ describe('observability', () => {
 
   it('never writes a connection password, even when connections fail', async () => {
     // A process that cannot reach its database logs the failure; the password must not be in it.
+    // (An API process: the standalone one does not start without its database. In embedded mode
+    // there is no broker either, which an API keeps retrying in the background.)
     const url = new URL(db.url);
     url.password = DB_PASSWORD;
     url.port = '1';
-    const lonely = await startApi({ DATABASE_URL: url.toString(), RABBITMQ_URL: vhost.url.replace('guest:guest', 'guest:guest'), LOG_LEVEL: 'trace' }, { ready: false });
+    const rabbitmqUrl = vhost?.url ?? 'amqp://guest:guest@127.0.0.1:1';
+    const lonely = await startApi({ DATABASE_URL: url.toString(), RABBITMQ_URL: rabbitmqUrl, LOG_LEVEL: 'trace' }, { ready: false });
     await waitFor('the failing readiness probe', async () => ((await getJson(`${lonely.url}/health/ready`).catch(() => undefined))?.status === 503 ? true : undefined));
     const failed = await postJson(`${lonely.url}/v1/workouts`, workoutBody());
     expect(failed.status).toBe(503);

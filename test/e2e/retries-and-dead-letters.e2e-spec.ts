@@ -3,16 +3,36 @@
  * PostgreSQL trigger in the suite's own database makes chosen inserts fail,
  * and poison messages are published straight to the broker.
  *
- * Two workers: one for workouts with a 100 ms retry base, one for invoices
- * with a 1500 ms base, long enough to watch a job wait for its retry.
+ * In services mode two workers: one for workouts with a 100 ms retry base,
+ * one for invoices with a 1500 ms base, long enough to watch a job wait for
+ * its retry. In embedded mode the one standalone process waits 1500 ms for
+ * both; what needs RabbitMQ itself (raw messages, the dead-letter and delay
+ * queues read over AMQP) runs in services mode only.
  */
 import { randomUUID } from 'node:crypto';
-import { BatonProcess, createTestDatabase, createTestVhost, invoiceBody, startApi, startWorker, TestDatabase, TestVhost, workoutBody } from '../support';
-import { waitFor } from '../support';
+import {
+  batonEnv,
+  BatonProcess,
+  createTestBroker,
+  createTestDatabase,
+  describeWithServices,
+  invoiceBody,
+  itWithServices,
+  startBaton,
+  TestDatabase,
+  testMode,
+  TestVhost,
+  waitFor,
+  withServices,
+  workoutBody,
+} from '../support';
 import { Broker, countRows, get, header, insertJob, JobView, openBroker, post, QueueCollector, stopAll, waitForJob, waitUntilSettled } from './e2e-support';
 
 // A worker dead-letters within milliseconds; waiting longer than this means it never will.
 const DEAD_LETTER_WAIT_MS = 6_000;
+
+const INVOICE_RETRY_BASE_MS = 1500;
+const READS_DEAD_LETTERS = 'reads the dead-letter queue over AMQP';
 
 const FAIL_ALWAYS_MESSAGE = 'e2e injected failure: workouts are down';
 const FAIL_ONCE_MESSAGE = 'e2e injected failure: first attempt only';
@@ -44,30 +64,36 @@ const FAILURE_TRIGGERS = [
 
 describe('retries and dead letters', () => {
   let db: TestDatabase;
-  let vhost: TestVhost;
+  let vhost: TestVhost | undefined;
+  let processes: BatonProcess[] = [];
   let api: BatonProcess;
   let workoutWorker: BatonProcess;
   let invoiceWorker: BatonProcess;
+  // Services mode only: the test's own AMQP connection to the suite's vhost.
   let broker: Broker;
   let workoutsDead: QueueCollector;
   let invoicesDead: QueueCollector;
 
   beforeAll(async () => {
-    [db, vhost] = await Promise.all([createTestDatabase('baton_e2e_retries'), createTestVhost('baton_e2e_retries')]);
+    [db, vhost] = await Promise.all([createTestDatabase('baton_e2e_retries'), createTestBroker('baton_e2e_retries')]);
     for (const statement of FAILURE_TRIGGERS) await db.query(statement);
-    const env = { DATABASE_URL: db.url, RABBITMQ_URL: vhost.url, JOB_MAX_ATTEMPTS: '3', JOB_RETRY_BASE_MS: '100' };
-    api = await startApi(env, { ready: false });
-    workoutWorker = await startWorker({ ...env, WORKER_QUEUES: 'workouts' }, { ready: false });
-    invoiceWorker = await startWorker({ ...env, WORKER_QUEUES: 'invoices', JOB_RETRY_BASE_MS: '1500' }, { ready: false });
-    await Promise.all([api.waitUntilReady(), workoutWorker.waitUntilReady(), invoiceWorker.waitUntilReady()]);
-    broker = await openBroker(vhost);
-    workoutsDead = new QueueCollector(broker, 'workouts.dead');
-    invoicesDead = new QueueCollector(broker, 'invoices.dead');
+    const env = { ...batonEnv(db, vhost), JOB_MAX_ATTEMPTS: '3', JOB_RETRY_BASE_MS: '100' };
+    const baton =
+      testMode() === 'services'
+        ? await startBaton(env, { workers: [{ WORKER_QUEUES: 'workouts' }, { WORKER_QUEUES: 'invoices', JOB_RETRY_BASE_MS: String(INVOICE_RETRY_BASE_MS) }] })
+        : await startBaton({ ...env, JOB_RETRY_BASE_MS: String(INVOICE_RETRY_BASE_MS) }, { workers: [{}, {}] });
+    ({ api, processes } = baton);
+    [workoutWorker, invoiceWorker] = baton.workers;
+    if (vhost) {
+      broker = await openBroker(vhost);
+      workoutsDead = new QueueCollector(broker, 'workouts.dead');
+      invoicesDead = new QueueCollector(broker, 'invoices.dead');
+    }
   });
 
   afterAll(async () => {
     await broker?.close();
-    const exits = await stopAll([api, workoutWorker, invoiceWorker]);
+    const exits = await stopAll(processes);
     await Promise.all([db?.drop(), vhost?.drop()]);
     for (const exit of exits) expect(exit).toMatchObject({ code: 0, signal: null });
   });
@@ -100,8 +126,10 @@ describe('retries and dead letters', () => {
       const workout = await get(api.url, `/v1/workouts/${job.result!.workoutId}`);
       expect(workout.status).toBe(200);
       expect(workout.body.userId).toBe('fail-once');
-      await workoutsDead.drain();
-      expect(workoutsDead.withMessageId(job.id)).toEqual([]);
+      await withServices(READS_DEAD_LETTERS, async () => {
+        await workoutsDead.drain();
+        expect(workoutsDead.withMessageId(job.id)).toEqual([]);
+      });
     });
 
     describe('a job that always fails', () => {
@@ -128,7 +156,7 @@ describe('retries and dead letters', () => {
         expect(job.error).toContain('fail-always');
       });
 
-      it('puts its message, once, into workouts.dead with the reason in x-baton-error and its identity kept', async () => {
+      itWithServices(READS_DEAD_LETTERS, 'puts its message, once, into workouts.dead with the reason in x-baton-error and its identity kept', async () => {
         const letter = await workoutsDead.waitFor(`dead letter of job ${jobId}`, (message) => message.properties.messageId === jobId, DEAD_LETTER_WAIT_MS);
         expect(header(letter, 'x-baton-error')).toContain(FAIL_ALWAYS_MESSAGE);
         expect(Number(header(letter, 'x-baton-attempt'))).toBe(3);
@@ -140,8 +168,8 @@ describe('retries and dead letters', () => {
         expect(workoutsDead.withMessageId(jobId)).toHaveLength(1);
       });
 
-      it('leaves nothing behind in the work queue or the retry queues', async () => {
-        await waitUntilSettled(vhost, 'workouts');
+      itWithServices('reads the work and delay queue depths from RabbitMQ', 'leaves nothing behind in the work queue or the retry queues', async () => {
+        await waitUntilSettled(vhost!, 'workouts');
         for (const queue of ['workouts.retry.100ms', 'workouts.retry.200ms']) expect((await broker.checkQueue(queue)).messageCount).toBe(0);
       });
     });
@@ -155,12 +183,14 @@ describe('retries and dead letters', () => {
       const failed = await waitForJob(api, jobId, ['failed', 'completed', 'dead']);
       expect(failed).toMatchObject({ status: 'failed', attempts: 1, maxAttempts: 3, result: null, completedAt: null });
       expect(failed.error).toContain(FAIL_ONCE_MESSAGE);
-      // Meanwhile its message waits in the delay queue for the first retry.
-      const waiting = await waitFor('the retry in invoices.retry.1500ms', async () => {
-        const { messageCount } = await broker.checkQueue('invoices.retry.1500ms');
-        return messageCount === 1 ? messageCount : undefined;
-      }, 1000);
-      expect(waiting).toBe(1);
+      await withServices('reads the delay queue invoices.retry.1500ms over AMQP', async () => {
+        // Meanwhile its message waits in the delay queue for the first retry.
+        const waiting = await waitFor('the retry in invoices.retry.1500ms', async () => {
+          const { messageCount } = await broker.checkQueue('invoices.retry.1500ms');
+          return messageCount === 1 ? messageCount : undefined;
+        }, 1000);
+        expect(waiting).toBe(1);
+      });
       const stillFailed = await get<JobView>(api.url, `/v1/jobs/${jobId}`);
       expect(stillFailed.body.status).toBe('failed');
 
@@ -169,11 +199,13 @@ describe('retries and dead letters', () => {
       // No sooner than the delay: the retry did wait in the delay queue.
       expect(Date.parse(done.completedAt!) - Date.parse(failed.updatedAt)).toBeGreaterThanOrEqual(1400);
       expect(await countRows(db, 'SELECT count(*) FROM invoices WHERE job_id = $1', [jobId])).toBe(1);
-      await invoicesDead.drain();
-      expect(invoicesDead.withMessageId(jobId)).toEqual([]);
+      await withServices(READS_DEAD_LETTERS, async () => {
+        await invoicesDead.drain();
+        expect(invoicesDead.withMessageId(jobId)).toEqual([]);
+      });
     });
 
-    it('dead-letters again, and leaves the job dead, when a dead job is delivered once more', async () => {
+    itWithServices('publishes a raw message to baton.jobs over AMQP', 'dead-letters again, and leaves the job dead, when a dead job is delivered once more', async () => {
       const accepted = await post(api.url, '/v1/workouts', workoutBody({ userId: 'fail-always' }));
       const jobId = accepted.body.jobId as string;
       expect((await waitForJob(api, jobId)).status).toBe('dead');
@@ -192,7 +224,7 @@ describe('retries and dead letters', () => {
     });
   });
 
-  describe('poison messages published straight to baton.jobs', () => {
+  describeWithServices('publishes raw messages to baton.jobs and reads the dead-letter queues over AMQP', 'poison messages published straight to baton.jobs', () => {
     it('dead-letters a body that is not JSON and marks its job dead at once', async () => {
       const jobId = randomUUID();
       await insertJob(db, { id: jobId, type: 'workouts', payload: workoutBody() });
@@ -283,7 +315,7 @@ describe('retries and dead letters', () => {
     });
 
     it('keeps the worker ready and the work queue drained after all of that', async () => {
-      await waitUntilSettled(vhost, 'workouts', 10_000);
+      await waitUntilSettled(vhost!, 'workouts', 10_000);
       expect((await get(workoutWorker.url, '/health/ready')).status).toBe(200);
       expect((await get(invoiceWorker.url, '/health/ready')).status).toBe(200);
       expect(workoutWorker.running).toBe(true);

@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatonProcess, freePort } from '../support/processes';
 import { createTestDatabase, createTestVhost, TestDatabase, TestVhost } from '../support/services';
+import { describeWithServices } from '../support/mode';
 import { waitFor } from '../support/wait-for';
 import { K8sObject, podSpecOf, ROOT, template } from './helm';
 import { ContainerRun, containerRuns, PROBES, resolveEnv, resolvePort } from './pods';
@@ -69,7 +70,7 @@ function probeUntilSuccess(pod: Pod, probeName: (typeof PROBES)[number], budgetM
   });
 }
 
-describe('the chart played by a kubelet against the real services', () => {
+describeWithServices('runs the API and worker containers of the chart, which need RabbitMQ', 'the chart played by a kubelet against the real services', () => {
   let database: TestDatabase;
   let vhost: TestVhost;
   let objects: K8sObject[];

@@ -22,6 +22,7 @@ import {
 import { RABBITMQCTL } from '../support/env';
 import { invoiceBody, workoutBody } from '../support/fixtures';
 import { createTestVhost, TestVhost } from '../support/services';
+import { describeWithServices } from '../support/mode';
 import { waitFor } from '../support/wait-for';
 
 const run = promisify(execFile);
@@ -32,7 +33,7 @@ interface QueueInfo {
   arguments: Record<string, unknown>;
 }
 
-describe('messaging (RabbitMQ)', () => {
+describeWithServices('tests the RabbitMQ code itself: topology, confirms, delay and dead-letter queues, quorum delivery limits', 'messaging (RabbitMQ)', () => {
   let vhost: TestVhost;
   let config: BatonConfig;
   let topology: Topology;
@@ -257,10 +258,25 @@ describe('messaging (RabbitMQ)', () => {
       expect(xDeath(back.properties)).toEqual([expect.objectContaining({ queue: 'invoices.retry.100ms', reason: 'expired' })]);
     });
 
-    it('a retry with no delay queue for it is refused, not lost', async () => {
+    it('a retry beyond the JOB_MAX_ATTEMPTS of this process waits in the longest declared delay queue', async () => {
       const { received } = await publishAndReceive();
-      // JOB_MAX_ATTEMPTS 3 declares no queue for a fourth attempt's delay (200 ms).
-      await expect(publisher.retry(JobType.Workout, received.content, received.properties, 4)).rejects.toBeInstanceOf(PublishFailedError);
+      // JOB_MAX_ATTEMPTS 3 declares delays for attempts 2 and 3 only (50 and 100 ms).
+      await expect(publisher.retry(JobType.Workout, received.content, received.properties, 4)).resolves.toBeUndefined();
+      const back = await nextMessage('workouts');
+      expect(back.properties.headers).toMatchObject({ [ATTEMPT_HEADER]: 4 });
+      expect(xDeath(back.properties)).toEqual([expect.objectContaining({ queue: retryQueue(JobType.Workout, 100), reason: 'expired' })]);
+    });
+
+    it('a retry whose delay queue is missing is refused, not lost', async () => {
+      const { received } = await publishAndReceive();
+      const admin = await inspector.createChannel();
+      await admin.deleteQueue(retryQueue(JobType.Workout, 50));
+      try {
+        await expect(publisher.retry(JobType.Workout, received.content, received.properties, 2)).rejects.toBeInstanceOf(PublishFailedError);
+      } finally {
+        await topology.declare(admin);
+        await admin.close();
+      }
     });
 
     it('deadLetter() puts the job in its dead-letter queue with the reason', async () => {

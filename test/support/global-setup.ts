@@ -1,33 +1,88 @@
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import * as amqp from 'amqplib';
 import { Client } from 'pg';
 import { ADMIN_DATABASE_URL, RABBITMQ_BASE_URL } from './env';
+import { MODE_VARIABLE, PGLITE_TEMPLATE_VARIABLE, RUN_DIR_VARIABLE, TestMode } from './mode';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..', '..');
+const PROBE_TIMEOUT_MS = 3000;
+
+const redact = (url: string) => url.replace(/\/\/[^@]*@/, '//***@');
 
 /**
- * The suite runs against the real PostgreSQL and RabbitMQ. If either cannot
- * be reached the whole run fails here, with the reason, instead of every
- * test failing (or, worse, being skipped) one by one.
+ * Chooses what the suite runs on, once for the whole run:
+ * - PostgreSQL (TEST_ADMIN_DATABASE_URL) and RabbitMQ (TEST_RABBITMQ_URL)
+ *   both answer: `services` mode, every suite against them.
+ * - Either does not, and REQUIRE_SERVICES=1 (CI sets it): the run fails here,
+ *   with the reasons, instead of every test failing (or being skipped).
+ * - Either does not, otherwise: `embedded` mode, on PGlite and the standalone
+ *   process's in-process queue; one line says so and why.
+ * The mode reaches every test file through BATON_TEST_MODE (see ./mode.ts).
  */
 export default async function globalSetup(): Promise<void> {
-  const problems: string[] = [];
-  const pg = new Client({ connectionString: ADMIN_DATABASE_URL, connectionTimeoutMillis: 5000 });
+  const unreachable: string[] = [];
+  const pg = new Client({ connectionString: ADMIN_DATABASE_URL, connectionTimeoutMillis: PROBE_TIMEOUT_MS });
   try {
     await pg.connect();
     await pg.query('SELECT 1');
   } catch (error) {
-    problems.push(`PostgreSQL at ${ADMIN_DATABASE_URL}: ${(error as Error).message}`);
+    unreachable.push(`PostgreSQL at ${redact(ADMIN_DATABASE_URL)}: ${(error as Error).message}`);
   } finally {
     await pg.end().catch(() => undefined);
   }
   try {
-    const connection = await amqp.connect(RABBITMQ_BASE_URL, { timeout: 5000 });
+    const connection = await amqp.connect(RABBITMQ_BASE_URL, { timeout: PROBE_TIMEOUT_MS });
     await connection.close();
   } catch (error) {
-    problems.push(`RabbitMQ at ${RABBITMQ_BASE_URL.replace(/\/\/[^@]*@/, '//***@')}: ${(error as Error).message}`);
+    unreachable.push(`RabbitMQ at ${redact(RABBITMQ_BASE_URL)}: ${(error as Error).message || String(error)}`);
   }
-  if (!existsSync(join(__dirname, '..', '..', 'dist', 'apps', 'api', 'src', 'main.js'))) {
-    problems.push('dist/ is missing: run `npm run build` (npm test does it first)');
+
+  const mode: TestMode = unreachable.length === 0 ? 'services' : 'embedded';
+  const problems = process.env.REQUIRE_SERVICES === '1' ? [...unreachable] : [];
+  const built = mode === 'services' ? ['dist/apps/api/src/main.js'] : ['dist/apps/standalone/src/main.js', 'dist/libs/persistence/src/embedded-postgres.js'];
+  for (const file of built) {
+    if (!existsSync(join(ROOT, file))) problems.push(`${file} is missing: run \`npm run build\` (npm test does it first)`);
   }
-  if (problems.length > 0) throw new Error(`The test suite needs real services:\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0) {
+    const heading =
+      process.env.REQUIRE_SERVICES === '1' && unreachable.length > 0
+        ? 'REQUIRE_SERVICES=1: the test suite runs against the real PostgreSQL and RabbitMQ only, and cannot reach them'
+        : 'The test suite cannot run';
+    throw new Error(`${heading}:\n  ${problems.join('\n  ')}`);
+  }
+
+  const runDir = mkdtempSync(join(tmpdir(), 'baton-test-run-'));
+  process.env[RUN_DIR_VARIABLE] = runDir;
+  process.env[MODE_VARIABLE] = mode;
+  if (mode === 'services') {
+    console.log(`\nBaton tests: services mode, on PostgreSQL at ${redact(ADMIN_DATABASE_URL)} and RabbitMQ at ${redact(RABBITMQ_BASE_URL)}.`);
+    return;
+  }
+  try {
+    process.env[PGLITE_TEMPLATE_VARIABLE] = await createPgliteTemplate(join(runDir, 'pglite-template'));
+  } catch (error) {
+    rmSync(runDir, { recursive: true, force: true });
+    throw new Error(`embedded mode: could not initialise PGlite: ${(error as Error).message}`);
+  }
+  console.log(
+    `\nBaton tests: embedded mode, since ${unreachable.join('; ')}. The suite runs on the embedded parts ` +
+      '(PGlite PostgreSQL, the standalone process with its in-process queue); tests that need a real RabbitMQ or PostgreSQL server are skipped and listed. ' +
+      'Set REQUIRE_SERVICES=1 to fail instead.',
+  );
+}
+
+/**
+ * An initialised, empty PGlite data directory that every embedded test
+ * database starts as a copy of: initdb takes seconds, a copy a fraction of
+ * one. Made in a child process, so that its memory goes with it.
+ */
+async function createPgliteTemplate(dir: string): Promise<string> {
+  const script = `require('@electric-sql/pglite').PGlite.create(process.argv[1]).then((db) => db.close()).catch((error) => { console.error(error); process.exit(1); })`;
+  await run(process.execPath, ['-e', script, dir], { cwd: ROOT, timeout: 120_000 });
+  return dir;
 }

@@ -7,3 +7,5 @@ export * from './rabbitmq-node';
 export * from './tcp-proxy';
 export * from './http';
 export * from './faults';
+export * from './mode';
+export * from './embedded-database';

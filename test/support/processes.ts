@@ -1,12 +1,14 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { testMode } from './mode';
 import { waitFor } from './wait-for';
 
 const ROOT = join(__dirname, '..', '..');
 export const API_MAIN = join(ROOT, 'dist/apps/api/src/main.js');
 export const WORKER_MAIN = join(ROOT, 'dist/apps/worker/src/main.js');
 export const CLI_MAIN = join(ROOT, 'dist/apps/cli/src/main.js');
+export const STANDALONE_MAIN = join(ROOT, 'dist/apps/standalone/src/main.js');
 
 export interface Exit {
   code: number | null;
@@ -99,6 +101,87 @@ export async function startWorker(env: Record<string, string>, options: { ready?
   const worker = new BatonProcess(spawnNode(WORKER_MAIN, { HEALTH_PORT: String(port), ...env }), `http://127.0.0.1:${port}`);
   if (options.ready !== false) await worker.waitUntilReady();
   return worker;
+}
+
+/**
+ * Starts the standalone process (API and workers in one, `npm start`) and
+ * waits until it is ready (unless `ready: false`). Without RABBITMQ_URL in
+ * `env` its jobs travel through its in-process queue.
+ */
+export async function startStandalone(env: Record<string, string>, options: { ready?: boolean } = {}): Promise<BatonProcess> {
+  const port = await freePort();
+  const standalone = new BatonProcess(spawnNode(STANDALONE_MAIN, { PORT: String(port), ...env }), `http://127.0.0.1:${port}`);
+  if (options.ready !== false) await standalone.waitUntilReady();
+  return standalone;
+}
+
+export interface BatonOptions {
+  /** Wait until every process is ready (the default). */
+  ready?: boolean;
+  /** Services mode: one worker process per entry, with these overrides (default: one worker; none for `[]`, the API alone). */
+  workers?: Array<Record<string, string>>;
+}
+
+/** Baton as a suite drives it: where its API answers, and where each worker reports health and metrics. */
+export interface Baton {
+  api: BatonProcess;
+  /** The first worker (in embedded mode, the one standalone process); throws if none was started. */
+  worker: BatonProcess;
+  /** One per entry of `workers` (in embedded mode, each is the standalone process). */
+  workers: BatonProcess[];
+  /** The distinct processes. */
+  processes: BatonProcess[];
+}
+
+/**
+ * Starts Baton from dist/ the same way in both test modes:
+ * - services mode: an API process and one worker process per entry of
+ *   `options.workers`, as Kubernetes runs them, on `env` (DATABASE_URL and
+ *   RABBITMQ_URL);
+ * - embedded mode: one standalone process, API and workers in one, on `env`
+ *   (DATABASE_URL of the suite's embedded database; no RABBITMQ_URL, so jobs
+ *   travel through its in-process queue), with the one database connection
+ *   that `npm start` uses on its embedded PostgreSQL. Its handle serves as the API and
+ *   as every worker: the same URL answers the routes, /health/ready and
+ *   /metrics. Per-worker overrides cannot apply to one process, so they are
+ *   refused there; give the one process what it needs in `env`.
+ */
+export async function startBaton(env: Record<string, string>, options: BatonOptions = {}): Promise<Baton> {
+  const workerEnvs = options.workers ?? [{}];
+  let baton: Baton;
+  if (testMode() === 'embedded') {
+    if (env.RABBITMQ_URL !== undefined) throw new Error('embedded mode has no RabbitMQ: leave RABBITMQ_URL out of the environment');
+    if (workerEnvs.some((overrides) => Object.keys(overrides).length > 0)) {
+      throw new Error('embedded mode runs one standalone process: per-process overrides cannot apply; put them in the common environment');
+    }
+    // One connection, as `npm start` holds to its embedded PostgreSQL.
+    const standalone = await startStandalone({ DATABASE_POOL_SIZE: '1', ...env }, { ready: false });
+    baton = { api: standalone, worker: standalone, workers: workerEnvs.map(() => standalone), processes: [standalone] };
+  } else {
+    if (env.RABBITMQ_URL === undefined) throw new Error(`services mode needs RABBITMQ_URL: the suite's vhost`);
+    // Kept as soon as spawned, so that the caller can stop them even if one never gets ready.
+    const api = await startApi(env, { ready: false });
+    const workers: BatonProcess[] = [];
+    for (const overrides of workerEnvs) workers.push(await startWorker({ ...env, ...overrides }, { ready: false }));
+    baton = {
+      api,
+      get worker(): BatonProcess {
+        if (workers.length === 0) throw new Error('this Baton was started without a worker process (workers: [])');
+        return workers[0];
+      },
+      workers,
+      processes: [api, ...workers],
+    };
+  }
+  if (options.ready !== false) {
+    try {
+      await Promise.all(baton.processes.map((child) => child.waitUntilReady()));
+    } catch (error) {
+      await Promise.all(baton.processes.map((child) => child.stop('SIGKILL')));
+      throw error;
+    }
+  }
+  return baton;
 }
 
 /** Runs the CLI to completion. */

@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { runMigrations } from '@baton/persistence';
+import { startEmbeddedDatabase } from './embedded-database';
 import { ADMIN_DATABASE_URL, RABBITMQ_BASE_URL, RABBITMQ_USER, RABBITMQCTL, uniqueName } from './env';
+import { testMode } from './mode';
 
 const run = promisify(execFile);
 
@@ -14,18 +16,38 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh database of its own, migrated, for one suite. */
-export async function createTestDatabase(prefix = 'baton_test'): Promise<TestDatabase> {
+/**
+ * A fresh database of its own, migrated (unless `migrate: false`), for one
+ * suite: a database on the real PostgreSQL in services mode; in embedded
+ * mode an embedded PostgreSQL (PGlite) of its own, started in this process
+ * on a fresh directory, which `drop()` stops and removes.
+ */
+export async function createTestDatabase(prefix = 'baton_test', options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const name = uniqueName(prefix);
-  await withAdmin((admin) => admin.query(`CREATE DATABASE "${name}"`));
-  const url = new URL(ADMIN_DATABASE_URL);
-  url.pathname = `/${name}`;
-  await runMigrations(url.toString());
+  let url: string;
+  let drop: () => Promise<void>;
+  if (testMode() === 'embedded') {
+    const embedded = await startEmbeddedDatabase(name);
+    url = embedded.url;
+    drop = () => embedded.stop();
+  } else {
+    await withAdmin((admin) => admin.query(`CREATE DATABASE "${name}"`));
+    const location = new URL(ADMIN_DATABASE_URL);
+    location.pathname = `/${name}`;
+    url = location.toString();
+    drop = () => withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined);
+  }
+  try {
+    if (options.migrate !== false) await runMigrations(url);
+  } catch (error) {
+    await drop().catch(() => undefined);
+    throw error;
+  }
   return {
     name,
-    url: url.toString(),
+    url,
     async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-      const client = new Client({ connectionString: url.toString() });
+      const client = new Client({ connectionString: url });
       await client.connect();
       try {
         return (await client.query(sql, params)).rows as T[];
@@ -33,7 +55,7 @@ export async function createTestDatabase(prefix = 'baton_test'): Promise<TestDat
         await client.end();
       }
     },
-    drop: () => withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    drop,
   };
 }
 
@@ -47,14 +69,28 @@ async function withAdmin<T>(work: (admin: Client) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The suite's own vhost in services mode; none in embedded mode, where jobs
+ * travel through the standalone process's in-process queue.
+ */
+export async function createTestBroker(prefix = 'baton_test'): Promise<TestVhost | undefined> {
+  return testMode() === 'services' ? createTestVhost(prefix) : undefined;
+}
+
+/** DATABASE_URL, and RABBITMQ_URL when there is a broker: what startBaton needs. */
+export function batonEnv(db: { url: string }, vhost: TestVhost | undefined): Record<string, string> {
+  return vhost ? { DATABASE_URL: db.url, RABBITMQ_URL: vhost.url } : { DATABASE_URL: db.url };
+}
+
 export interface TestVhost {
   name: string;
   url: string;
   drop(): Promise<void>;
 }
 
-/** A fresh RabbitMQ virtual host of its own (exchanges and queues are per vhost), for one suite. */
+/** A fresh RabbitMQ virtual host of its own (exchanges and queues are per vhost), for one suite. Services mode only. */
 export async function createTestVhost(prefix = 'baton_test'): Promise<TestVhost> {
+  if (testMode() !== 'services') throw new Error('there is no RabbitMQ in embedded mode: put tests that need one under describeWithServices or itWithServices');
   const name = uniqueName(prefix);
   await run(RABBITMQCTL, ['add_vhost', name]);
   await run(RABBITMQCTL, ['set_permissions', '-p', name, RABBITMQ_USER, '.*', '.*', '.*']);
