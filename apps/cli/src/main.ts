@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { loadConfigOrExit } from '@baton/config';
+import { redactSecrets } from '@baton/observability';
 import { runMigrations } from '@baton/persistence';
 
 const USAGE = `usage: baton <command>
@@ -27,7 +28,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`baton: ${message.replace(/(postgres(?:ql)?:\/\/)[^@\s]*@/g, '$1***@')}\n`);
+    process.stderr.write(`baton: ${redactSecrets(message)}\n`);
     process.exit(1);
   },
 );

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import * as amqp from 'amqplib';
 import type { Channel, ChannelModel } from 'amqplib';
 import { BatonConfig } from '@baton/config';
+import { redactSecrets } from '@baton/observability';
 import { backoffDelay, sleep } from '@baton/resilience';
 import { Topology } from '../topology';
 
@@ -132,5 +133,5 @@ export class AmqpConnection implements OnApplicationBootstrap, OnApplicationShut
 /** An error's message without anything that could carry credentials. */
 export function describe(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/(amqps?:\/\/)[^@\s]*@/g, '$1***@');
+  return redactSecrets(message);
 }
