@@ -4,7 +4,7 @@
  * and on which port a probe lands. Shared by the chart and smoke suites.
  */
 import 'reflect-metadata';
-import { BatonConfig } from '@baton/config';
+import { CONFIG_VARIABLES } from '@baton/config';
 import { K8sObject, podSpecOf } from './helm';
 
 /** The programs of the image, as paths relative to its WORKDIR (/app, the repository root here). */
@@ -17,7 +17,7 @@ export const ENTRY_POINTS = {
 export type Role = 'api' | 'worker' | 'migrate';
 
 /** Every variable Baton reads (libs/config: BatonConfig's properties and the two secrets). */
-export const APP_VARIABLES: ReadonlySet<string> = new Set([...Object.keys(new BatonConfig()), 'DATABASE_URL', 'RABBITMQ_URL']);
+export const APP_VARIABLES: ReadonlySet<string> = new Set(CONFIG_VARIABLES);
 
 export interface ContainerRun {
   workload: K8sObject;

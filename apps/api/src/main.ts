@@ -12,8 +12,11 @@ import { API_APP_OPTIONS, configureHttp, createHttpAdapter } from './http/http-s
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(['DATABASE_URL', 'RABBITMQ_URL']);
   const logger = new BatonLogger('baton-api', config.LOG_LEVEL);
-  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forProcess(config), createHttpAdapter(), { logger, ...API_APP_OPTIONS });
-  configureHttp(app);
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forProcess(config), createHttpAdapter(config), {
+    logger,
+    ...API_APP_OPTIONS,
+  });
+  await configureHttp(app, config);
 
   const database = app.get(DatabaseHealth);
   const publisher = app.get(JobPublisher);

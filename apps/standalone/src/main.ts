@@ -31,11 +31,11 @@ async function bootstrap(): Promise<void> {
   }
   await runMigrations(config.DATABASE_URL);
 
-  const app = await NestFactory.create<NestFastifyApplication>(StandaloneModule.register(config), createHttpAdapter(), {
+  const app = await NestFactory.create<NestFastifyApplication>(StandaloneModule.register(config), createHttpAdapter(config), {
     logger,
     ...API_APP_OPTIONS,
   });
-  configureHttp(app);
+  await configureHttp(app, config);
   const transport = app.get(JobTransport);
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: false });
   const database = app.get(DatabaseHealth);

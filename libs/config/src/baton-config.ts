@@ -104,6 +104,33 @@ export class BatonConfig {
   @Max(600_000)
   RELAY_INTERVAL_MS = 1000;
 
+  /**
+   * Longest an HTTP request may take to arrive whole, body included: a slow
+   * client is cut off instead of holding a connection.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
+  /** Longest a client may take to send its request headers. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(600_000)
+  HTTP_HEADERS_TIMEOUT_MS = 10_000;
+
+  /**
+   * Origins allowed to call the API from a browser (comma-separated, e.g.
+   * https://app.example.com). Unset: no CORS headers at all, which is what
+   * server-to-server callers need.
+   */
+  @Transform(toList)
+  @IsOptional()
+  @Matches(/^(\*|https?:\/\/[^\s/,]+)$/, { each: true, message: 'CORS_ORIGINS must list origins such as https://app.example.com' })
+  CORS_ORIGINS?: string[];
+
   /** Port of the worker's health and metrics server. */
   @Transform(toInt)
   @IsInt()
@@ -136,3 +163,6 @@ export class BatonConfig {
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'info';
 }
+
+/** Every variable Baton reads: those with a default, and the optional ones without. */
+export const CONFIG_VARIABLES: readonly string[] = [...Object.keys(new BatonConfig()), 'DATABASE_URL', 'RABBITMQ_URL', 'CORS_ORIGINS'];

@@ -258,4 +258,21 @@ describe(loadConfig.name, () => {
       expect(error.message).not.toContain(password);
     });
   });
+
+  describe('CORS_ORIGINS', () => {
+    it('is unset by default: no CORS at all', () => {
+      expect(loadConfig({}).CORS_ORIGINS).toBeUndefined();
+    });
+
+    it('reads a comma-separated list of origins', () => {
+      expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).CORS_ORIGINS).toEqual([
+        'https://app.example.com',
+        'http://localhost:5173',
+      ]);
+    });
+
+    it('refuses something that is not an origin, naming the variable', () => {
+      expect(() => loadConfig({ CORS_ORIGINS: 'app.example.com/path' })).toThrow(/CORS_ORIGINS/);
+    });
+  });
 });

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
-import { BatonConfig } from './baton-config';
+import { BatonConfig, CONFIG_VARIABLES } from './baton-config';
 
 export type ConfigVariable = keyof BatonConfig;
 
@@ -20,9 +20,7 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, required: ConfigVariable[] = []): BatonConfig {
   const defined = Object.fromEntries(
-    Object.keys(new BatonConfig())
-      .concat(['DATABASE_URL', 'RABBITMQ_URL'])
-      .filter((name) => env[name] !== undefined && env[name]!.trim() !== '')
+    CONFIG_VARIABLES.filter((name) => env[name] !== undefined && env[name]!.trim() !== '')
       .map((name) => [name, env[name]!.trim()]),
   );
   const config = plainToInstance(BatonConfig, defined);

@@ -1,4 +1,6 @@
+import helmet from '@fastify/helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { BatonConfig } from '@baton/config';
 import { QueueInspector } from '@baton/messaging';
 import { instrumentHttp, Metrics, sampled } from '@baton/observability';
 import { JobRepository } from '@baton/persistence';
@@ -12,15 +14,36 @@ const METRICS_SAMPLE_MS = 5_000;
 /** Nest's options for the API: Nest's own body parsers off (JSON is Fastify's, alone). */
 export const API_APP_OPTIONS = { bodyParser: false } as const;
 
-export function createHttpAdapter(): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, genReqId: correlationIdOf, requestIdHeader: false });
+export function createHttpAdapter(config: BatonConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: correlationIdOf,
+    requestIdHeader: false,
+    // A client that trickles its request in is cut off (408) instead of holding a connection.
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+      // Node enforces both timeouts only when it checks, every 30 s by default.
+      connectionsCheckingInterval: Math.max(250, Math.min(1000, config.HTTP_HEADERS_TIMEOUT_MS / 4)),
+    },
+  });
 }
 
-/** JSON only, correlation ids, request metrics and logs, queue and relay gauges. */
-export function configureHttp(app: NestFastifyApplication): void {
+/**
+ * JSON only, security headers, correlation ids, CORS only when configured,
+ * slow-client timeouts, request metrics and logs, queue and relay gauges.
+ */
+export async function configureHttp(app: NestFastifyApplication, config: BatonConfig): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   // Fastify's text/plain parser would hand a string to the routes.
   fastify.removeContentTypeParser('text/plain');
+  // Headers for a JSON API: nosniff, no framing, no referrer, HSTS, a
+  // deny-all CSP (nothing here is meant to render in a browser).
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  });
+  if (config.CORS_ORIGINS) app.enableCors({ origin: config.CORS_ORIGINS.includes('*') ? true : config.CORS_ORIGINS });
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
   });
