@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadConfigOrExit } from '@baton/config';
-import { redactSecrets } from '@baton/observability';
+import { describeError } from '@baton/observability';
 import { runMigrations } from '@baton/persistence';
 
 const USAGE = `usage: baton <command>
@@ -27,8 +27,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`baton: ${redactSecrets(message)}\n`);
+    process.stderr.write(`baton: ${describeError(error)}\n`);
     process.exit(1);
   },
 );

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { createTerminus } from '@godaddy/terminus';
+import { describeError } from '@baton/observability';
 
 /** One thing a process needs to do its work; `check` throws (or rejects) when it is missing. */
 export interface ReadinessCheck {
@@ -74,7 +75,7 @@ async function runChecks(checks: ReadinessCheck[]): Promise<Record<string, strin
         await withTimeout(Promise.resolve(check()), CHECK_TIMEOUT_MS);
         return { name, state: 'up', required: !informational };
       } catch (error) {
-        return { name, state: `down: ${error instanceof Error ? error.message : String(error)}`, required: !informational };
+        return { name, state: `down: ${describeError(error)}`, required: !informational };
       }
     }),
   );

@@ -26,7 +26,6 @@ export interface JobDelivery {
   attempt: number;
   correlationId?: string;
   body: Buffer;
-  redelivered: boolean;
 }
 
 export function publishOptions(message: Omit<JobMessage, 'payload'>, extraHeaders: Record<string, unknown> = {}): Options.Publish {
@@ -77,6 +76,5 @@ export function decodeDelivery(queue: JobType, message: ConsumeMessage): JobDeli
     attempt: Number.isInteger(attempt) && attempt > 0 ? attempt : 1,
     correlationId: typeof correlationId === 'string' ? correlationId : undefined,
     body: message.content,
-    redelivered: message.fields.redelivered,
   };
 }

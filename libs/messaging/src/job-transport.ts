@@ -3,7 +3,7 @@ import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { BatonConfig } from '@baton/config';
 import { JobType } from '@baton/contracts';
-import { runWithLogContext } from '@baton/observability';
+import { describeError, runWithLogContext } from '@baton/observability';
 import { backoffDelay, sleep } from '@baton/resilience';
 import { JobDelivery } from './job-message';
 import { DeliveryOutcome, JobContext, JobProcessor } from './job-processor';
@@ -120,7 +120,7 @@ export abstract class JobTransport extends Server implements CustomTransportStra
       // Not the job's failure but Baton's (a bug, an unexpected database
       // error): back to the queue after a pause, never in a hot loop; the
       // queue's delivery limit ends a message that keeps doing this.
-      this.logger.error(`delivery of ${delivery.queue} job ${delivery.jobId ?? '?'} failed: ${errorMessage(error)}`);
+      this.logger.error(`delivery of ${delivery.queue} job ${delivery.jobId ?? '?'} failed: ${describeError(error)}`);
       await sleep(backoffDelay(0, PAUSE_BASE_MS, PAUSE_CAP_MS));
       if (settlement.owned) settlement.requeue();
     } finally {
@@ -146,7 +146,7 @@ export abstract class JobTransport extends Server implements CustomTransportStra
       if (settlement.owned) settlement.ack();
     } catch (error) {
       // Not republished, so this copy must stay: back to the queue.
-      this.logger.warn(`cannot republish job ${delivery.jobId ?? '?'} (${errorMessage(error)}); returning it to the queue`);
+      this.logger.warn(`cannot republish job ${delivery.jobId ?? '?'} (${describeError(error)}); returning it to the queue`);
       if (settlement.owned) settlement.requeue();
     }
   }
@@ -174,8 +174,4 @@ export abstract class JobTransport extends Server implements CustomTransportStra
   on(): never {
     throw new Error('job transports do not emit events');
   }
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -3,5 +3,5 @@ export { instrumentHttp } from './http-instrumentation';
 export { annotateLogContext, currentLogContext, LogContext, runWithLogContext } from './log-context';
 export { Metrics, QueueSample } from './metrics';
 export { ObservabilityModule } from './observability.module';
-export { redactSecrets } from './redact';
+export { describeError, redactSecrets } from './redact';
 export { sampled } from './sampled';

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { BatonConfig } from '@baton/config';
+import { describeError } from '@baton/observability';
 import { backoffDelay, sleep } from '@baton/resilience';
 import { createDataSource } from './data-source';
 import { isDatabaseUnavailable } from './database-errors';
@@ -48,7 +49,7 @@ export class DatabaseConnector implements OnApplicationShutdown {
       } catch (error) {
         const delay = backoffDelay(attempt, RETRY_BASE_MS, RETRY_CAP_MS);
         const kind = isDatabaseUnavailable(error) ? 'unreachable' : 'refused the connection';
-        this.logger.warn(`PostgreSQL ${kind} (${error instanceof Error ? error.message : error}); retrying in ${delay} ms`);
+        this.logger.warn(`PostgreSQL ${kind} (${describeError(error)}); retrying in ${delay} ms`);
         await sleep(delay);
       }
     }

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { BatonConfig } from '@baton/config';
 import { JobMessage, JobPublisher } from '@baton/messaging';
-import { Metrics } from '@baton/observability';
+import { describeError, Metrics } from '@baton/observability';
 import { JobRepository, UnpublishedJob } from '@baton/persistence';
 
 // A sweep leaves jobs younger than this to the request that accepted them,
@@ -55,7 +55,7 @@ export class JobRelay implements OnApplicationBootstrap, BeforeApplicationShutdo
   sweep(): Promise<void> {
     if (!this.publisher.isReady) return Promise.resolve();
     this.sweeping ??= this.sweepAll()
-      .catch((error) => this.logger.warn(`relay sweep failed: ${error instanceof Error ? error.message : error}`))
+      .catch((error) => this.logger.warn(`relay sweep failed: ${describeError(error)}`))
       .finally(() => (this.sweeping = undefined));
     return this.sweeping;
   }
@@ -98,7 +98,7 @@ export class JobRelay implements OnApplicationBootstrap, BeforeApplicationShutdo
     const ids = this.confirmed;
     this.confirmed = [];
     // If this fails the jobs are merely published again by a sweep.
-    await this.jobs.markPublished(ids).catch((error) => this.logger.warn(`cannot mark ${ids.length} jobs published: ${error?.message}`));
+    await this.jobs.markPublished(ids).catch((error) => this.logger.warn(`cannot mark ${ids.length} jobs published: ${describeError(error)}`));
   }
 
   /** Before RabbitMQ and PostgreSQL close: finish the publishes under way and record their confirms. */

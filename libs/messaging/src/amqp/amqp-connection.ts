@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import * as amqp from 'amqplib';
 import type { Channel, ChannelModel } from 'amqplib';
 import { BatonConfig } from '@baton/config';
-import { redactSecrets } from '@baton/observability';
+import { describeError } from '@baton/observability';
 import { backoffDelay, sleep } from '@baton/resilience';
 import { Topology } from '../topology';
 
@@ -80,14 +80,14 @@ export class AmqpConnection implements OnApplicationBootstrap, OnApplicationShut
         if (this.connection === connection) this.connection = undefined;
         await connection?.close().catch(() => undefined);
         const delay = backoffDelay(attempt, RECONNECT_BASE_MS, RECONNECT_CAP_MS);
-        if (/PRECONDITION_FAILED/.test(describe(error))) {
+        if (/PRECONDITION_FAILED/.test(describeError(error))) {
           // Retrying cannot help until an operator acts; say exactly what to fix.
           this.logger.error(
-            `RabbitMQ refused Baton's topology (${describe(error)}): an existing queue has other arguments. ` +
+            `RabbitMQ refused Baton's topology (${describeError(error)}): an existing queue has other arguments. ` +
               `JOB_DELIVERY_LIMIT must match the deployed work queues (change it through a RabbitMQ policy); retrying in ${delay} ms`,
           );
         } else {
-          this.logger.warn(`cannot connect to RabbitMQ (${describe(error)}); retrying in ${delay} ms`);
+          this.logger.warn(`cannot connect to RabbitMQ (${describeError(error)}); retrying in ${delay} ms`);
         }
         await sleep(delay);
       }
@@ -96,7 +96,7 @@ export class AmqpConnection implements OnApplicationBootstrap, OnApplicationShut
 
   private adopt(connection: ChannelModel): void {
     this.connection = connection;
-    connection.on('error', (error) => this.logger.warn(`connection error: ${describe(error)}`));
+    connection.on('error', (error) => this.logger.warn(`connection error: ${describeError(error)}`));
     connection.on('close', () => {
       if (this.connection !== connection) return;
       this.connection = undefined;
@@ -112,7 +112,7 @@ export class AmqpConnection implements OnApplicationBootstrap, OnApplicationShut
     } catch (error) {
       // A channel that cannot be set up leaves the connection useless to its
       // owner; closing it makes every owner start over on a fresh one.
-      this.logger.error(`channel setup failed (${describe(error)}); reconnecting`);
+      this.logger.error(`channel setup failed (${describeError(error)}); reconnecting`);
       await connection.close().catch(() => undefined);
       throw error;
     }
@@ -128,10 +128,4 @@ export class AmqpConnection implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationShutdown(): Promise<void> {
     await this.close();
   }
-}
-
-/** An error's message without anything that could carry credentials. */
-export function describe(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return redactSecrets(message);
 }

@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ChannelModel, ConfirmChannel, MessageProperties, Options } from 'amqplib';
 import { JobType } from '@baton/contracts';
-import { AmqpConnection, describe } from './amqp-connection';
+import { describeError } from '@baton/observability';
+import { AmqpConnection } from './amqp-connection';
 import { ATTEMPT_HEADER, deadLetterHeaders, encodePayload, JobMessage, publishOptions, republishOptions } from '../job-message';
 import { JobPublisher, PublishFailedError } from '../job-publisher';
 import { DEAD_EXCHANGE, retryQueue, Topology, WORK_EXCHANGE } from '../topology';
@@ -31,14 +32,14 @@ export class AmqpJobPublisher extends JobPublisher {
 
   private async open(model: ChannelModel): Promise<void> {
     const channel = await model.createConfirmChannel();
-    channel.on('error', (error) => this.logger.warn(`channel error: ${describe(error)}`));
+    channel.on('error', (error) => this.logger.warn(`channel error: ${describeError(error)}`));
     channel.on('close', () => {
       if (this.channel !== channel) return;
       this.channel = undefined;
       // A channel-level error closes the channel but not the connection;
       // without a new channel the publisher would stay down until a reconnect.
       if (this.connection.isConnected) {
-        this.open(model).catch((error) => this.logger.error(`cannot reopen the confirm channel: ${describe(error)}`));
+        this.open(model).catch((error) => this.logger.error(`cannot reopen the confirm channel: ${describeError(error)}`));
       }
     });
     // `mandatory` publishes come back here, before their confirm, when no
@@ -81,7 +82,7 @@ export class AmqpJobPublisher extends JobPublisher {
         channel.publish(exchange, routingKey, body, { ...options, mandatory: true }, (error) => {
           clearTimeout(timer);
           const wasReturned = this.returned.delete(messageId);
-          if (error) reject(new PublishFailedError(`publish not confirmed: ${describe(error)}`));
+          if (error) reject(new PublishFailedError(`publish not confirmed: ${describeError(error)}`));
           else if (wasReturned) reject(new PublishFailedError(`no queue bound for ${exchange}/${routingKey}`));
           else resolve();
         });
@@ -90,7 +91,7 @@ export class AmqpJobPublisher extends JobPublisher {
         // after a throw (a header it cannot encode) the channel's confirms no
         // longer line up with its publishes, so it is replaced.
         clearTimeout(timer);
-        reject(new PublishFailedError(`publish failed: ${describe(error)}`));
+        reject(new PublishFailedError(`publish failed: ${describeError(error)}`));
         void channel.close().catch(() => undefined);
       }
     });

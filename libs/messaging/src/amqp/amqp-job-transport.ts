@@ -2,11 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { BatonConfig } from '@baton/config';
 import { JobType } from '@baton/contracts';
+import { describeError } from '@baton/observability';
 import { decodeDelivery } from '../job-message';
 import { JOB_PROCESSOR, JobProcessor } from '../job-processor';
 import { JobTransport, Settlement } from '../job-transport';
 import { workQueue } from '../topology';
-import { AmqpConnection, describe } from './amqp-connection';
+import { AmqpConnection } from './amqp-connection';
 import { AmqpJobPublisher } from './amqp-job-publisher';
 
 /** The job transport over RabbitMQ: one channel, a consumer per queue, manual acknowledgement. */
@@ -36,7 +37,7 @@ export class AmqpJobTransport extends JobTransport {
   private async attach(model: ChannelModel): Promise<void> {
     if (this.closing) return;
     const channel = await model.createChannel();
-    channel.on('error', (error) => this.logger.warn(`channel error: ${describe(error)}`));
+    channel.on('error', (error) => this.logger.warn(`channel error: ${describeError(error)}`));
     channel.on('close', () => this.detach(channel, model));
     // Per-consumer prefetch (quorum queues have no global QoS); the
     // transport's semaphore bounds how many jobs run at once across queues.
@@ -57,7 +58,7 @@ export class AmqpJobTransport extends JobTransport {
     // The channel died but the connection lives (a channel-level error):
     // re-attach at once rather than wait for a reconnection that never comes.
     this.logger.warn('consumer channel closed; re-attaching');
-    this.attach(model).catch((error) => this.logger.error(`cannot re-attach consumers: ${describe(error)}`));
+    this.attach(model).catch((error) => this.logger.error(`cannot re-attach consumers: ${describeError(error)}`));
   }
 
   private receive(channel: Channel, type: JobType, message: ConsumeMessage | null): void {

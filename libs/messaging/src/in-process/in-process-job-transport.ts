@@ -48,7 +48,6 @@ export class InProcessJobTransport extends JobTransport {
         attempt: message.attempt,
         correlationId: message.correlationId,
         body: message.body,
-        redelivered: message.deliveryCount > 0,
       },
       settlement,
     );
