@@ -23,7 +23,7 @@ import {
   withServices,
   workoutBody,
 } from '../support';
-import { countRows, createEmptyDatabase, get, post, queueDepths, stopAll, waitForJob, waitUntilLive } from './e2e-support';
+import { countRows, createEmptyDatabase, get, post, queueDepths, request, stopAll, waitForJob, waitUntilLive } from './e2e-support';
 
 const UNREACHABLE_DATABASE_URL = 'postgres://postgres@127.0.0.1:1/none';
 /** In embedded mode, for API and worker processes that stop at their configuration check, before they would connect. */
@@ -128,10 +128,15 @@ describe('availability and life cycle', () => {
         }
       });
 
-      it('still refuses bad input with 400, which needs no database', async () => {
+      it('still refuses a request without an API key with 401, which needs no database', async () => {
+        const answer = await request(api.url, 'POST', '/v1/workouts', { json: workoutBody({ durationSec: -1 }), apiKey: null });
+        expect(answer.status).toBe(401);
+      });
+
+      it('answers a request with a key 503, bad input included: a key cannot be checked without the database', async () => {
         const answer = await post(api.url, '/v1/workouts', workoutBody({ durationSec: -1 }));
-        expect(answer.status).toBe(400);
-        expect((await get(api.url, '/v1/jobs/abc')).status).toBe(400);
+        expect({ status: answer.status, retryAfter: answer.headers.get('retry-after') }).toEqual({ status: 503, retryAfter: expect.stringMatching(/^\d+$/) });
+        expect((await get(api.url, '/v1/jobs/abc')).status).toBe(503);
       });
 
       it('stops with exit code 0 on SIGTERM, API and worker alike', async () => {
@@ -290,7 +295,7 @@ describe('availability and life cycle', () => {
 
     it('applies the migrations to a fresh database, then says it is up to date', async () => {
       const first = await runCli(['migrate'], { DATABASE_URL: empty.url });
-      expect({ code: first.code, output: first.output }).toEqual({ code: 0, output: expect.stringContaining('applied: CreateJobPipeline1763800000000') });
+      expect({ code: first.code, output: first.output }).toEqual({ code: 0, output: expect.stringContaining('applied: CreateJobPipeline1763800000000, TenantsAndApiKeys1764000000000') });
       const tables = await (async () => {
         const { Client } = await import('pg');
         const client = new Client({ connectionString: empty.url });
@@ -301,7 +306,7 @@ describe('availability and life cycle', () => {
           await client.end();
         }
       })();
-      expect(tables).toEqual(expect.arrayContaining(['baton_migrations', 'invoice_lines', 'invoice_pdfs', 'invoices', 'jobs', 'workout_sets', 'workouts']));
+      expect(tables).toEqual(expect.arrayContaining(['api_keys', 'baton_migrations', 'invoice_lines', 'invoice_pdfs', 'invoices', 'jobs', 'workout_sets', 'workouts']));
 
       const second = await runCli(['migrate'], { DATABASE_URL: empty.url });
       expect({ code: second.code, output: second.output.trim() }).toEqual({ code: 0, output: 'database is up to date' });

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as amqp from 'amqplib';
-import { BatonProcess, createTestDatabase, Exit, RABBITMQCTL, TestDatabase, TestVhost, waitFor } from '../support';
+import { BatonProcess, createTestDatabase, Exit, RABBITMQCTL, TestDatabase, TestVhost, TEST_TENANT, waitFor, withApiKey } from '../support';
 
 const run = promisify(execFile);
 
@@ -29,11 +29,14 @@ export interface RequestOptions {
   /** Sent as it is; set the Content-Type (or not) with `headers`. */
   body?: string | Uint8Array;
   headers?: Record<string, string>;
+  /** The API key to send: the suite's TEST_API_KEY by default, none with null (an Authorization in `headers` wins). */
+  apiKey?: string | null;
 }
 
 /** One HTTP request to a Baton process; never throws for an HTTP status. */
 export async function request<T = any>(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<Answer<T>> {
-  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  const given = options.headers ?? {};
+  const headers: Record<string, string> = options.apiKey === null ? { ...given } : withApiKey(given, options.apiKey);
   let body: string | Uint8Array | undefined = options.body;
   if (options.json !== undefined) {
     body = JSON.stringify(options.json);
@@ -58,7 +61,7 @@ export async function request<T = any>(baseUrl: string, method: string, path: st
 export const post = (baseUrl: string, path: string, json: unknown, headers: Record<string, string> = {}) =>
   request(baseUrl, 'POST', path, { json, headers });
 
-export const get = <T = any>(baseUrl: string, path: string) => request<T>(baseUrl, 'GET', path);
+export const get = <T = any>(baseUrl: string, path: string, headers: Record<string, string> = {}) => request<T>(baseUrl, 'GET', path, { headers });
 
 export interface JobView {
   id: string;
@@ -218,11 +221,11 @@ export async function insertJob(
   job: { id: string; type: 'workouts' | 'invoices'; payload: object; maxAttempts?: number; published?: boolean; ageSeconds?: number },
 ): Promise<void> {
   await db.query(
-    `INSERT INTO jobs (id, type, payload, max_attempts, correlation_id, published_at, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5,
+    `INSERT INTO jobs (id, type, tenant, payload, max_attempts, correlation_id, published_at, created_at, updated_at)
+     VALUES ($1, $2, $8, $3, $4, $5,
        CASE WHEN $6 THEN now() ELSE NULL END,
        now() - make_interval(secs => $7), now() - make_interval(secs => $7))`,
-    [job.id, job.type, JSON.stringify(job.payload), job.maxAttempts ?? 3, `e2e-${job.id}`, job.published ?? true, job.ageSeconds ?? 0],
+    [job.id, job.type, JSON.stringify(job.payload), job.maxAttempts ?? 3, `e2e-${job.id}`, job.published ?? true, job.ageSeconds ?? 0, TEST_TENANT],
   );
 }
 

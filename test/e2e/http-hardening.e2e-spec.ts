@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { Baton, batonEnv, createTestBroker, createTestDatabase, postJson, startBaton, TestDatabase, TestVhost, workoutBody } from '../support';
+import { Baton, batonEnv, createTestBroker, createTestDatabase, postJson, startBaton, TEST_API_KEY, TestDatabase, TestVhost, workoutBody } from '../support';
 
 /** Security headers, CORS only for configured origins, and slow clients cut off by timeouts. */
 describe('hardened HTTP', () => {
@@ -56,14 +56,14 @@ describe('hardened HTTP', () => {
   });
 
   it('cuts off a client that never finishes its headers', async () => {
-    const { answer } = await sendRaw('POST /v1/workouts HTTP/1.1\r\nHost: baton\r\n');
+    const { answer } = await sendRaw(`POST /v1/workouts HTTP/1.1\r\nHost: baton\r\nAuthorization: Bearer ${TEST_API_KEY}\r\n`);
     expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
   });
 
   it('cuts off a client that never finishes its body, and creates no job', async () => {
     const [{ before }] = await db.query<{ before: number }>('SELECT count(*)::int AS before FROM jobs');
     const { answer } = await sendRaw(
-      'POST /v1/workouts HTTP/1.1\r\nHost: baton\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"userId":"slow"',
+      `POST /v1/workouts HTTP/1.1\r\nHost: baton\r\nAuthorization: Bearer ${TEST_API_KEY}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"userId":"slow"`,
     );
     expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
     const [{ after }] = await db.query<{ after: number }>('SELECT count(*)::int AS after FROM jobs');

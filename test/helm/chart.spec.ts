@@ -7,8 +7,8 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { loadConfig } from '@baton/config';
-import { JOB_TYPES } from '@baton/contracts';
+import { BatonConfig, loadConfig } from '@baton/config';
+import { API_KEY_PATTERN, JOB_TYPES, TENANT_PATTERN } from '@baton/contracts';
 import { LIVE_PATH, READY_PATH } from '@baton/health';
 import { CHART_DIR, HelmError, K8sObject, lint, named, ofKind, podSpecOf, SCENARIOS, selects, template } from './helm';
 import { validateStrictly } from './kube-schema';
@@ -30,6 +30,8 @@ const EXPECTED_OPTIONAL: Record<string, string[]> = {
   'servicemonitor-values.yaml': ['ServiceMonitor'],
   'pdb-values.yaml': ['PodDisruptionBudget'],
   'hardened-overrides-values.yaml': [],
+  'api-http-values.yaml': [],
+  'auth-and-rate-limit-values.yaml': ['NetworkPolicy'],
   'readme-example-values.yaml': ['Ingress', 'PodDisruptionBudget', 'ScaledObject', 'TriggerAuthentication', 'ServiceMonitor'],
 };
 
@@ -75,15 +77,25 @@ function workerGroups(scenario: string): Record<string, any> {
   );
 }
 
-/** Stand-ins for a Secret the chart does not render (secret.existingSecret). */
-const EXISTING_SECRET_VALUES: Record<string, string> = {
-  'postgres-uri': 'postgres://baton:secret@db.example:5432/baton',
-  'amqp-uri': 'amqp://baton:secret@mq.example:5672/baton',
-  // The README's example keeps the chart's default keys.
-  DATABASE_URL: 'postgres://baton:secret@db.example:5432/baton',
-  RABBITMQ_URL: 'amqp://baton:secret@mq.example:5672/baton',
+/** Stand-ins for the Secrets the chart does not render (secret.existingSecret, rateLimit.redis, auth.bootstrapKey), by name and key. */
+const EXISTING_SECRETS: Record<string, Record<string, string>> = {
+  'baton-credentials': {
+    'postgres-uri': 'postgres://baton:secret@db.example:5432/baton',
+    'amqp-uri': 'amqp://baton:secret@mq.example:5672/baton',
+    // The README's example keeps the chart's default keys.
+    DATABASE_URL: 'postgres://baton:secret@db.example:5432/baton',
+    RABBITMQ_URL: 'amqp://baton:secret@mq.example:5672/baton',
+  },
+  'baton-redis': { url: 'rediss://:secret@redis.example:6380/0' },
+  'baton-bootstrap-key': { 'api-key': `baton_${'0123456789abcdef'.repeat(4)}` },
 };
-const external = (name: string, key: string) => (name === 'baton-credentials' ? EXISTING_SECRET_VALUES[key] : undefined);
+const external = (name: string, key: string) => EXISTING_SECRETS[name]?.[key];
+
+/** Variables the chart sets on the API container only, and on the migration Job only. */
+const API_ONLY = ['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'CORS_ORIGINS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS', 'REDIS_URL'];
+const MIGRATE_ONLY = ['BATON_BOOTSTRAP_API_KEY', 'BATON_BOOTSTRAP_TENANT'];
+/** A container's env entry by name (undefined when it has none). */
+const envVar = (run: ContainerRun, name: string): any => (run.container.env as any[]).find((variable) => variable.name === name);
 
 const rendered = new Map<string, K8sObject[]>();
 const render = (scenario: string) => {
@@ -101,7 +113,7 @@ beforeAll(async () => {
 
 describe('scenario files', () => {
   it('cover every feature the chart makes optional', () => {
-    for (const file of ['hpa', 'keda', 'existing-secret', 'ingress', 'networkpolicy', 'servicemonitor', 'pdb']) {
+    for (const file of ['hpa', 'keda', 'existing-secret', 'ingress', 'networkpolicy', 'servicemonitor', 'pdb', 'api-http', 'auth-and-rate-limit']) {
       expect(SCENARIOS).toContain(`${file}-values.yaml`);
     }
     // A new scenario must say which optional objects it renders.
@@ -233,6 +245,24 @@ describe.each(CASES)('with %s', (scenario) => {
     }
   });
 
+  it('sets the HTTP, CORS and rate-limit variables on the API only, and the bootstrap key on the migration Job only', () => {
+    const objects = render(scenario);
+    for (const run of containerRuns(objects)) {
+      const names = variableNames(run, objects);
+      const where = `${run.workload.kind}/${run.workload.metadata.name}`;
+      const misplaced = names.filter((name) => (API_ONLY.includes(name) && run.role !== 'api') || (MIGRATE_ONLY.includes(name) && run.role !== 'migrate'));
+      expect({ where, misplaced }).toEqual({ where, misplaced: [] });
+      if (run.role === 'api') expect(names).toEqual(expect.arrayContaining(['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS']));
+    }
+    // Credentials only ever come from a Secret, never inline.
+    for (const run of containerRuns(objects)) {
+      for (const name of ['REDIS_URL', 'BATON_BOOTSTRAP_API_KEY', 'DATABASE_URL', 'RABBITMQ_URL']) {
+        const variable = envVar(run, name);
+        if (variable) expect({ name, value: variable.value, ref: variable.valueFrom?.secretKeyRef }).toEqual({ name, value: undefined, ref: expect.objectContaining({ name: expect.any(String), key: expect.any(String) }) });
+      }
+    }
+  });
+
   it('gives each worker group its own WORKER_QUEUES and WORKER_CONCURRENCY', () => {
     const objects = render(scenario);
     const groups = workerGroups(scenario);
@@ -310,7 +340,7 @@ describe.each(CASES)('with %s', (scenario) => {
       if (source.secretRef) mustPrecede('Secret', source.secretRef.name, [values.secret.existingSecret]);
     }
     for (const variable of run.container.env ?? []) {
-      if (variable.valueFrom?.secretKeyRef) mustPrecede('Secret', variable.valueFrom.secretKeyRef.name, [values.secret.existingSecret].filter(Boolean));
+      if (variable.valueFrom?.secretKeyRef) mustPrecede('Secret', variable.valueFrom.secretKeyRef.name, [values.secret.existingSecret, values.auth.bootstrapKey.existingSecret].filter(Boolean));
       if (variable.valueFrom?.configMapKeyRef) mustPrecede('ConfigMap', variable.valueFrom.configMapKeyRef.name, []);
     }
     mustPrecede('ServiceAccount', pod.serviceAccountName, values.serviceAccount.create ? [] : [values.serviceAccount.name || 'default']);
@@ -407,7 +437,28 @@ describe('optional objects', () => {
       // /metrics shares the API port, so the monitoring namespace reaches it too.
       expect(sources).toEqual(component(policy) === 'api' ? ['ingress-nginx', 'monitoring'] : ['monitoring']);
       const egressPorts = policy.spec.egress.flatMap((rule: any) => rule.ports.map((port: any) => `${port.protocol}/${port.port}`));
+      // No Redis is configured here: no pod may reach its port.
       expect(egressPorts.sort()).toEqual(['TCP/53', 'TCP/5432', 'TCP/5671', 'UDP/53']);
+    }
+  });
+
+  it('a NetworkPolicy that lets the API, and no worker, reach Redis when the rate limit uses it', () => {
+    const objects = render('auth-and-rate-limit-values.yaml');
+    const policies = ofKind(objects, 'NetworkPolicy');
+    expect(policies.map(component).sort()).toEqual(ofKind(objects, 'Deployment').map(component).sort());
+    for (const policy of policies) {
+      const egressPorts = policy.spec.egress.flatMap((rule: any) => rule.ports.map((port: any) => `${port.protocol}/${port.port}`));
+      const expected = ['TCP/53', 'TCP/5432', 'TCP/5671', 'TCP/5672', 'UDP/53', ...(component(policy) === 'api' ? ['TCP/6380'] : [])];
+      expect({ policy: policy.metadata.name, egressPorts: egressPorts.sort() }).toEqual({ policy: policy.metadata.name, egressPorts: expected.sort() });
+    }
+  });
+
+  it('a Redis port already among egressPorts is not listed twice, whether given in a file or by --set', async () => {
+    for (const options of [{ values: { networkPolicy: { redisPort: 5432 } } }, { set: ['networkPolicy.redisPort=5432'] }]) {
+      const objects = await template({ valuesFiles: ['auth-and-rate-limit-values.yaml'], ...options });
+      const policy = ofKind(objects, 'NetworkPolicy').find((candidate) => component(candidate) === 'api')!;
+      const ports = policy.spec.egress.flatMap((rule: any) => rule.ports.map((port: any) => `${port.protocol}/${port.port}`));
+      expect(ports.filter((port: string) => port === 'TCP/5432')).toHaveLength(1);
     }
   });
 
@@ -441,6 +492,62 @@ describe('optional objects', () => {
   });
 });
 
+describe('API settings, rate limit and the bootstrap key', () => {
+  const apiRun = (objects: K8sObject[]) => runsOf(objects, 'api')[0];
+  const migrateRun = (objects: K8sObject[]) => runsOf(objects, 'migrate')[0];
+
+  it('default to the apps’ own defaults: every setting the ConfigMap and the API container give, with no CORS, no Redis and no bootstrap key', () => {
+    const objects = render(DEFAULTS);
+    const appDefaults = new BatonConfig() as unknown as Record<string, unknown>;
+    const env = resolveEnv(apiRun(objects), objects);
+    const compared = Object.keys(env).filter((name) => appDefaults[name] !== undefined);
+    expect(compared).toEqual(expect.arrayContaining(['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'LOG_LEVEL', 'PORT']));
+    for (const name of compared) expect({ name, value: env[name] }).toEqual({ name, value: String(appDefaults[name]) });
+    // The app's documented defaults (RATE_LIMIT_MAX 6000 per RATE_LIMIT_WINDOW_MS 60000).
+    expect([env.RATE_LIMIT_MAX, env.RATE_LIMIT_WINDOW_MS]).toEqual(['6000', '60000']);
+    expect(env.CORS_ORIGINS).toBeUndefined();
+    expect(envVar(apiRun(objects), 'REDIS_URL')).toBeUndefined();
+    for (const name of MIGRATE_ONLY) expect(envVar(migrateRun(objects), name)).toBeUndefined();
+  });
+
+  it('joins api.cors.origins into CORS_ORIGINS, which the API reads back as the same list, with the timeouts given', () => {
+    const objects = render('api-http-values.yaml');
+    const config = loadConfig(resolveEnv(apiRun(objects), objects));
+    expect(config.CORS_ORIGINS).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect([config.HTTP_REQUEST_TIMEOUT_MS, config.HTTP_HEADERS_TIMEOUT_MS]).toEqual([120000, 15000]);
+  });
+
+  it('takes REDIS_URL from the named Secret and key, by secretKeyRef, with the limits given', () => {
+    const objects = render('auth-and-rate-limit-values.yaml');
+    const run = apiRun(objects);
+    expect(envVar(run, 'REDIS_URL')).toEqual({ name: 'REDIS_URL', valueFrom: { secretKeyRef: { name: 'baton-redis', key: 'url' } } });
+    expect(ofKind(objects, 'Secret').map((secret) => secret.metadata.name)).not.toContain('baton-redis');
+    const env = resolveEnv(run, objects, external);
+    expect([env.RATE_LIMIT_MAX, env.RATE_LIMIT_WINDOW_MS, env.REDIS_URL]).toEqual(['1200', '10000', 'rediss://:secret@redis.example:6380/0']);
+  });
+
+  it('gives the migration Job the bootstrap key from the named Secret, by secretKeyRef, and its tenant; the Job still runs `migrate`', () => {
+    const objects = render('auth-and-rate-limit-values.yaml');
+    const run = migrateRun(objects);
+    expect(run.argv).toEqual(['node', 'dist/apps/cli/src/main.js', 'migrate']);
+    expect(envVar(run, 'BATON_BOOTSTRAP_API_KEY')).toEqual({ name: 'BATON_BOOTSTRAP_API_KEY', valueFrom: { secretKeyRef: { name: 'baton-bootstrap-key', key: 'api-key' } } });
+    expect(envVar(run, 'BATON_BOOTSTRAP_TENANT')).toEqual({ name: 'BATON_BOOTSTRAP_TENANT', value: 'acme' });
+    // The chart renders no copy of the key anywhere.
+    const key = EXISTING_SECRETS['baton-bootstrap-key']['api-key'];
+    expect(ofKind(objects, 'Secret').map((secret) => secret.metadata.name)).not.toContain('baton-bootstrap-key');
+    expect(JSON.stringify(objects)).not.toContain(key);
+    expect(resolveEnv(run, objects, external).BATON_BOOTSTRAP_API_KEY).toBe(key);
+  });
+
+  it('renders the bootstrap variables only when a Secret is named, under the key given', async () => {
+    const tenantOnly = await template({ values: { auth: { bootstrapKey: { tenant: 'acme' } } } });
+    for (const name of MIGRATE_ONLY) expect(envVar(migrateRun(tenantOnly), name)).toBeUndefined();
+    const otherKey = await template({ values: { auth: { bootstrapKey: { existingSecret: 'keys', secretKey: 'admin.key' } } } });
+    expect(envVar(migrateRun(otherKey), 'BATON_BOOTSTRAP_API_KEY').valueFrom.secretKeyRef).toEqual({ name: 'keys', key: 'admin.key' });
+    expect(envVar(migrateRun(otherKey), 'BATON_BOOTSTRAP_TENANT').value).toBe('default');
+  });
+});
+
 describe('pod rollouts', () => {
   const annotations = (objects: K8sObject[]) =>
     ofKind(objects, 'Deployment').map((deployment) => deployment.spec.template.metadata.annotations as Record<string, string>);
@@ -464,6 +571,26 @@ describe('pod rollouts', () => {
     const existing = annotations(render('existing-secret-values.yaml'));
     const renamed = annotations(await template({ valuesFiles: ['existing-secret-values.yaml'], set: ['secret.existingSecret=baton-credentials-v2'] }));
     renamed.forEach((pod, index) => expect(pod['checksum/secret']).not.toBe(existing[index]['checksum/secret']));
+  });
+
+  const podTemplates = (objects: K8sObject[]) => Object.fromEntries(ofKind(objects, 'Deployment').map((deployment) => [component(deployment), deployment.spec.template]));
+
+  it('roll the API, and no worker, when an API-only setting changes', async () => {
+    const before = podTemplates(render(DEFAULTS));
+    for (const values of [{ rateLimit: { max: 100 } }, { rateLimit: { redis: { existingSecret: 'baton-redis' } } }, { api: { cors: { origins: ['https://app.example.com'] } } }, { api: { http: { requestTimeoutMs: 60000 } } }]) {
+      const after = podTemplates(await template({ values }));
+      expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
+      for (const [name, pod] of Object.entries(after)) {
+        if (name === 'api') expect(pod).not.toEqual(before[name]);
+        else expect({ values, name, pod }).toEqual({ values, name, pod: before[name] });
+      }
+    }
+  });
+
+  it('roll no API or worker pod when the bootstrap key changes: only the migration Job reads it', async () => {
+    const before = podTemplates(render(DEFAULTS));
+    const after = podTemplates(await template({ values: { auth: { bootstrapKey: { existingSecret: 'baton-bootstrap-key', tenant: 'acme' } } } }));
+    expect(after).toEqual(before);
   });
 });
 
@@ -522,6 +649,21 @@ describe('values.schema.json and the chart refuse bad values', () => {
     ['a queue Baton does not have', { workers: { workouts: { queues: ['emails'] } } }, /workers\/workouts\/queues\/0/],
     ['a log level the apps refuse', { config: { logLevel: 'verbose' } }, /config\/logLevel/],
     ['a database URL the apps refuse', { secret: { databaseUrl: 'mysql://db/baton' } }, /secret\/databaseUrl/],
+    ['a rate limit of 0 requests', { rateLimit: { max: 0 } }, /rateLimit\/max/],
+    ['a rate limit above the app’s cap', { rateLimit: { max: 10_000_001 } }, /rateLimit\/max/],
+    ['a rate-limit window under a second', { rateLimit: { windowMs: 999 } }, /rateLimit\/windowMs/],
+    ['a rate-limit window over an hour', { rateLimit: { windowMs: 3600001 } }, /rateLimit\/windowMs/],
+    ['a Secret key with a space', { rateLimit: { redis: { existingSecret: 'baton-redis', secretKey: 'redis url' } } }, /rateLimit\/redis\/secretKey/],
+    ['a Secret name that is not a Kubernetes name', { auth: { bootstrapKey: { existingSecret: 'Bootstrap_Key' } } }, /auth\/bootstrapKey\/existingSecret/],
+    ['a tenant with capitals and a space', { auth: { bootstrapKey: { tenant: 'Acme Corp' } } }, /auth\/bootstrapKey\/tenant/],
+    ['a tenant starting with a dash', { auth: { bootstrapKey: { tenant: '-acme' } } }, /auth\/bootstrapKey\/tenant/],
+    ['a tenant of 64 characters', { auth: { bootstrapKey: { tenant: 'a'.repeat(64) } } }, /auth\/bootstrapKey\/tenant/],
+    ['a CORS origin without a scheme', { api: { cors: { origins: ['app.example.com'] } } }, /api\/cors\/origins\/0/],
+    ['a CORS origin with a path', { api: { cors: { origins: ['https://app.example.com', 'https://app.example.com/app'] } } }, /api\/cors\/origins\/1/],
+    ['CORS origins as one comma-separated string', { api: { cors: { origins: 'https://a.example.com,https://b.example.com' } } }, /api\/cors\/origins/],
+    ['a request timeout under a second', { api: { http: { requestTimeoutMs: 999 } } }, /api\/http\/requestTimeoutMs/],
+    ['a headers timeout over ten minutes', { api: { http: { headersTimeoutMs: 600001 } } }, /api\/http\/headersTimeoutMs/],
+    ['a Redis port out of range', { networkPolicy: { redisPort: 0 } }, /networkPolicy\/redisPort/],
   ])('a wrong type or value: %s', async (_what, values, message) => {
     expect(await refusal({ values })).toMatch(message);
   });
@@ -548,6 +690,12 @@ describe('values.schema.json and the chart refuse bad values', () => {
     expect([...schema.definitions.workerGroup.properties.queues.items.enum].sort()).toEqual([...JOB_TYPES].sort());
   });
 
+  it('checks a bootstrap tenant with the pattern the apps use', () => {
+    const schema = JSON.parse(readFileSync(join(CHART_DIR, 'values.schema.json'), 'utf8'));
+    expect(schema.properties.auth.properties.bootstrapKey.properties.tenant.pattern).toBe(TENANT_PATTERN.source);
+    expect(VALUES.auth.bootstrapKey.tenant).toMatch(TENANT_PATTERN);
+  });
+
   it.each([
     ['an API grace period shorter than its drain', { api: { terminationGracePeriodSeconds: 35 } }, /api.terminationGracePeriodSeconds/],
     ['a worker grace period shorter than the shutdown timeout', { workers: { invoices: { terminationGracePeriodSeconds: 25 } } }, /workers.invoices.terminationGracePeriodSeconds/],
@@ -557,6 +705,8 @@ describe('values.schema.json and the chart refuse bad values', () => {
     ['no worker group at all', { workers: { workouts: { enabled: false }, invoices: { enabled: false } } }, /at least one worker group/],
     ['no credentials and no existing Secret', { secret: { databaseUrl: '' } }, /secret.databaseUrl and secret.rabbitmqUrl/],
     ['an HPA on CPU without a CPU request', { api: { autoscaling: { enabled: true }, resources: { requests: { cpu: null } } } }, /requests.cpu/],
+    ['a headers timeout longer than the request timeout', { api: { http: { requestTimeoutMs: 5000, headersTimeoutMs: 10000 } } }, /api.http.headersTimeoutMs/],
+    ['a bootstrap key without the migration Job that stores it', { migrations: { enabled: false }, auth: { bootstrapKey: { existingSecret: 'baton-bootstrap-key' } } }, /auth.bootstrapKey.*migrations.enabled/],
   ])('settings that would break a release: %s', async (_what, values, message) => {
     expect(await refusal({ values })).toMatch(message);
   });
@@ -625,6 +775,17 @@ describe('documentation', () => {
     };
     walk(document.contents, '');
     expect(undocumented).toEqual([]);
+  });
+
+  it('values.yaml shows how to create a bootstrap key Secret that the chart and the app accept', () => {
+    const text = readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8');
+    const [, name, key, literal] = /kubectl create secret generic (\S+) --from-literal=([^=]+)="([^"]+)"/.exec(text) ?? [];
+    expect(key).toBe(VALUES.auth.bootstrapKey.secretKey);
+    expect(name).toBe('baton-bootstrap-key');
+    // What the shell makes of it: openssl rand -hex 32 prints 64 hex digits.
+    const apiKey = literal.replace('$(openssl rand -hex 32)', 'f'.repeat(64));
+    expect(apiKey).toMatch(API_KEY_PATTERN);
+    expect(EXISTING_SECRETS['baton-bootstrap-key']['api-key']).toMatch(API_KEY_PATTERN);
   });
 
   it('helm/baton/README.md lists every value', () => {

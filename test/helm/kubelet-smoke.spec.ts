@@ -2,7 +2,8 @@
  * Plays the kubelet with the chart's own output: renders the chart with
  * DATABASE_URL and RABBITMQ_URL pointed at this machine's PostgreSQL and
  * RabbitMQ (a database and vhost of this suite's own), runs the migration
- * Job's command, then starts every API and worker container's command from
+ * Job's command (which also stores the bootstrap admin key the chart hands
+ * it from an operator's Secret), then starts every API and worker container's command from
  * dist/ with the environment the kubelet would build (the image's ENV, the
  * ConfigMap, the Secret, the container's env), probes them as their
  * startup, liveness and readiness probes say, and stops them with SIGTERM.
@@ -16,12 +17,19 @@ import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hashApiKey } from '@baton/auth';
 import { BatonProcess, freePort } from '../support/processes';
 import { createTestDatabase, createTestVhost, TestDatabase, TestVhost } from '../support/services';
 import { describeWithServices } from '../support/mode';
 import { waitFor } from '../support/wait-for';
 import { K8sObject, podSpecOf, ROOT, template } from './helm';
 import { ContainerRun, containerRuns, PROBES, resolveEnv, resolvePort } from './pods';
+
+/** The operator's Secret named by auth.bootstrapKey.existingSecret, which the chart does not render. */
+const BOOTSTRAP_SECRET = 'smoke-bootstrap-key';
+const BOOTSTRAP_KEY = `baton_${'5a'.repeat(32)}`;
+const BOOTSTRAP_TENANT = 'smoke';
+const external = (name: string, key: string) => (name === BOOTSTRAP_SECRET && key === 'api-key' ? BOOTSTRAP_KEY : undefined);
 
 /** The runtime stage's ENV lines: what every container starts with. */
 function imageEnv(): Record<string, string> {
@@ -81,7 +89,13 @@ describeWithServices('runs the API and worker containers of the chart, which nee
     // createTestDatabase migrates; empty it again so the Job has real work.
     await database.query('DROP SCHEMA public CASCADE');
     await database.query('CREATE SCHEMA public');
-    objects = await template({ release: 'smoke', values: { secret: { databaseUrl: database.url, rabbitmqUrl: vhost.url } } });
+    objects = await template({
+      release: 'smoke',
+      values: {
+        secret: { databaseUrl: database.url, rabbitmqUrl: vhost.url },
+        auth: { bootstrapKey: { existingSecret: BOOTSTRAP_SECRET, tenant: BOOTSTRAP_TENANT } },
+      },
+    });
   });
 
   afterAll(async () => {
@@ -89,9 +103,9 @@ describeWithServices('runs the API and worker containers of the chart, which nee
     await Promise.all([database?.drop(), vhost?.drop()]);
   });
 
-  it('runs the migration Job command to completion, which creates the schema', async () => {
+  it('runs the migration Job command to completion, which creates the schema and stores the bootstrap key, hashed, as admin of its tenant', async () => {
     const [job] = containerRuns(objects).filter((run) => run.role === 'migrate');
-    const env = { ...imageEnv(), ...resolveEnv(job, objects) };
+    const env = { ...imageEnv(), ...resolveEnv(job, objects, external) };
     expect(env.DATABASE_URL).toBe(database.url);
     const child = spawn(process.execPath, [join(ROOT, job.argv[1]), ...job.argv.slice(2)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const migration = new BatonProcess(child, '');
@@ -99,6 +113,8 @@ describeWithServices('runs the API and worker containers of the chart, which nee
     expect({ exit, output: migration.logs }).toEqual({ exit: { code: 0, signal: null }, output: expect.stringMatching(/^applied: /m) });
     const [{ count }] = await database.query<{ count: string }>('SELECT count(*) FROM baton_migrations');
     expect(Number(count)).toBeGreaterThan(0);
+    const keys = await database.query<{ tenant: string; scopes: string[]; key_hash: string }>('SELECT tenant, scopes, key_hash FROM api_keys');
+    expect(keys).toEqual([{ tenant: BOOTSTRAP_TENANT, scopes: ['admin'], key_hash: hashApiKey(BOOTSTRAP_KEY) }]);
   }, 30_000);
 
   it('starts every API and worker container, whose startup, liveness and readiness probes pass where the chart points them', async () => {
@@ -134,6 +150,12 @@ describeWithServices('runs the API and worker containers of the chart, which nee
         expect(await metrics.text()).toContain('# TYPE baton_');
       }),
     );
+
+    // The key the migration Job stored opens the API's /v1 routes for its tenant.
+    const api = pods.find((pod) => pod.run.role === 'api')!;
+    const job = `${api.process.url}/v1/jobs/00000000-0000-4000-8000-000000000000`;
+    expect((await fetch(job)).status).toBe(401);
+    expect((await fetch(job, { headers: { authorization: `Bearer ${BOOTSTRAP_KEY}` } })).status).toBe(404);
   }, 90_000);
 
   it('ends every container on SIGTERM with exit code 0 within its terminationGracePeriodSeconds', async () => {

@@ -36,6 +36,8 @@ function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => voi
   return { promise, resolve };
 }
 
+const TENANT = 'acme';
+
 describe('persistence (PostgreSQL)', () => {
   let db: TestDatabase;
   let ds: DataSource;
@@ -59,6 +61,7 @@ describe('persistence (PostgreSQL)', () => {
   const newJob = (overrides: Partial<NewJob> = {}): NewJob => ({
     id: randomUUID(),
     type: JobType.Workout,
+    tenant: TENANT,
     payload: workoutBody(),
     maxAttempts: 3,
     correlationId: `corr-${randomUUID()}`,
@@ -329,10 +332,10 @@ describe('persistence (PostgreSQL)', () => {
       await jobs.claim(job.id, JobType.Workout);
       const workout = newWorkout([{ exercise: 'squat', reps: 5 }]);
 
-      const failing = jobs.completeWith(job.id, async (manager) => {
+      const failing = jobs.completeWith(job.id, async (manager, effectJob) => {
         await manager.query(
-          `INSERT INTO workouts (id, job_id, user_id, activity, started_at, duration_sec) VALUES ($1, $2, 'u', 'run', now(), 60)`,
-          [workout.id, job.id],
+          `INSERT INTO workouts (id, job_id, tenant, user_id, activity, started_at, duration_sec) VALUES ($1, $2, $3, 'u', 'run', now(), 60)`,
+          [workout.id, job.id, effectJob.tenant],
         );
         throw new Error('render failed');
       });
@@ -382,7 +385,7 @@ describe('persistence (PostgreSQL)', () => {
       // Rewrite every other row so that the table's physical order no longer matches the sets' order.
       await ds.query(`UPDATE workout_sets SET reps = reps WHERE workout_id = $1 AND position % 2 = 0`, [workout.id]);
 
-      const found = await workouts.findById(workout.id);
+      const found = await workouts.findById(workout.id, TENANT);
       expect(found).not.toBeNull();
       expect(found).toMatchObject({
         id: workout.id,
@@ -409,18 +412,18 @@ describe('persistence (PostgreSQL)', () => {
       const workout = { ...newWorkout([]), calories: undefined };
       await workouts.saveForJob(job.id, workout);
 
-      const found = await workouts.findById(workout.id);
+      const found = await workouts.findById(workout.id, TENANT);
       expect(found).toMatchObject({ id: workout.id, distanceM: null, calories: null, notes: null, sets: [] });
     });
 
     it('stores nothing for an unknown job', async () => {
       const workout = newWorkout([{ exercise: 'squat', reps: 5 }]);
       await expect(workouts.saveForJob(randomUUID(), workout)).resolves.toEqual({ applied: false });
-      await expect(workouts.findById(workout.id)).resolves.toBeNull();
+      await expect(workouts.findById(workout.id, TENANT)).resolves.toBeNull();
     });
 
     it('finds nothing for an unknown id', async () => {
-      await expect(workouts.findById(randomUUID())).resolves.toBeNull();
+      await expect(workouts.findById(randomUUID(), TENANT)).resolves.toBeNull();
     });
   });
 
@@ -450,7 +453,7 @@ describe('persistence (PostgreSQL)', () => {
 
       await expect(invoices.saveForJob(job.id, invoice, result)).resolves.toEqual({ applied: true, result });
 
-      const found = await invoices.findById(invoice.id);
+      const found = await invoices.findById(invoice.id, TENANT);
       expect(found).toMatchObject({
         id: invoice.id,
         jobId: job.id,
@@ -472,7 +475,7 @@ describe('persistence (PostgreSQL)', () => {
       ]);
       expect(found!.pdf).toBeUndefined(); // the PDF is only read by findPdf
 
-      const stored = await invoices.findPdf(invoice.id);
+      const stored = await invoices.findPdf(invoice.id, TENANT);
       expect(Buffer.isBuffer(stored)).toBe(true);
       expect(stored!.equals(pdf)).toBe(true);
       expect(await row(job.id)).toMatchObject({ status: JobStatus.Completed, result });
@@ -499,12 +502,12 @@ describe('persistence (PostgreSQL)', () => {
         },
         { invoiceId: id, pdfUrl: `/v1/invoices/${id}/pdf` },
       );
-      await expect(invoices.findById(id)).resolves.toMatchObject({ customerAddress: null, currency: 'JPY', taxRatePercent: 0, issuedAt: '2026-01-31' });
+      await expect(invoices.findById(id, TENANT)).resolves.toMatchObject({ customerAddress: null, currency: 'JPY', taxRatePercent: 0, issuedAt: '2026-01-31' });
     });
 
     it('finds nothing for an unknown id', async () => {
-      await expect(invoices.findById(randomUUID())).resolves.toBeNull();
-      await expect(invoices.findPdf(randomUUID())).resolves.toBeNull();
+      await expect(invoices.findById(randomUUID(), TENANT)).resolves.toBeNull();
+      await expect(invoices.findPdf(randomUUID(), TENANT)).resolves.toBeNull();
     });
   });
 
@@ -718,7 +721,7 @@ describe('persistence (PostgreSQL)', () => {
       const connector = new DatabaseConnector(loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x' }), 'baton-unreachable-test');
       try {
         expect(connector.dataSource.isInitialized).toBe(false);
-        const error = await new JobRepository(connector.dataSource).findById('00000000-0000-0000-0000-000000000000').then(
+        const error = await new JobRepository(connector.dataSource).findById('00000000-0000-0000-0000-000000000000', TENANT).then(
           () => undefined,
           (failure: unknown) => failure,
         );
@@ -734,7 +737,7 @@ describe('persistence (PostgreSQL)', () => {
       const connector = new DatabaseConnector(loadConfig({ DATABASE_URL: db.url }), 'baton-connector-test');
       await connector.whenConnected();
       expect(connector.dataSource.isInitialized).toBe(true);
-      expect(await new JobRepository(connector.dataSource).findById('00000000-0000-0000-0000-000000000000')).toBeNull();
+      expect(await new JobRepository(connector.dataSource).findById('00000000-0000-0000-0000-000000000000', TENANT)).toBeNull();
       await connector.onApplicationShutdown();
       expect(connector.dataSource.isInitialized).toBe(false);
     });

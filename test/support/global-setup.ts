@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as amqp from 'amqplib';
 import { Client } from 'pg';
-import { ADMIN_DATABASE_URL, RABBITMQ_BASE_URL } from './env';
-import { MODE_VARIABLE, PGLITE_TEMPLATE_VARIABLE, RUN_DIR_VARIABLE, TestMode } from './mode';
+import { connect as connectTcp } from 'node:net';
+import { ADMIN_DATABASE_URL, RABBITMQ_BASE_URL, REDIS_URL } from './env';
+import { MODE_VARIABLE, PGLITE_TEMPLATE_VARIABLE, REDIS_VARIABLE, RUN_DIR_VARIABLE, TestMode } from './mode';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
@@ -43,6 +44,9 @@ export default async function globalSetup(): Promise<void> {
   }
 
   const mode: TestMode = unreachable.length === 0 ? 'services' : 'embedded';
+  // Redis only serves the rate limit shared by several API processes, a services-mode test.
+  const redisProblem = mode === 'services' ? await probeRedis(REDIS_URL) : undefined;
+  if (redisProblem) unreachable.push(redisProblem);
   const problems = process.env.REQUIRE_SERVICES === '1' ? [...unreachable] : [];
   const built = mode === 'services' ? ['dist/apps/api/src/main.js'] : ['dist/apps/standalone/src/main.js', 'dist/libs/persistence/src/embedded-postgres.js'];
   for (const file of built) {
@@ -51,7 +55,7 @@ export default async function globalSetup(): Promise<void> {
   if (problems.length > 0) {
     const heading =
       process.env.REQUIRE_SERVICES === '1' && unreachable.length > 0
-        ? 'REQUIRE_SERVICES=1: the test suite runs against the real PostgreSQL and RabbitMQ only, and cannot reach them'
+        ? 'REQUIRE_SERVICES=1: the test suite runs against the real PostgreSQL, RabbitMQ and Redis only, and cannot reach them'
         : 'The test suite cannot run';
     throw new Error(`${heading}:\n  ${problems.join('\n  ')}`);
   }
@@ -60,7 +64,9 @@ export default async function globalSetup(): Promise<void> {
   process.env[RUN_DIR_VARIABLE] = runDir;
   process.env[MODE_VARIABLE] = mode;
   if (mode === 'services') {
-    console.log(`\nBaton tests: services mode, on PostgreSQL at ${redact(ADMIN_DATABASE_URL)} and RabbitMQ at ${redact(RABBITMQ_BASE_URL)}.`);
+    process.env[REDIS_VARIABLE] = redisProblem ? 'down' : 'up';
+    const redis = redisProblem ? ` Redis is not there (${redisProblem}): the tests that need it are skipped and listed.` : ` Redis at ${redact(REDIS_URL)}.`;
+    console.log(`\nBaton tests: services mode, on PostgreSQL at ${redact(ADMIN_DATABASE_URL)} and RabbitMQ at ${redact(RABBITMQ_BASE_URL)}.${redis}`);
     return;
   }
   try {
@@ -85,4 +91,20 @@ async function createPgliteTemplate(dir: string): Promise<string> {
   const script = `require('@electric-sql/pglite').PGlite.create(process.argv[1]).then((db) => db.close()).catch((error) => { console.error(error); process.exit(1); })`;
   await run(process.execPath, ['-e', script, dir], { cwd: ROOT, timeout: 120_000 });
   return dir;
+}
+
+/** Why Redis cannot be used (it does not answer PING with PONG), or undefined when it can. */
+async function probeRedis(url: string): Promise<string | undefined> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connectTcp({ host: hostname, port: Number(port || 6379) });
+    const done = (problem: string | undefined) => {
+      socket.destroy();
+      resolve(problem);
+    };
+    socket.setTimeout(PROBE_TIMEOUT_MS, () => done(`Redis at ${redact(url)}: no answer within ${PROBE_TIMEOUT_MS} ms`));
+    socket.once('error', (error) => done(`Redis at ${redact(url)}: ${error.message}`));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => done(data.toString().startsWith('+PONG') ? undefined : `Redis at ${redact(url)} answered ${JSON.stringify(data.toString().trim())}`));
+  });
 }

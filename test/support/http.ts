@@ -1,12 +1,22 @@
-/** Small fetch helpers for driving the API in tests. */
+import { TEST_API_KEY } from './api-keys';
+
+/**
+ * Small fetch helpers for driving the API in tests. They send the suite's
+ * TEST_API_KEY unless `headers` carry an Authorization of their own.
+ */
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return fetch(url, { method: 'POST', headers: withApiKey({ 'content-type': 'application/json', ...headers }), body: JSON.stringify(body) });
 }
 
-export async function getJson<T = any>(url: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(url);
+export async function getJson<T = any>(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+  const response = await fetch(url, { headers: withApiKey(headers) });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** `headers`, with the suite's API key unless they name an Authorization already. */
+export function withApiKey(headers: Record<string, string>, apiKey: string = TEST_API_KEY): Record<string, string> {
+  return Object.keys(headers).some((name) => name.toLowerCase() === 'authorization') ? headers : { ...headers, authorization: `Bearer ${apiKey}` };
 }
 
 /** The job id of a 202 (or idempotent 200) answer. */

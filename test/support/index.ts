@@ -1,3 +1,4 @@
+export * from './api-keys';
 export * from './env';
 export * from './fixtures';
 export * from './processes';

@@ -20,6 +20,8 @@ export const RUN_DIR_VARIABLE = 'BATON_TEST_RUN_DIR';
 export const SKIPS_FILE = 'skipped.jsonl';
 /** In embedded mode: an initialised, empty PGlite data directory that each embedded test database starts as a copy of. */
 export const PGLITE_TEMPLATE_VARIABLE = 'BATON_TEST_PGLITE_TEMPLATE';
+/** `up` when the global setup reached Redis (TEST_REDIS_URL), in services mode. */
+export const REDIS_VARIABLE = 'BATON_TEST_REDIS';
 
 export function testMode(): TestMode {
   const mode = process.env[MODE_VARIABLE];
@@ -40,7 +42,7 @@ export interface SkipRecord {
   reason: string;
 }
 
-export type Service = 'RabbitMQ' | 'PostgreSQL';
+export type Service = 'RabbitMQ' | 'PostgreSQL' | 'Redis';
 
 /** Why a test needs the real services: a sentence, needing RabbitMQ; or which service and why. */
 export type ServicesReason = string | { needs: Service; reason: string };
@@ -78,6 +80,20 @@ export function describeWithServices(reason: ServicesReason, name: string, body:
     return;
   }
   recordSkip(name, reason);
+  describe.skip(name, body);
+}
+
+/**
+ * A group of tests that needs Redis (and, for several API processes, the
+ * services mode): an ordinary `describe` when both are there, else skipped
+ * with its reason, which REQUIRE_SERVICES=1 forbids.
+ */
+export function describeWithRedis(reason: string, name: string, body: () => void): void {
+  if (testMode() === 'services' && process.env[REDIS_VARIABLE] === 'up') {
+    describe(name, body);
+    return;
+  }
+  recordSkip(name, { needs: testMode() === 'services' ? 'Redis' : 'RabbitMQ', reason });
   describe.skip(name, body);
 }
 

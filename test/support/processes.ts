@@ -1,4 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { testMode } from './mode';
@@ -110,7 +112,10 @@ export async function startWorker(env: Record<string, string>, options: { ready?
  */
 export async function startStandalone(env: Record<string, string>, options: { ready?: boolean } = {}): Promise<BatonProcess> {
   const port = await freePort();
-  const standalone = new BatonProcess(spawnNode(STANDALONE_MAIN, { PORT: String(port), ...env }), `http://127.0.0.1:${port}`);
+  // Its development key file (and embedded database, without DATABASE_URL) in a directory of its own, never the checkout's.
+  const dataDir = env.BATON_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'baton-standalone-'));
+  const standalone = new BatonProcess(spawnNode(STANDALONE_MAIN, { PORT: String(port), BATON_DATA_DIR: dataDir, ...env }), `http://127.0.0.1:${port}`);
+  if (env.BATON_DATA_DIR === undefined) void standalone.exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
   if (options.ready !== false) await standalone.waitUntilReady();
   return standalone;
 }
@@ -184,12 +189,29 @@ export async function startBaton(env: Record<string, string>, options: BatonOpti
   return baton;
 }
 
+export interface CliRun extends Exit {
+  /** stdout and stderr, interleaved as written. */
+  output: string;
+  /** What a script capturing the command's stdout would get. */
+  stdout: string;
+  stderr: string;
+}
+
 /** Runs the CLI to completion. */
-export async function runCli(args: string[], env: Record<string, string>): Promise<Exit & { output: string }> {
+export async function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
   const child = spawnNode(CLI_MAIN, env, args);
   let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
-  const exit = await new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return { ...exit, output };
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+    stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+    stderr += chunk;
+  });
+  // 'close', not 'exit': the streams are read to their end.
+  const exit = await new Promise<Exit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  return { ...exit, output, stdout, stderr };
 }

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { runMigrations } from '@baton/persistence';
+import { storeApiKey, TEST_API_KEY } from './api-keys';
 import { startEmbeddedDatabase } from './embedded-database';
 import { ADMIN_DATABASE_URL, RABBITMQ_BASE_URL, RABBITMQ_USER, RABBITMQCTL, uniqueName } from './env';
 import { testMode } from './mode';
@@ -17,8 +18,8 @@ export interface TestDatabase {
 }
 
 /**
- * A fresh database of its own, migrated (unless `migrate: false`), for one
- * suite: a database on the real PostgreSQL in services mode; in embedded
+ * A fresh database of its own, migrated (unless `migrate: false`) and holding
+ * the admin key TEST_API_KEY that the HTTP helpers send, for one suite: a database on the real PostgreSQL in services mode; in embedded
  * mode an embedded PostgreSQL (PGlite) of its own, started in this process
  * on a fresh directory, which `drop()` stops and removes.
  */
@@ -38,7 +39,10 @@ export async function createTestDatabase(prefix = 'baton_test', options: { migra
     drop = () => withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined);
   }
   try {
-    if (options.migrate !== false) await runMigrations(url);
+    if (options.migrate !== false) {
+      await runMigrations(url);
+      await storeApiKey(url, { key: TEST_API_KEY });
+    }
   } catch (error) {
     await drop().catch(() => undefined);
     throw error;

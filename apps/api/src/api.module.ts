@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AuthModule } from '@baton/auth';
 import { BatonConfig, ConfigModule } from '@baton/config';
 import { MessagingModule } from '@baton/messaging';
 import { ObservabilityModule } from '@baton/observability';
@@ -13,6 +14,7 @@ import { WorkoutsController } from './workouts/workouts.controller';
 
 /** The HTTP API's routes and services; the process around it brings configuration, PostgreSQL and a broker. */
 @Module({
+  imports: [AuthModule],
   controllers: [WorkoutsController, InvoicesController, JobsController],
   providers: [JobSubmissionService, JobRelay, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
   exports: [JobRelay],

@@ -1,33 +1,48 @@
 import 'reflect-metadata';
-import { loadConfigOrExit } from '@baton/config';
+import { ConfigError } from '@baton/config';
 import { describeError } from '@baton/observability';
-import { runMigrations } from '@baton/persistence';
+import { CliContext } from './cli-context';
+import { CommandError, UsageError } from './cli-error';
+import { keys, KEYS_USAGE } from './commands/keys.command';
+import { migrate, MIGRATE_USAGE } from './commands/migrate.command';
 
-const USAGE = `usage: baton <command>
+const USAGE = `usage: baton <command>  (npm run baton -- <command>, or node dist/apps/cli/src/main.js <command>)
 
 commands:
-  migrate    apply pending database migrations (DATABASE_URL)`;
+  ${MIGRATE_USAGE}
+  ${KEYS_USAGE}
 
+Reads DATABASE_URL (and RABBITMQ_URL where a command needs the broker) from the environment.`;
+
+const COMMANDS: Record<string, (args: string[], context: CliContext) => Promise<void>> = { migrate, keys };
+
+/** Runs one command; the exit code: 0 done, 1 failed, 2 bad command line. */
 async function main(argv: string[]): Promise<number> {
+  const output = { out: (text: string) => process.stdout.write(`${text}\n`), err: (text: string) => process.stderr.write(`${text}\n`) };
   const [command, ...rest] = argv;
-  if (command === 'migrate' && rest.length === 0) {
-    const config = loadConfigOrExit(['DATABASE_URL']);
-    const applied = await runMigrations(config.DATABASE_URL!);
-    process.stdout.write(applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
-    return 0;
-  }
-  if (command === undefined || command === 'help' || command === '--help') {
-    process.stdout.write(`${USAGE}\n`);
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    (command === undefined ? output.err : output.out)(USAGE);
     return command === undefined ? 2 : 0;
   }
-  process.stderr.write(`unknown command: ${argv.join(' ')}\n${USAGE}\n`);
-  return 2;
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!run) {
+    output.err(`unknown command: ${argv.join(' ')}\n${USAGE}`);
+    return 2;
+  }
+  const context = new CliContext(output, process.env);
+  try {
+    await run(rest, context);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      output.err(`baton: ${error.message}\n${USAGE}`);
+      return 2;
+    }
+    output.err(`baton: ${error instanceof CommandError || error instanceof ConfigError ? error.message : describeError(error)}`);
+    return 1;
+  } finally {
+    await context.close().catch(() => undefined);
+  }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`baton: ${describeError(error)}\n`);
-    process.exit(1);
-  },
-);
+main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -3,11 +3,13 @@ import { resolve } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { API_APP_OPTIONS, configureHttp, createHttpAdapter } from '@baton/api';
+import { ApiKeyService } from '@baton/auth';
 import { loadConfigOrExit } from '@baton/config';
 import { serveHealth } from '@baton/health';
 import { JobTransport } from '@baton/messaging';
 import { BatonLogger } from '@baton/observability';
 import { DatabaseHealth, EmbeddedPostgres, runMigrations } from '@baton/persistence';
+import { developmentKey, developmentKeyBanner } from './development-key';
 import { JobRecovery } from './job-recovery';
 import { StandaloneModule } from './standalone.module';
 
@@ -16,7 +18,8 @@ import { StandaloneModule } from './standalone.module';
  * no DATABASE_URL it runs an embedded PostgreSQL (PGlite) in BATON_DATA_DIR;
  * with no RABBITMQ_URL jobs travel through an in-process queue. With both set
  * it is the API and a worker on the real services. It applies migrations at
- * start, which production processes never do (that is `npm run migrate`).
+ * start, which production processes never do (that is `npm run migrate`),
+ * and creates a development API key on first start, which they never do either.
  */
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit([]);
@@ -60,6 +63,9 @@ async function bootstrap(): Promise<void> {
     config.RABBITMQ_URL ? 'queue: RabbitMQ at RABBITMQ_URL' : 'queue: in-process, in this process only (set RABBITMQ_URL to use RabbitMQ)',
   ];
   const development = embedded || !config.RABBITMQ_URL ? ' The embedded parts are for development only; production runs `npm run start:api` and `npm run start:worker` on PostgreSQL and RabbitMQ.' : '';
+  const key = await developmentKey(app.get(ApiKeyService), resolve(config.BATON_DATA_DIR));
+  // Plain text on stdout, not a log line: logs never carry keys.
+  process.stdout.write(`${developmentKeyBanner(key, config.PORT)}\n`);
   logger.log(`Baton standalone: API and workers (${config.WORKER_QUEUES.join(', ')}) on :${config.PORT}. ${parts.join('; ')}.${development}`, 'Baton');
 }
 

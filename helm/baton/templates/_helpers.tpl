@@ -255,6 +255,9 @@ once from the ConfigMap template, which every render includes.
 {{- end -}}
 {{- $timeoutSeconds := divf $config.shutdownTimeoutMs 1000 -}}
 {{- $api := .Values.api -}}
+{{- if gt (int64 $api.http.headersTimeoutMs) (int64 $api.http.requestTimeoutMs) -}}
+{{- fail (printf "api.http.headersTimeoutMs (%v) must not exceed api.http.requestTimeoutMs (%v): Node requires the headers to arrive within the request timeout" $api.http.headersTimeoutMs $api.http.requestTimeoutMs) -}}
+{{- end -}}
 {{- $apiDrain := addf $api.preStopSleepSeconds (divf $api.shutdownDelayMs 1000) $timeoutSeconds -}}
 {{- if le (float64 $api.terminationGracePeriodSeconds) $apiDrain -}}
 {{- fail (printf "api.terminationGracePeriodSeconds (%v) must be longer than api.preStopSleepSeconds + (api.shutdownDelayMs + config.shutdownTimeoutMs)/1000 (%v), or Kubernetes kills the API before it has drained" $api.terminationGracePeriodSeconds $apiDrain) -}}
@@ -264,6 +267,9 @@ once from the ConfigMap template, which every render includes.
 {{- end -}}
 {{- if and $api.autoscaling.enabled (lt (int $api.autoscaling.maxReplicas) (int $api.autoscaling.minReplicas)) -}}
 {{- fail "api.autoscaling.maxReplicas must not be less than api.autoscaling.minReplicas" -}}
+{{- end -}}
+{{- if and .Values.auth.bootstrapKey.existingSecret (not .Values.migrations.enabled) -}}
+{{- fail "auth.bootstrapKey is stored by the migration Job: it needs migrations.enabled (or set BATON_BOOTSTRAP_API_KEY on your own migrate run)" -}}
 {{- end -}}
 {{- $workers := include "baton.workers" . | fromYaml -}}
 {{- if not $workers -}}
@@ -296,11 +302,20 @@ once from the ConfigMap template, which every render includes.
 {{- end -}}
 
 {{/*
-baton.networkPolicyEgress: the egress rules of every Baton pod: DNS, and
-PostgreSQL and RabbitMQ ports (to networkPolicy.egressTo, or anywhere).
+baton.networkPolicyEgress: the egress rules of a Baton pod: DNS, and
+PostgreSQL and RabbitMQ ports (to networkPolicy.egressTo, or anywhere); for
+the API, Redis's port too when rateLimit.redis names a Secret (only the API
+counts requests, and only then does it connect to Redis).
+Called with (dict "root" $ "component" "api").
 */}}
 {{- define "baton.networkPolicyEgress" -}}
-{{- $policy := .Values.networkPolicy -}}
+{{- $policy := .root.Values.networkPolicy -}}
+{{- /* As ints: values files give float64, --set gives int64, and has compares types. */ -}}
+{{- $ports := list -}}
+{{- range $policy.egressPorts }}{{ $ports = append $ports (int .) }}{{ end -}}
+{{- if and (eq .component "api") .root.Values.rateLimit.redis.existingSecret (not (has (int $policy.redisPort) $ports)) -}}
+{{- $ports = append $ports (int $policy.redisPort) -}}
+{{- end -}}
 {{- if $policy.allowDns }}
 - ports:
     - port: 53
@@ -309,7 +324,7 @@ PostgreSQL and RabbitMQ ports (to networkPolicy.egressTo, or anywhere).
       protocol: TCP
 {{- end }}
 - ports:
-    {{- range $policy.egressPorts }}
+    {{- range $ports }}
     - port: {{ . }}
       protocol: TCP
     {{- end }}

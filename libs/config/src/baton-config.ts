@@ -11,7 +11,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { JOB_TYPES, JobType } from '@baton/contracts';
+import { API_KEY_PATTERN, JOB_TYPES, JobType, TENANT_PATTERN } from '@baton/contracts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -131,6 +131,41 @@ export class BatonConfig {
   @Matches(/^(\*|https?:\/\/[^\s/,]+)$/, { each: true, message: 'CORS_ORIGINS must list origins such as https://app.example.com' })
   CORS_ORIGINS?: string[];
 
+  /** Requests one API key may make per RATE_LIMIT_WINDOW_MS; past it, 429 with Retry-After. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  RATE_LIMIT_MAX = 6000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  RATE_LIMIT_WINDOW_MS = 60_000;
+
+  /**
+   * Redis for the rate limit's counters, shared by all API replicas. Unset:
+   * each API process counts on its own, so the budget is per replica.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  /**
+   * `migrate` only: an API key (from a Secret) to store for
+   * BATON_BOOTSTRAP_TENANT with the admin scope, unless it is stored already.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(API_KEY_PATTERN, { message: 'BATON_BOOTSTRAP_API_KEY must be 32 to 256 characters of A-Z a-z 0-9 . _ ~ + / = -' })
+  BATON_BOOTSTRAP_API_KEY?: string;
+
+  @IsString()
+  @Matches(TENANT_PATTERN, { message: 'BATON_BOOTSTRAP_TENANT must be lowercase letters, digits, . _ - (at most 63, starting with a letter or digit)' })
+  BATON_BOOTSTRAP_TENANT = 'default';
+
   /** Port of the worker's health and metrics server. */
   @Transform(toInt)
   @IsInt()
@@ -165,4 +200,11 @@ export class BatonConfig {
 }
 
 /** Every variable Baton reads: those with a default, and the optional ones without. */
-export const CONFIG_VARIABLES: readonly string[] = [...Object.keys(new BatonConfig()), 'DATABASE_URL', 'RABBITMQ_URL', 'CORS_ORIGINS'];
+export const CONFIG_VARIABLES: readonly string[] = [
+  ...Object.keys(new BatonConfig()),
+  'DATABASE_URL',
+  'RABBITMQ_URL',
+  'CORS_ORIGINS',
+  'REDIS_URL',
+  'BATON_BOOTSTRAP_API_KEY',
+];

@@ -160,6 +160,16 @@ describe(loadConfig.name, () => {
       ['DATABASE_URL', 'localhost:5432/baton'],
       ['RABBITMQ_URL', 'http://guest@localhost'],
       ['RABBITMQ_URL', 'amqp://'],
+      ['RATE_LIMIT_MAX', '0'],
+      ['RATE_LIMIT_MAX', '10000001'],
+      ['RATE_LIMIT_WINDOW_MS', '999'],
+      ['RATE_LIMIT_WINDOW_MS', '3600001'],
+      ['REDIS_URL', 'http://127.0.0.1:6379'],
+      ['REDIS_URL', 'redis://'],
+      ['BATON_BOOTSTRAP_API_KEY', 'too-short'],
+      ['BATON_BOOTSTRAP_API_KEY', `${'k'.repeat(40)} spaces`],
+      ['BATON_BOOTSTRAP_TENANT', 'Acme'],
+      ['BATON_BOOTSTRAP_TENANT', '-acme'],
     ])('%s=%j throws a ConfigError that names the variable', (name, value) => {
       const error = configError({ [name]: value });
       expect(error.name).toBe('ConfigError');
@@ -252,10 +262,45 @@ describe(loadConfig.name, () => {
       expect(error.problems.join('\n')).not.toContain(password);
     });
 
+    it.each<[ConfigVariable, string]>([
+      ['REDIS_URL', `http://:${password}@redis:6379`],
+      ['BATON_BOOTSTRAP_API_KEY', `baton_${password}!`],
+    ])('an invalid %s is not echoed either', (name, value) => {
+      const error = configError({ [name]: value });
+      expect(error.message).toContain(name);
+      expect(error.message).not.toContain(password);
+    });
+
     it('a valid URL with a password is not echoed when another variable is wrong', () => {
       const error = configError({ DATABASE_URL: `postgres://baton:${password}@db/baton`, PORT: '0' });
       expect(error.message).toContain('PORT');
       expect(error.message).not.toContain(password);
+    });
+  });
+
+  describe('rate limit and bootstrap key', () => {
+    it('default to 6000 requests a minute, no Redis, no bootstrap key, tenant default', () => {
+      const config = loadConfig({});
+      expect([config.RATE_LIMIT_MAX, config.RATE_LIMIT_WINDOW_MS, config.REDIS_URL]).toEqual([6000, 60_000, undefined]);
+      expect([config.BATON_BOOTSTRAP_API_KEY, config.BATON_BOOTSTRAP_TENANT]).toEqual([undefined, 'default']);
+    });
+
+    it('read a Redis URL with a password, TLS, and a bootstrap key in any token form', () => {
+      const key = `${'a'.repeat(30)}._~+/=-`;
+      const config = loadConfig({ REDIS_URL: 'rediss://:pw@redis:6380/2', BATON_BOOTSTRAP_API_KEY: key, BATON_BOOTSTRAP_TENANT: 'ops.team-1' });
+      expect([config.REDIS_URL, config.BATON_BOOTSTRAP_API_KEY, config.BATON_BOOTSTRAP_TENANT]).toEqual(['rediss://:pw@redis:6380/2', key, 'ops.team-1']);
+    });
+  });
+
+  describe('HTTP timeouts', () => {
+    it('refuse a headers timeout longer than the request timeout, naming both', () => {
+      const error = configError({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' });
+      expect(error.message).toContain('HTTP_HEADERS_TIMEOUT_MS');
+      expect(error.message).toContain('HTTP_REQUEST_TIMEOUT_MS');
+    });
+
+    it('accept equal timeouts', () => {
+      expect(loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '10000', HTTP_REQUEST_TIMEOUT_MS: '10000' }).HTTP_HEADERS_TIMEOUT_MS).toBe(10_000);
     });
   });
 

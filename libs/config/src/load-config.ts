@@ -31,6 +31,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, required: Confi
   if (problems.length === 0 && config.JOB_RETRY_MAX_MS < config.JOB_RETRY_BASE_MS) {
     problems.push('JOB_RETRY_MAX_MS must not be less than JOB_RETRY_BASE_MS');
   }
+  // Node requires the headers to arrive within the request timeout, and would refuse to start the server.
+  if (problems.length === 0 && config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -13,3 +13,4 @@ export {
 } from './payload-validation';
 export { jobLocation, invoicePdfLocation } from './locations';
 export { InvoiceTotals, PricedLine, computeInvoiceTotals } from './invoice-totals';
+export { API_KEY_PATTERN, TENANT_PATTERN } from './tenancy';

@@ -5,6 +5,9 @@ export interface LogContext {
   correlationId?: string;
   jobId?: string;
   jobType?: string;
+  /** The tenant of the API key a request authenticated with. */
+  tenant?: string;
+  apiKeyId?: string;
 }
 
 const storage = new AsyncLocalStorage<LogContext>();

@@ -1,9 +1,12 @@
 import helmet from '@fastify/helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ApiKeyService } from '@baton/auth';
 import { BatonConfig } from '@baton/config';
 import { QueueInspector } from '@baton/messaging';
 import { instrumentHttp, Metrics, sampled } from '@baton/observability';
 import { JobRepository } from '@baton/persistence';
+import { authenticateApiRequests } from '../auth/api-key-authentication';
+import { limitRequestRate } from '../auth/rate-limit';
 import { correlationIdOf, REQUEST_ID_HEADER } from './correlation-id';
 
 /** Largest request body accepted; a 500-set workout or a 200-line invoice is far below it. */
@@ -31,7 +34,8 @@ export function createHttpAdapter(config: BatonConfig): FastifyAdapter {
 
 /**
  * JSON only, security headers, correlation ids, CORS only when configured,
- * slow-client timeouts, request metrics and logs, queue and relay gauges.
+ * slow-client timeouts, request metrics and logs, a rate limit and an API
+ * key on every /v1 route, queue and relay gauges.
  */
 export async function configureHttp(app: NestFastifyApplication, config: BatonConfig): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
@@ -49,6 +53,9 @@ export async function configureHttp(app: NestFastifyApplication, config: BatonCo
   });
   const metrics = app.get(Metrics);
   instrumentHttp(fastify, metrics);
+  // Counted before authentication: a flood of bad keys costs no database look-ups.
+  await limitRequestRate(app, config);
+  authenticateApiRequests(fastify, app.get(ApiKeyService));
   const queues = app.get(QueueInspector);
   const jobs = app.get(JobRepository);
   metrics.sampleQueues(sampled(() => queues.stats(), METRICS_SAMPLE_MS));

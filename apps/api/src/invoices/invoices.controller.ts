@@ -1,7 +1,9 @@
 import { Body, Controller, Get, NotFoundException, Param, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { CreateInvoiceDto, JobType } from '@baton/contracts';
+import { ApiScope, Principal } from '@baton/auth';
 import { InvoiceRepository } from '@baton/persistence';
+import { Caller, RequireScope } from '../auth/require-scope.decorator';
 import { CorrelationId } from '../http/correlation-id';
 import { IdempotencyKey } from '../http/idempotency-key.decorator';
 import { PayloadPipe } from '../http/payload.pipe';
@@ -18,26 +20,34 @@ export class InvoicesController {
   ) {}
 
   @Post()
+  @RequireScope(ApiScope.JobsWrite)
   async create(
     @Body(new PayloadPipe(JobType.Invoice)) invoice: CreateInvoiceDto,
     @IdempotencyKey() idempotencyKey: string | undefined,
     @CorrelationId() correlationId: string,
+    @Caller() caller: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const submission = await this.submissions.submit(JobType.Invoice, invoice, { correlationId, idempotencyKey });
+    const submission = await this.submissions.submit(JobType.Invoice, invoice, { caller, correlationId, idempotencyKey });
     return replyAccepted(reply, submission);
   }
 
   @Get(':invoiceId')
-  async get(@Param('invoiceId', new UuidParamPipe('invoiceId')) invoiceId: string) {
-    const invoice = await this.invoices.findById(invoiceId);
+  @RequireScope(ApiScope.JobsRead)
+  async get(@Param('invoiceId', new UuidParamPipe('invoiceId')) invoiceId: string, @Caller() caller: Principal) {
+    const invoice = await this.invoices.findById(invoiceId, caller.tenant);
     if (!invoice) throw new NotFoundException(`No invoice ${invoiceId}`);
     return invoiceView(invoice);
   }
 
   @Get(':invoiceId/pdf')
-  async pdf(@Param('invoiceId', new UuidParamPipe('invoiceId')) invoiceId: string, @Res({ passthrough: true }) reply: FastifyReply) {
-    const pdf = await this.invoices.findPdf(invoiceId);
+  @RequireScope(ApiScope.JobsRead)
+  async pdf(
+    @Param('invoiceId', new UuidParamPipe('invoiceId')) invoiceId: string,
+    @Caller() caller: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const pdf = await this.invoices.findPdf(invoiceId, caller.tenant);
     if (!pdf) throw new NotFoundException(`No PDF for invoice ${invoiceId}`);
     void reply.type('application/pdf').header('Content-Disposition', `inline; filename="invoice-${invoiceId}.pdf"`);
     return pdf;

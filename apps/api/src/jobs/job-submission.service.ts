@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { Principal } from '@baton/auth';
 import { BatonConfig } from '@baton/config';
 import { JobPayloads, JobStatus, JobType } from '@baton/contracts';
 import { annotateLogContext, Metrics } from '@baton/observability';
@@ -23,6 +24,8 @@ export interface Submission {
 }
 
 export interface SubmissionOptions {
+  /** Whose key submits: the job belongs to its tenant, and idempotency keys are the tenant's own. */
+  caller: Principal;
   correlationId: string;
   idempotencyKey?: string;
 }
@@ -40,10 +43,12 @@ export class JobSubmissionService {
   async submit<T extends JobType>(type: T, payload: JobPayloads[T], options: SubmissionOptions): Promise<Submission> {
     const jobId = randomUUID();
     annotateLogContext({ jobId, jobType: type });
-    const { correlationId, idempotencyKey } = options;
+    const { caller, correlationId, idempotencyKey } = options;
     const outcome = await this.jobs.insert({
       id: jobId,
       type,
+      tenant: caller.tenant,
+      apiKeyId: caller.keyId,
       payload,
       maxAttempts: this.config.JOB_MAX_ATTEMPTS,
       correlationId,

@@ -1,7 +1,8 @@
+import { ApiKeyEntity } from './api-key.entity';
 import { InvoiceEntity, InvoiceLineEntity, InvoicePdfEntity } from './invoice.entity';
 import { JobEntity } from './job.entity';
 import { WorkoutEntity, WorkoutSetEntity } from './workout.entity';
 
-export { InvoiceEntity, InvoiceLineEntity, InvoicePdfEntity, JobEntity, WorkoutEntity, WorkoutSetEntity };
+export { ApiKeyEntity, InvoiceEntity, InvoiceLineEntity, InvoicePdfEntity, JobEntity, WorkoutEntity, WorkoutSetEntity };
 
-export const ENTITIES = [JobEntity, WorkoutEntity, WorkoutSetEntity, InvoiceEntity, InvoiceLineEntity, InvoicePdfEntity];
+export const ENTITIES = [JobEntity, WorkoutEntity, WorkoutSetEntity, InvoiceEntity, InvoiceLineEntity, InvoicePdfEntity, ApiKeyEntity];

@@ -15,6 +15,10 @@ export class InvoiceEntity {
   @JoinColumn({ name: 'job_id', foreignKeyConstraintName: 'invoices_job_id_fk' })
   job?: Relation<JobEntity>;
 
+  /** The tenant of the job that created it. */
+  @Column('text')
+  tenant: string;
+
   @Column('varchar', { name: 'order_id', length: 64 })
   orderId: string;
 

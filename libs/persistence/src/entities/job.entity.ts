@@ -2,7 +2,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { JobStatus, JobType } from '@baton/contracts';
 
 @Entity({ name: 'jobs' })
-@Index('jobs_idempotency_key_uq', ['idempotencyKey'], { unique: true, where: 'idempotency_key IS NOT NULL' })
+@Index('jobs_idempotency_key_uq', ['tenant', 'idempotencyKey'], { unique: true, where: 'idempotency_key IS NOT NULL' })
+@Index('jobs_tenant_created_idx', ['tenant', 'createdAt'])
 @Index('jobs_unpublished_idx', ['createdAt'], { where: 'published_at IS NULL' })
 @Index('jobs_status_created_idx', ['status', 'createdAt'])
 export class JobEntity {
@@ -11,6 +12,14 @@ export class JobEntity {
 
   @Column('text')
   type: JobType;
+
+  /** The tenant whose API key submitted the job; only that tenant's keys see it. */
+  @Column('text')
+  tenant: string;
+
+  /** The API key that submitted the job. */
+  @Column('uuid', { name: 'api_key_id', nullable: true })
+  apiKeyId: string | null;
 
   @Column('text', { default: JobStatus.Queued })
   status: JobStatus;

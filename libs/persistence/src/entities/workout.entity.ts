@@ -15,6 +15,10 @@ export class WorkoutEntity {
   @JoinColumn({ name: 'job_id', foreignKeyConstraintName: 'workouts_job_id_fk' })
   job?: Relation<JobEntity>;
 
+  /** The tenant of the job that created it. */
+  @Column('text')
+  tenant: string;
+
   @Column('varchar', { name: 'user_id', length: 64 })
   userId: string;
 

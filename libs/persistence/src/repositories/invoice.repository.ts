@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { connected } from '../database-connector';
 import { DataSource } from 'typeorm';
-import { InvoiceEntity, InvoicePdfEntity } from '../entities';
+import { InvoiceEntity } from '../entities';
 import { EffectOutcome, JobRepository } from './job.repository';
 import { insertRows } from './multi-row-insert';
 
@@ -28,14 +28,15 @@ export class InvoiceRepository {
 
   /** Stores the invoice, its lines and its PDF and completes the job, in one transaction; once per job. */
   saveForJob(jobId: string, invoice: NewInvoice, result: { invoiceId: string; pdfUrl: string }): Promise<EffectOutcome<typeof result>> {
-    return this.jobs.completeWith(jobId, async (manager) => {
+    return this.jobs.completeWith(jobId, async (manager, job) => {
       await manager.query(
-        `INSERT INTO invoices (id, job_id, order_id, customer_name, customer_email, customer_address, currency,
+        `INSERT INTO invoices (id, job_id, tenant, order_id, customer_name, customer_email, customer_address, currency,
            tax_rate_percent, issued_at, subtotal_cents, tax_cents, total_cents)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
         [
           invoice.id,
           jobId,
+          job.tenant,
           invoice.orderId,
           invoice.customer.name,
           invoice.customer.email,
@@ -66,16 +67,22 @@ export class InvoiceRepository {
     });
   }
 
-  async findById(id: string): Promise<InvoiceEntity | null> {
+  /** The tenant's invoice with this id; null for another tenant's, as for one that does not exist. */
+  async findById(id: string, tenant: string): Promise<InvoiceEntity | null> {
     return connected(this.dataSource).getRepository(InvoiceEntity).findOne({
-      where: { id },
+      where: { id, tenant },
       relations: { lines: true },
       order: { lines: { position: 'ASC' } },
     });
   }
 
-  async findPdf(invoiceId: string): Promise<Buffer | null> {
-    const pdf = await connected(this.dataSource).getRepository(InvoicePdfEntity).findOneBy({ invoiceId });
-    return pdf?.content ?? null;
+  /** The PDF of the tenant's invoice; null for another tenant's, as for one that does not exist. */
+  async findPdf(invoiceId: string, tenant: string): Promise<Buffer | null> {
+    const [row] = await connected(this.dataSource).query(
+      `SELECT pdf.content FROM invoice_pdfs pdf JOIN invoices invoice ON invoice.id = pdf.invoice_id
+       WHERE pdf.invoice_id = $1 AND invoice.tenant = $2`,
+      [invoiceId, tenant],
+    );
+    return row?.content ?? null;
   }
 }

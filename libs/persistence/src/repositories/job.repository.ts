@@ -7,6 +7,9 @@ import { JobEntity } from '../entities';
 export interface NewJob {
   id: string;
   type: JobType;
+  tenant: string;
+  /** The API key that submitted it. */
+  apiKeyId?: string;
   payload: object;
   maxAttempts: number;
   correlationId: string;
@@ -42,6 +45,12 @@ export interface UnpublishedJob {
 
 export type EffectOutcome<R> = { applied: true; result: R } | { applied: false };
 
+/** The job an effect is applied for, as its row says (never as its message says). */
+export interface EffectJob {
+  id: string;
+  tenant: string;
+}
+
 // Bounded so that a job that fails with a huge message (a stack, a dumped
 // payload) cannot bloat its row or the API's answer.
 export const MAX_ERROR_LENGTH = 4000;
@@ -54,9 +63,19 @@ export class JobRepository {
 
   /** Records an accepted job. With an idempotency key, a second insert returns the first job instead. */
   async insert(job: NewJob): Promise<InsertOutcome> {
-    const values = [job.id, job.type, job.payload, job.maxAttempts, job.correlationId, job.idempotencyKey ?? null, job.requestHash ?? null];
-    const insert = `INSERT INTO jobs (id, type, payload, max_attempts, correlation_id, idempotency_key, request_hash)
-      VALUES ($1, $2, $3, $4, $5, $6, $7)`;
+    const values = [
+      job.id,
+      job.type,
+      job.payload,
+      job.maxAttempts,
+      job.correlationId,
+      job.idempotencyKey ?? null,
+      job.requestHash ?? null,
+      job.tenant,
+      job.apiKeyId ?? null,
+    ];
+    const insert = `INSERT INTO jobs (id, type, payload, max_attempts, correlation_id, idempotency_key, request_hash, tenant, api_key_id)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
     if (job.idempotencyKey === undefined) {
       await connected(this.dataSource).query(insert, values);
       return { kind: 'created' };
@@ -65,13 +84,14 @@ export class JobRepository {
     // conflicting insert and the look-up that follows it.
     for (let attempt = 0; attempt < 2; attempt++) {
       const inserted: unknown[] = await connected(this.dataSource).query(
-        `${insert} ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
+        `${insert} ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
         values,
       );
       if (inserted.length > 0) return { kind: 'created' };
-      const [earlier] = await connected(this.dataSource).query(`SELECT id, status, request_hash FROM jobs WHERE idempotency_key = $1`, [
-        job.idempotencyKey,
-      ]);
+      const [earlier] = await connected(this.dataSource).query(
+        `SELECT id, status, request_hash FROM jobs WHERE tenant = $1 AND idempotency_key = $2`,
+        [job.tenant, job.idempotencyKey],
+      );
       if (earlier) {
         return earlier.request_hash === job.requestHash ? { kind: 'replayed', jobId: earlier.id, status: earlier.status } : { kind: 'conflict' };
       }
@@ -79,8 +99,9 @@ export class JobRepository {
     return { kind: 'conflict' };
   }
 
-  async findById(id: string): Promise<JobEntity | null> {
-    return connected(this.dataSource).getRepository(JobEntity).findOneBy({ id });
+  /** The tenant's job with this id; null for another tenant's, as for one that does not exist. */
+  async findById(id: string, tenant: string): Promise<JobEntity | null> {
+    return connected(this.dataSource).getRepository(JobEntity).findOneBy({ id, tenant });
   }
 
   /**
@@ -193,11 +214,11 @@ export class JobRepository {
    * `effect` and marks the job completed with its result, in one
    * transaction. A job that is already finished is left alone.
    */
-  async completeWith<R extends object>(jobId: string, effect: (manager: EntityManager) => Promise<R>): Promise<EffectOutcome<R>> {
+  async completeWith<R extends object>(jobId: string, effect: (manager: EntityManager, job: EffectJob) => Promise<R>): Promise<EffectOutcome<R>> {
     return connected(this.dataSource).transaction(async (manager) => {
-      const [job] = await manager.query(`SELECT status FROM jobs WHERE id = $1 FOR UPDATE`, [jobId]);
+      const [job] = await manager.query(`SELECT status, tenant FROM jobs WHERE id = $1 FOR UPDATE`, [jobId]);
       if (!job || !RUNNABLE_STATUSES.includes(job.status)) return { applied: false };
-      const result = await effect(manager);
+      const result = await effect(manager, { id: jobId, tenant: job.tenant });
       await manager.query(
         `UPDATE jobs SET status = '${JobStatus.Completed}', result = $2, last_error = NULL, updated_at = now(), completed_at = now()
          WHERE id = $1`,

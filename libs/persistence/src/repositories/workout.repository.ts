@@ -26,13 +26,14 @@ export class WorkoutRepository {
 
   /** Stores the workout and its sets and completes the job, in one transaction; once per job. */
   saveForJob(jobId: string, workout: NewWorkout): Promise<EffectOutcome<{ workoutId: string }>> {
-    return this.jobs.completeWith(jobId, async (manager) => {
+    return this.jobs.completeWith(jobId, async (manager, job) => {
       await manager.query(
-        `INSERT INTO workouts (id, job_id, user_id, activity, started_at, duration_sec, distance_m, calories, notes)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        `INSERT INTO workouts (id, job_id, tenant, user_id, activity, started_at, duration_sec, distance_m, calories, notes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
         [
           workout.id,
           jobId,
+          job.tenant,
           workout.userId,
           workout.activity,
           workout.startedAt,
@@ -52,9 +53,10 @@ export class WorkoutRepository {
     });
   }
 
-  async findById(id: string): Promise<WorkoutEntity | null> {
+  /** The tenant's workout with this id; null for another tenant's, as for one that does not exist. */
+  async findById(id: string, tenant: string): Promise<WorkoutEntity | null> {
     return connected(this.dataSource).getRepository(WorkoutEntity).findOne({
-      where: { id },
+      where: { id, tenant },
       relations: { sets: true },
       order: { sets: { position: 'ASC' } },
     });

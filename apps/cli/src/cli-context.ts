@@ -1,0 +1,41 @@
+import { ApiKeyService } from '@baton/auth';
+import { BatonConfig, ConfigVariable, loadConfig } from '@baton/config';
+import { ApiKeyRepository, createDataSource } from '@baton/persistence';
+import type { DataSource } from 'typeorm';
+
+/** Where a command writes: stdout for results a script may capture, stderr for what people read. */
+export interface CliOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** The services a command may use, opened on first use and closed when the command ends. */
+export class CliContext {
+  private dataSource?: DataSource;
+
+  constructor(
+    readonly output: CliOutput,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  /** The validated environment; a missing required variable is an error naming it. */
+  config(required: ConfigVariable[] = []): BatonConfig {
+    return loadConfig(this.env, required);
+  }
+
+  async apiKeys(): Promise<ApiKeyService> {
+    return new ApiKeyService(new ApiKeyRepository(await this.database()));
+  }
+
+  private async database(): Promise<DataSource> {
+    if (!this.dataSource) {
+      const config = this.config(['DATABASE_URL']);
+      this.dataSource = await createDataSource({ url: config.DATABASE_URL!, poolSize: 1, applicationName: 'baton-cli' }).initialize();
+    }
+    return this.dataSource;
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource?.isInitialized) await this.dataSource.destroy();
+  }
+}
