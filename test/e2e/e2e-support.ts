@@ -71,6 +71,7 @@ export interface JobView {
   maxAttempts: number;
   result: Record<string, unknown> | null;
   error: string | null;
+  errors: Array<{ attempt: number; at: string; message: string; stack?: string }>;
   createdAt: string;
   updatedAt: string;
   completedAt: string | null;

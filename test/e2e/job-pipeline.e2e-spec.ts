@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { batonEnv, BatonProcess, createTestBroker, createTestDatabase, invoiceBody, startBaton, TestDatabase, TestVhost, waitFor, workoutBody } from '../support';
 import { get, JobView, pdfPages, post, request, stopAll, UUID_PATTERN, waitForJob } from './e2e-support';
 
-const JOB_FIELDS = ['attempts', 'completedAt', 'createdAt', 'error', 'id', 'maxAttempts', 'result', 'status', 'type', 'updatedAt'];
+const JOB_FIELDS = ['attempts', 'completedAt', 'createdAt', 'error', 'errors', 'id', 'maxAttempts', 'result', 'status', 'type', 'updatedAt'];
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe('job pipeline: from the API through the queue to a worker and back', () => {
@@ -80,7 +80,7 @@ describe('job pipeline: from the API through the queue to a worker and back', ()
       expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
       expect(Object.keys(answer.body).sort()).toEqual(JOB_FIELDS);
       const view = answer.body;
-      expect(view).toMatchObject({ id: accepted.body.jobId, type: 'workouts', status: 'completed', attempts: 1, maxAttempts: 5, error: null });
+      expect(view).toMatchObject({ id: accepted.body.jobId, type: 'workouts', status: 'completed', attempts: 1, maxAttempts: 5, error: null, errors: [] });
       expect(Object.keys(view.result ?? {})).toEqual(['workoutId']);
       expect(view.result!.workoutId).toMatch(UUID_PATTERN);
       for (const field of ['createdAt', 'updatedAt', 'completedAt'] as const) expect(view[field]).toMatch(ISO_TIMESTAMP);

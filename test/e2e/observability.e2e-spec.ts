@@ -53,7 +53,7 @@ describe('observability', () => {
   }
 
   function logLines(process: BatonProcess): Array<Record<string, unknown>> {
-    return process.logs
+    return process.stdout
       .split('\n')
       .filter((line) => line.trim().length > 0)
       .map((line) => {

@@ -7,9 +7,12 @@ import {
   createDataSource,
   DatabaseConnector,
   InvoiceRepository,
+  InvalidCursorError,
   isDatabaseUnavailable,
   JobRepository,
+  MAX_ATTEMPT_ERRORS,
   MAX_ERROR_LENGTH,
+  MAX_STACK_LENGTH,
   NewInvoice,
   NewJob,
   NewWorkout,
@@ -203,7 +206,7 @@ describe('persistence (PostgreSQL)', () => {
     it('takes a failed job again', async () => {
       const job = await insertJob();
       await jobs.claim(job.id, JobType.Workout);
-      await jobs.recordFailure(job.id, 'boom');
+      await jobs.recordFailure(job.id, { message: 'boom' });
       await expect(jobs.claim(job.id, JobType.Workout)).resolves.toMatchObject({ status: JobStatus.Processing, attempts: 2 });
     });
 
@@ -239,7 +242,7 @@ describe('persistence (PostgreSQL)', () => {
     it('leaves a dead job alone', async () => {
       const job = await insertJob();
       await jobs.claim(job.id, JobType.Workout);
-      await jobs.recordFailure(job.id, 'fatal', true);
+      await jobs.recordFailure(job.id, { message: 'fatal' }, true);
       await expect(jobs.claim(job.id, JobType.Workout)).resolves.toMatchObject({ status: JobStatus.Dead, attempts: 1 });
     });
   });
@@ -249,21 +252,21 @@ describe('persistence (PostgreSQL)', () => {
       const job = await insertJob({ maxAttempts: 3 });
 
       await jobs.claim(job.id, JobType.Workout);
-      await expect(jobs.recordFailure(job.id, 'first failure')).resolves.toBe(JobStatus.Failed);
+      await expect(jobs.recordFailure(job.id, { message: 'first failure' })).resolves.toBe(JobStatus.Failed);
       expect(await row(job.id)).toMatchObject({ status: JobStatus.Failed, attempts: 1, last_error: 'first failure' });
 
       await jobs.claim(job.id, JobType.Workout);
-      await expect(jobs.recordFailure(job.id, 'second failure')).resolves.toBe(JobStatus.Failed);
+      await expect(jobs.recordFailure(job.id, { message: 'second failure' })).resolves.toBe(JobStatus.Failed);
 
       await jobs.claim(job.id, JobType.Workout);
-      await expect(jobs.recordFailure(job.id, 'third failure')).resolves.toBe(JobStatus.Dead);
+      await expect(jobs.recordFailure(job.id, { message: 'third failure' })).resolves.toBe(JobStatus.Dead);
       expect(await row(job.id)).toMatchObject({ status: JobStatus.Dead, attempts: 3, last_error: 'third failure' });
     });
 
     it('gives dead at once when final', async () => {
       const job = await insertJob({ maxAttempts: 5 });
       await jobs.claim(job.id, JobType.Workout);
-      await expect(jobs.recordFailure(job.id, 'invalid payload', true)).resolves.toBe(JobStatus.Dead);
+      await expect(jobs.recordFailure(job.id, { message: 'invalid payload' }, true)).resolves.toBe(JobStatus.Dead);
       expect(await row(job.id)).toMatchObject({ status: JobStatus.Dead, attempts: 1, last_error: 'invalid payload' });
     });
 
@@ -272,27 +275,141 @@ describe('persistence (PostgreSQL)', () => {
       await jobs.claim(job.id, JobType.Workout);
       await jobs.completeWith(job.id, async () => ({ ok: 1 }));
 
-      await expect(jobs.recordFailure(job.id, 'late failure')).resolves.toBeNull();
+      await expect(jobs.recordFailure(job.id, { message: 'late failure' })).resolves.toBeNull();
       expect(await row(job.id)).toMatchObject({ status: JobStatus.Completed, last_error: null, result: { ok: 1 } });
     });
 
     it('returns null for a dead job', async () => {
       const job = await insertJob();
       await jobs.claim(job.id, JobType.Workout);
-      await jobs.recordFailure(job.id, 'fatal', true);
-      await expect(jobs.recordFailure(job.id, 'again')).resolves.toBeNull();
+      await jobs.recordFailure(job.id, { message: 'fatal' }, true);
+      await expect(jobs.recordFailure(job.id, { message: 'again' })).resolves.toBeNull();
       expect((await row(job.id)).last_error).toBe('fatal');
     });
 
     it('returns null for an unknown job', async () => {
-      await expect(jobs.recordFailure(randomUUID(), 'nothing')).resolves.toBeNull();
+      await expect(jobs.recordFailure(randomUUID(), { message: 'nothing' })).resolves.toBeNull();
     });
 
     it(`keeps at most ${MAX_ERROR_LENGTH} characters of the error`, async () => {
       const job = await insertJob();
       await jobs.claim(job.id, JobType.Workout);
-      await jobs.recordFailure(job.id, 'e'.repeat(MAX_ERROR_LENGTH * 3));
+      await jobs.recordFailure(job.id, { message: 'e'.repeat(MAX_ERROR_LENGTH * 3), stack: 's'.repeat(MAX_STACK_LENGTH * 3) });
       expect((await row(job.id)).last_error).toBe('e'.repeat(MAX_ERROR_LENGTH));
+      expect((await row(job.id)).errors).toEqual([
+        { attempt: 1, at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/), message: 'e'.repeat(MAX_ERROR_LENGTH), stack: 's'.repeat(MAX_STACK_LENGTH) },
+      ]);
+    });
+
+    it('keeps each attempt\'s error, oldest first, without a stack when there was none', async () => {
+      const job = await insertJob({ maxAttempts: 3 });
+      for (const message of ['first', 'second']) {
+        await jobs.claim(job.id, JobType.Workout);
+        await jobs.recordFailure(job.id, { message, stack: `Error: ${message}\n    at handler` });
+      }
+      await jobs.claim(job.id, JobType.Workout);
+      await jobs.recordFailure(job.id, { message: 'invalid payload' }, true);
+      const { errors, status } = await row(job.id);
+      expect(status).toBe(JobStatus.Dead);
+      expect(errors.map((error: { attempt: number; message: string; stack?: string }) => [error.attempt, error.message, error.stack])).toEqual([
+        [1, 'first', 'Error: first\n    at handler'],
+        [2, 'second', 'Error: second\n    at handler'],
+        [3, 'invalid payload', undefined],
+      ]);
+    });
+
+    it(`keeps the last ${MAX_ATTEMPT_ERRORS} attempt errors only`, async () => {
+      const job = await insertJob({ maxAttempts: MAX_ATTEMPT_ERRORS + 5 });
+      for (let attempt = 1; attempt <= MAX_ATTEMPT_ERRORS + 3; attempt++) {
+        await jobs.claim(job.id, JobType.Workout);
+        await jobs.recordFailure(job.id, { message: `failure ${attempt}` });
+      }
+      const { errors } = await row(job.id);
+      expect(errors).toHaveLength(MAX_ATTEMPT_ERRORS);
+      expect(errors[0].message).toBe('failure 4');
+      expect(errors.at(-1).message).toBe(`failure ${MAX_ATTEMPT_ERRORS + 3}`);
+    });
+  });
+
+  describe('JobRepository.list', () => {
+    const tenant = `list-${randomUUID().slice(0, 8)}`;
+
+    it('pages a tenant\'s jobs newest first, filtered, stable while jobs are inserted', async () => {
+      const inserted: NewJob[] = [];
+      for (let i = 0; i < 5; i++) inserted.push(await insertJob({ tenant, type: i % 2 === 0 ? JobType.Workout : JobType.Invoice }));
+      await insertJob({ tenant: `${tenant}-other` });
+      const newestFirst = inserted.map((job) => job.id).reverse();
+
+      const first = await jobs.list({ tenant }, 2);
+      expect(first.jobs.map((job) => job.id)).toEqual(newestFirst.slice(0, 2));
+      // A job inserted between two pages comes before the cursor, not into the next page.
+      const late = await insertJob({ tenant });
+      const second = await jobs.list({ tenant }, 2, first.nextCursor!);
+      const third = await jobs.list({ tenant }, 2, second.nextCursor!);
+      expect([...second.jobs, ...third.jobs].map((job) => job.id)).toEqual(newestFirst.slice(2));
+      expect(third.nextCursor).toBeNull();
+      expect((await jobs.list({ tenant }, 1)).jobs[0].id).toBe(late.id);
+
+      const invoicesOnly = await jobs.list({ tenant, type: JobType.Invoice }, 10);
+      expect(invoicesOnly.jobs.map((job) => job.id)).toEqual([inserted[3].id, inserted[1].id]);
+      expect((await jobs.list({ tenant, status: JobStatus.Dead }, 10)).jobs).toEqual([]);
+      expect((await jobs.list({}, 500)).jobs.map((job) => job.tenant)).toEqual(expect.arrayContaining([tenant, `${tenant}-other`]));
+    });
+
+    it('refuses a cursor it did not make', async () => {
+      for (const cursor of ['nope', Buffer.from('["x","y"]').toString('base64url'), Buffer.from('{}').toString('base64url')]) {
+        await expect(jobs.list({ tenant }, 2, cursor)).rejects.toBeInstanceOf(InvalidCursorError);
+      }
+    });
+  });
+
+  describe('JobRepository.retry', () => {
+    it('gives a dead job a fresh attempt budget, unpublished, so the relay publishes it again', async () => {
+      const job = await insertJob({ maxAttempts: 1 });
+      await jobs.markPublished([job.id]);
+      await jobs.claim(job.id, JobType.Workout);
+      await jobs.recordFailure(job.id, { message: 'gave up' });
+      const outcome = await jobs.retry(job.id, TENANT);
+      expect(outcome).toEqual({ kind: 'retried', job: expect.objectContaining({ id: job.id, type: JobType.Workout, attempts: 0 }) });
+      expect(await row(job.id)).toMatchObject({ status: JobStatus.Queued, attempts: 0, published_at: null, last_error: 'gave up' });
+      expect(await jobs.retry(job.id, TENANT)).toEqual({ kind: 'conflict', status: JobStatus.Queued });
+    });
+
+    it('finds no job of another tenant, and any job without a tenant', async () => {
+      const job = await insertJob({ maxAttempts: 1 });
+      await jobs.claim(job.id, JobType.Workout);
+      await jobs.recordFailure(job.id, { message: 'gave up' });
+      expect(await jobs.retry(job.id, 'someone-else')).toEqual({ kind: 'not-found' });
+      expect(await jobs.retry(randomUUID())).toEqual({ kind: 'not-found' });
+      expect((await jobs.retry(job.id)).kind).toBe('retried');
+    });
+  });
+
+  describe('JobRepository.cancel', () => {
+    it('cancels a queued or failed job, never a running or finished one; a later claim leaves it alone', async () => {
+      const queued = await insertJob();
+      expect(await jobs.cancel(queued.id, TENANT)).toEqual({ kind: 'cancelled', job: expect.objectContaining({ id: queued.id, status: JobStatus.Cancelled }) });
+      expect(await jobs.claim(queued.id, JobType.Workout)).toMatchObject({ status: JobStatus.Cancelled, attempts: 0 });
+
+      const failed = await insertJob({ maxAttempts: 3 });
+      await jobs.claim(failed.id, JobType.Workout);
+      await jobs.recordFailure(failed.id, { message: 'transient' });
+      expect((await jobs.cancel(failed.id, TENANT)).kind).toBe('cancelled');
+
+      const running = await insertJob();
+      await jobs.claim(running.id, JobType.Workout);
+      expect(await jobs.cancel(running.id, TENANT)).toEqual({ kind: 'conflict', status: JobStatus.Processing });
+      expect(await jobs.cancel(queued.id, TENANT)).toEqual({ kind: 'conflict', status: JobStatus.Cancelled });
+      expect(await jobs.cancel(running.id, 'someone-else')).toEqual({ kind: 'not-found' });
+    });
+
+    it('lets a key cancel only the jobs it submitted when asked to', async () => {
+      const keyId = randomUUID();
+      const own = await insertJob({ apiKeyId: keyId });
+      const others = await insertJob({ apiKeyId: randomUUID() });
+      expect(await jobs.cancel(others.id, TENANT, keyId)).toEqual({ kind: 'not-owner' });
+      expect((await row(others.id)).status).toBe(JobStatus.Queued);
+      expect((await jobs.cancel(own.id, TENANT, keyId)).kind).toBe('cancelled');
     });
   });
 
@@ -310,7 +427,7 @@ describe('persistence (PostgreSQL)', () => {
     it('clears the error of an earlier failed attempt', async () => {
       const job = await insertJob();
       await jobs.claim(job.id, JobType.Workout);
-      await jobs.recordFailure(job.id, 'transient');
+      await jobs.recordFailure(job.id, { message: 'transient' });
       await jobs.claim(job.id, JobType.Workout);
       await jobs.completeWith(job.id, async () => ({}));
       expect(await row(job.id)).toMatchObject({ status: JobStatus.Completed, last_error: null });

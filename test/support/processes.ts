@@ -21,19 +21,29 @@ export interface Exit {
 export class BatonProcess {
   readonly exited: Promise<Exit>;
   private output = '';
+  private stdoutOutput = '';
 
   constructor(
     readonly child: ChildProcess,
     /** Base URL of its HTTP server (API routes, or a worker's health port). */
     readonly url: string,
   ) {
-    child.stdout?.on('data', (chunk) => (this.output += chunk));
+    child.stdout?.on('data', (chunk) => {
+      this.output += chunk;
+      this.stdoutOutput += chunk;
+    });
     child.stderr?.on('data', (chunk) => (this.output += chunk));
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
+  /** stdout and stderr, interleaved as written. */
   get logs(): string {
     return this.output;
+  }
+
+  /** stdout alone: the JSON log lines. */
+  get stdout(): string {
+    return this.stdoutOutput;
   }
 
   get running(): boolean {

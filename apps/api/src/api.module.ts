@@ -7,6 +7,7 @@ import { ObservabilityModule } from '@baton/observability';
 import { PersistenceModule } from '@baton/persistence';
 import { HttpExceptionFilter } from './http/http-exception.filter';
 import { InvoicesController } from './invoices/invoices.controller';
+import { JobOperationsService } from './jobs/job-operations.service';
 import { JobRelay } from './jobs/job-relay';
 import { JobSubmissionService } from './jobs/job-submission.service';
 import { JobsController } from './jobs/jobs.controller';
@@ -16,7 +17,7 @@ import { WorkoutsController } from './workouts/workouts.controller';
 @Module({
   imports: [AuthModule],
   controllers: [WorkoutsController, InvoicesController, JobsController],
-  providers: [JobSubmissionService, JobRelay, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
+  providers: [JobSubmissionService, JobOperationsService, JobRelay, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
   exports: [JobRelay],
 })
 export class ApiModule {

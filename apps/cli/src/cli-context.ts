@@ -1,6 +1,7 @@
 import { ApiKeyService } from '@baton/auth';
 import { BatonConfig, ConfigVariable, loadConfig } from '@baton/config';
-import { ApiKeyRepository, createDataSource } from '@baton/persistence';
+import { BrokerAdmin, Topology } from '@baton/messaging';
+import { ApiKeyRepository, createDataSource, JobRepository } from '@baton/persistence';
 import type { DataSource } from 'typeorm';
 
 /** Where a command writes: stdout for results a script may capture, stderr for what people read. */
@@ -12,6 +13,7 @@ export interface CliOutput {
 /** The services a command may use, opened on first use and closed when the command ends. */
 export class CliContext {
   private dataSource?: DataSource;
+  private brokerAdmin?: BrokerAdmin;
 
   constructor(
     readonly output: CliOutput,
@@ -27,6 +29,19 @@ export class CliContext {
     return new ApiKeyService(new ApiKeyRepository(await this.database()));
   }
 
+  async jobs(): Promise<JobRepository> {
+    return new JobRepository(await this.database());
+  }
+
+  /** RabbitMQ (RABBITMQ_URL), connected once: a command fails at once when it is unreachable. */
+  async broker(): Promise<BrokerAdmin> {
+    if (!this.brokerAdmin) {
+      const config = this.config(['RABBITMQ_URL']);
+      this.brokerAdmin = await BrokerAdmin.connect(config.RABBITMQ_URL!, new Topology(config));
+    }
+    return this.brokerAdmin;
+  }
+
   private async database(): Promise<DataSource> {
     if (!this.dataSource) {
       const config = this.config(['DATABASE_URL']);
@@ -36,6 +51,7 @@ export class CliContext {
   }
 
   async close(): Promise<void> {
+    await this.brokerAdmin?.close();
     if (this.dataSource?.isInitialized) await this.dataSource.destroy();
   }
 }

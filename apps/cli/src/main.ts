@@ -3,18 +3,24 @@ import { ConfigError } from '@baton/config';
 import { describeError } from '@baton/observability';
 import { CliContext } from './cli-context';
 import { CommandError, UsageError } from './cli-error';
+import { dlq, DLQ_USAGE } from './commands/dlq.command';
+import { jobs, JOBS_USAGE } from './commands/jobs.command';
 import { keys, KEYS_USAGE } from './commands/keys.command';
 import { migrate, MIGRATE_USAGE } from './commands/migrate.command';
+import { queues, QUEUES_USAGE } from './commands/queues.command';
 
 const USAGE = `usage: baton <command>  (npm run baton -- <command>, or node dist/apps/cli/src/main.js <command>)
 
 commands:
   ${MIGRATE_USAGE}
   ${KEYS_USAGE}
+  ${QUEUES_USAGE}
+  ${JOBS_USAGE}
+  ${DLQ_USAGE}
 
 Reads DATABASE_URL (and RABBITMQ_URL where a command needs the broker) from the environment.`;
 
-const COMMANDS: Record<string, (args: string[], context: CliContext) => Promise<void>> = { migrate, keys };
+const COMMANDS: Record<string, (args: string[], context: CliContext) => Promise<void>> = { migrate, keys, queues, jobs, dlq };
 
 /** Runs one command; the exit code: 0 done, 1 failed, 2 bad command line. */
 async function main(argv: string[]): Promise<number> {

@@ -8,3 +8,8 @@ export function renderTable(headers: readonly string[], rows: ReadonlyArray<read
       .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');
 }
+
+/** A time to the minute, in UTC: enough to read a table by. */
+export function isoMinute(date: Date): string {
+  return `${date.toISOString().slice(0, 16)}Z`;
+}

@@ -64,8 +64,8 @@ async function bootstrap(): Promise<void> {
   ];
   const development = embedded || !config.RABBITMQ_URL ? ' The embedded parts are for development only; production runs `npm run start:api` and `npm run start:worker` on PostgreSQL and RabbitMQ.' : '';
   const key = await developmentKey(app.get(ApiKeyService), resolve(config.BATON_DATA_DIR));
-  // Plain text on stdout, not a log line: logs never carry keys.
-  process.stdout.write(`${developmentKeyBanner(key, config.PORT)}\n`);
+  // For the developer at the terminal, on stderr: stdout carries only the JSON log lines, and they never carry keys.
+  process.stderr.write(`${developmentKeyBanner(key, config.PORT)}\n`);
   logger.log(`Baton standalone: API and workers (${config.WORKER_QUEUES.join(', ')}) on :${config.PORT}. ${parts.join('; ')}.${development}`, 'Baton');
 }
 

@@ -1,5 +1,5 @@
 export { JOB_TYPES, JobType, isJobType } from './job-type';
-export { JOB_STATUSES, JobStatus, RUNNABLE_STATUSES } from './job-status';
+export { CANCELLABLE_STATUSES, JOB_STATUSES, JobStatus, RUNNABLE_STATUSES } from './job-status';
 export { ACTIVITIES, Activity, CreateWorkoutDto, WorkoutSetDto } from './create-workout.dto';
 export { CreateInvoiceDto, InvoiceCustomerDto, InvoiceLineDto } from './create-invoice.dto';
 export {

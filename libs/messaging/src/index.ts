@@ -1,5 +1,5 @@
 export { AmqpConnection } from './amqp/amqp-connection';
-export { ATTEMPT_HEADER, ERROR_HEADER, JobDelivery, JobMessage } from './job-message';
+export { ATTEMPT_HEADER, ERROR_HEADER, JobDelivery, JobMessage, jobMessageOf } from './job-message';
 export { DeliveryOutcome, JOB_PROCESSOR, JobContext, JobProcessor } from './job-processor';
 export { JobPublisher, PublishFailedError } from './job-publisher';
 export { JobTransport, Settlement } from './job-transport';
@@ -9,4 +9,5 @@ export { DEAD_EXCHANGE, Topology, WORK_EXCHANGE, deadLetterQueue, retryQueue, wo
 // The RabbitMQ implementation, for tests and tools that drive it directly.
 export { AmqpJobPublisher } from './amqp/amqp-job-publisher';
 export { AmqpQueueInspector } from './amqp/amqp-queue-inspector';
+export { BrokerAdmin, DeadLetterDecision, QueueReport, ReplayReport } from './amqp/broker-admin';
 export { InProcessBroker } from './in-process/in-process-broker';

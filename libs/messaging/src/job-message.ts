@@ -18,6 +18,11 @@ export interface JobMessage {
   payload: object;
 }
 
+/** A stored job that is to be published (again): the message for its next attempt. */
+export function jobMessageOf(job: { id: string; type: JobType; attempts: number; correlationId: string | null; payload: object }): JobMessage {
+  return { jobId: job.id, type: job.type, attempt: job.attempts + 1, correlationId: job.correlationId ?? undefined, payload: job.payload };
+}
+
 /** A job as it arrives, before anything about it is trusted. */
 export interface JobDelivery {
   queue: JobType;

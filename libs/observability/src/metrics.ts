@@ -37,7 +37,7 @@ export class Metrics {
 
   readonly jobDuration = new Histogram({
     name: 'baton_job_processing_duration_seconds',
-    help: 'Time a worker spent on one delivery, by job type and outcome (completed, retry, dead, duplicate).',
+    help: 'Time a worker spent on one delivery, by job type and outcome (completed, retry, dead, duplicate, cancelled).',
     labelNames: ['type', 'outcome'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],

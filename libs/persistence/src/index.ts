@@ -2,10 +2,27 @@ export { createDataSource, DataSourceSettings } from './data-source';
 export { isDatabaseUnavailable } from './database-errors';
 export { DatabaseHealth } from './database-health';
 export { DatabaseConnector, DatabaseNotConnectedError } from './database-connector';
-export { ApiKeyEntity, InvoiceEntity, InvoiceLineEntity, JobEntity, WorkoutEntity, WorkoutSetEntity } from './entities';
+export { ApiKeyEntity, AttemptError, InvoiceEntity, InvoiceLineEntity, JobEntity, WorkoutEntity, WorkoutSetEntity } from './entities';
 export { ActiveApiKey, ApiKeyRepository, NewApiKey } from './repositories/api-key.repository';
 export { PersistenceModule } from './persistence.module';
-export { ClaimedJob, EffectJob, EffectOutcome, InsertOutcome, JobRepository, MAX_ERROR_LENGTH, NewJob, UnpublishedJob } from './repositories/job.repository';
+export {
+  AttemptFailure,
+  CancelOutcome,
+  ClaimedJob,
+  EffectJob,
+  EffectOutcome,
+  InsertOutcome,
+  InvalidCursorError,
+  JobFilter,
+  JobPage,
+  JobRepository,
+  MAX_ATTEMPT_ERRORS,
+  MAX_ERROR_LENGTH,
+  MAX_STACK_LENGTH,
+  NewJob,
+  RetryOutcome,
+  UnpublishedJob,
+} from './repositories/job.repository';
 export { NewWorkout, WorkoutRepository } from './repositories/workout.repository';
 export { InvoiceRepository, NewInvoice } from './repositories/invoice.repository';
 export { runMigrations } from './run-migrations';

@@ -1,8 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isDatabaseUnavailable } from '@baton/persistence';
+import { InvalidCursorError, isDatabaseUnavailable } from '@baton/persistence';
+import { JobStateConflictError, NotJobOwnerError } from '../jobs/job-operations.service';
 import { IdempotencyConflictError } from '../jobs/job-submission.service';
-import { ErrorBody, errorBody } from './error-body';
+import { ErrorBody, errorBody, fieldErrorBody } from './error-body';
 
 /** Seconds a client should wait before retrying while PostgreSQL is away. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -36,7 +37,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
       }
       return errorBody(status, exception.message);
     }
-    if (exception instanceof IdempotencyConflictError) return errorBody(409, exception.message);
+    if (exception instanceof IdempotencyConflictError || exception instanceof JobStateConflictError) return errorBody(409, exception.message);
+    if (exception instanceof NotJobOwnerError) return errorBody(403, exception.message);
+    if (exception instanceof InvalidCursorError) return fieldErrorBody('cursor', 'is not a cursor this API returned');
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`${request.method} ${request.url}: PostgreSQL unavailable (request ${request.id})`);
       void reply.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));

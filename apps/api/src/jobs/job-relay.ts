@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { BatonConfig } from '@baton/config';
-import { JobMessage, JobPublisher } from '@baton/messaging';
+import { JobMessage, jobMessageOf, JobPublisher } from '@baton/messaging';
 import { describeError, Metrics } from '@baton/observability';
 import { JobRepository, UnpublishedJob } from '@baton/persistence';
 
@@ -71,13 +71,7 @@ export class JobRelay implements OnApplicationBootstrap, BeforeApplicationShutdo
   private async publishBatch(jobs: UnpublishedJob[]): Promise<string[]> {
     const results = await Promise.allSettled(
       jobs.map((job) =>
-        this.publisher.publishJob({
-          jobId: job.id,
-          type: job.type,
-          attempt: job.attempts + 1,
-          correlationId: job.correlationId ?? undefined,
-          payload: job.payload,
-        }),
+        this.publisher.publishJob(jobMessageOf(job)),
       ),
     );
     const published = jobs.filter((_, index) => results[index].status === 'fulfilled');

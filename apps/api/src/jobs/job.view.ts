@@ -3,7 +3,8 @@ import { jobLocation } from '@baton/contracts';
 import { JobEntity } from '@baton/persistence';
 import type { Submission } from './job-submission.service';
 
-export function jobView(job: JobEntity) {
+/** A job as the API shows it; `withStacks` adds each failed attempt's stack. */
+export function jobView(job: JobEntity, withStacks = false) {
   return {
     id: job.id,
     type: job.type,
@@ -12,6 +13,7 @@ export function jobView(job: JobEntity) {
     maxAttempts: job.maxAttempts,
     result: job.result,
     error: job.lastError,
+    errors: job.errors.map(({ attempt, at, message, stack }) => (withStacks && stack ? { attempt, at, message, stack } : { attempt, at, message })),
     createdAt: job.createdAt.toISOString(),
     updatedAt: job.updatedAt.toISOString(),
     completedAt: job.completedAt?.toISOString() ?? null,

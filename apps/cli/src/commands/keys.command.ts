@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util';
 import { ApiKeyInputError, DEFAULT_SCOPES } from '@baton/auth';
 import type { ApiKeyEntity } from '@baton/persistence';
+import { parseCommand } from '../cli-arguments';
 import { CliContext } from '../cli-context';
 import { CommandError, UsageError } from '../cli-error';
-import { renderTable } from '../table';
+import { isoMinute, renderTable } from '../table';
 
 export const KEYS_USAGE = `keys create --tenant <name> [--scope <scope>]... [--name <text>] [--json]
                                 create an API key and print it, once (default scopes: ${DEFAULT_SCOPES.join(', ')};
@@ -28,7 +28,7 @@ export async function keys(args: string[], context: CliContext): Promise<void> {
 }
 
 async function create(args: string[], context: CliContext): Promise<void> {
-  const { values } = parse(args, {
+  const { values } = parseCommand(args, {
     tenant: { type: 'string' },
     scope: { type: 'string', multiple: true },
     name: { type: 'string' },
@@ -48,7 +48,7 @@ async function create(args: string[], context: CliContext): Promise<void> {
 }
 
 async function list(args: string[], context: CliContext): Promise<void> {
-  const { values } = parse(args, { tenant: { type: 'string' }, json: { type: 'boolean' } });
+  const { values } = parseCommand(args, { tenant: { type: 'string' }, json: { type: 'boolean' } });
   const records = await (await context.apiKeys()).list(values.tenant);
   if (values.json) {
     context.output.out(JSON.stringify(records.map(describeKey)));
@@ -72,22 +72,12 @@ async function list(args: string[], context: CliContext): Promise<void> {
 }
 
 async function revoke(args: string[], context: CliContext): Promise<void> {
-  const { positionals } = parse(args, {}, true);
+  const { positionals } = parseCommand(args, {}, true);
   if (positionals.length !== 1) throw new UsageError('keys revoke takes one key id (see keys list)');
   const [id] = positionals;
   const record = await (await context.apiKeys()).revoke(id).catch(asCommandError);
   if (!record) throw new CommandError(`no API key ${id}`);
   context.output.out(`revoked ${record.id} (tenant ${record.tenant}, ${record.keyPrefix}…)`);
-}
-
-type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
-
-function parse<T extends Options>(args: string[], options: T, allowPositionals = false) {
-  try {
-    return parseArgs({ args, options, allowPositionals, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
 }
 
 function asCommandError(error: unknown): never {
@@ -106,8 +96,4 @@ function describeKey(record: ApiKeyEntity) {
     lastUsedAt: record.lastUsedAt?.toISOString() ?? null,
     revokedAt: record.revokedAt?.toISOString() ?? null,
   };
-}
-
-function isoMinute(date: Date): string {
-  return `${date.toISOString().slice(0, 16)}Z`;
 }

@@ -6,7 +6,7 @@ import { isDatabaseUnavailable, JobRepository } from '@baton/persistence';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-type Outcome = DeliveryOutcome & { metric?: 'completed' | 'duplicate' | 'retry' | 'dead' };
+type Outcome = DeliveryOutcome & { metric?: 'completed' | 'duplicate' | 'retry' | 'dead' | 'cancelled' };
 
 /**
  * The one place that decides what a delivery means, and so Baton's retry
@@ -54,6 +54,10 @@ export class JobRunner implements JobProcessor {
       return { action: 'ack', metric: 'duplicate' };
     }
     if (claimed.status === JobStatus.Dead) return this.dead(delivery, 'job is dead');
+    if (claimed.status === JobStatus.Cancelled) {
+      this.logger.log(`${queue} job was cancelled; delivery dropped without effect`);
+      return { action: 'ack', metric: 'cancelled' };
+    }
     if (claimed.attempts > claimed.maxAttempts) {
       // Only a delivery that never reported back (its worker died) gets here.
       return this.giveUp(delivery, `gave up after ${claimed.maxAttempts} attempts; the last ones ended with their worker`);
@@ -79,7 +83,8 @@ export class JobRunner implements JobProcessor {
 
   private async fail(delivery: JobDelivery, type: JobType, attempts: number, maxAttempts: number, error: unknown): Promise<Outcome> {
     const reason = error instanceof Error ? error.message || error.name : String(error);
-    const status = await this.guard(() => this.jobs.recordFailure(delivery.jobId!, reason));
+    const stack = error instanceof Error ? error.stack : undefined;
+    const status = await this.guard(() => this.jobs.recordFailure(delivery.jobId!, { message: reason, stack }));
     if (status === 'unavailable') return { action: 'pause' };
     // Null: a concurrent delivery of the same job finished it meanwhile.
     if (status === null) return { action: 'ack', metric: 'duplicate' };
@@ -93,7 +98,7 @@ export class JobRunner implements JobProcessor {
 
   /** Marks the job dead at once (no retry can help) and dead-letters the message. */
   private async giveUp(delivery: JobDelivery, reason: string): Promise<Outcome> {
-    const status = await this.guard(() => this.jobs.recordFailure(delivery.jobId!, reason, true));
+    const status = await this.guard(() => this.jobs.recordFailure(delivery.jobId!, { message: reason }, true));
     if (status === 'unavailable') return { action: 'pause' };
     return this.dead(delivery, reason);
   }

@@ -1,9 +1,20 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { JobStatus, JobType } from '@baton/contracts';
 
+/** Why one attempt failed. */
+export interface AttemptError {
+  attempt: number;
+  /** ISO 8601. */
+  at: string;
+  message: string;
+  /** The error's stack, when it had one. */
+  stack?: string;
+}
+
 @Entity({ name: 'jobs' })
 @Index('jobs_idempotency_key_uq', ['tenant', 'idempotencyKey'], { unique: true, where: 'idempotency_key IS NOT NULL' })
 @Index('jobs_tenant_created_idx', ['tenant', 'createdAt'])
+@Index('jobs_tenant_status_created_idx', ['tenant', 'status', 'createdAt'])
 @Index('jobs_unpublished_idx', ['createdAt'], { where: 'published_at IS NULL' })
 @Index('jobs_status_created_idx', ['status', 'createdAt'])
 export class JobEntity {
@@ -38,6 +49,10 @@ export class JobEntity {
 
   @Column('text', { name: 'last_error', nullable: true })
   lastError: string | null;
+
+  /** The errors of its failed attempts, oldest first; the last MAX_ATTEMPT_ERRORS only. */
+  @Column('jsonb', { default: () => "'[]'" })
+  errors: AttemptError[];
 
   @Column('text', { name: 'idempotency_key', nullable: true })
   idempotencyKey: string | null;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { connected } from '../database-connector';
 import { DataSource, EntityManager } from 'typeorm';
-import { JobStatus, JobType, RUNNABLE_STATUSES } from '@baton/contracts';
+import { CANCELLABLE_STATUSES, JobStatus, JobType, RUNNABLE_STATUSES } from '@baton/contracts';
 import { JobEntity } from '../entities';
 
 export interface NewJob {
@@ -54,8 +54,49 @@ export interface EffectJob {
 // Bounded so that a job that fails with a huge message (a stack, a dumped
 // payload) cannot bloat its row or the API's answer.
 export const MAX_ERROR_LENGTH = 4000;
+export const MAX_STACK_LENGTH = 4000;
+/** Attempt errors kept per job: the most recent ones, which say why it is failing now. */
+export const MAX_ATTEMPT_ERRORS = 20;
 
-const RUNNABLE = RUNNABLE_STATUSES.map((status) => `'${status}'`).join(', ');
+const quoted = (statuses: readonly JobStatus[]) => statuses.map((status) => `'${status}'`).join(', ');
+const RUNNABLE = quoted(RUNNABLE_STATUSES);
+const CANCELLABLE = quoted(CANCELLABLE_STATUSES);
+
+/** Why an attempt failed, as the worker caught it. */
+export interface AttemptFailure {
+  message: string;
+  stack?: string;
+}
+
+export interface JobFilter {
+  status?: JobStatus;
+  type?: JobType;
+  /** Only this tenant's jobs; every tenant's when absent (the operators' CLI). */
+  tenant?: string;
+}
+
+export interface JobPage {
+  jobs: JobEntity[];
+  /** Where the next page starts; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** A cursor that does not decode to a position: the client's input, refused with a 400. */
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('cursor is not one this API returned');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+export type RetryOutcome = { kind: 'retried'; job: UnpublishedJob } | { kind: 'not-found' } | { kind: 'conflict'; status: JobStatus };
+
+export type CancelOutcome =
+  | { kind: 'cancelled'; job: JobEntity }
+  | { kind: 'not-found' }
+  /** The key may only cancel the jobs it submitted. */
+  | { kind: 'not-owner' }
+  | { kind: 'conflict'; status: JobStatus };
 
 @Injectable()
 export class JobRepository {
@@ -101,7 +142,7 @@ export class JobRepository {
 
   /** The tenant's job with this id; null for another tenant's, as for one that does not exist. */
   async findById(id: string, tenant: string): Promise<JobEntity | null> {
-    return connected(this.dataSource).getRepository(JobEntity).findOneBy({ id, tenant });
+    return this.findJob(id, tenant);
   }
 
   /**
@@ -130,16 +171,85 @@ export class JobRepository {
    * status, or null if the job is no longer being processed (a duplicate
    * delivery finished it meanwhile).
    */
-  async recordFailure(id: string, error: string, final = false): Promise<JobStatus.Failed | JobStatus.Dead | null> {
+  async recordFailure(id: string, failure: AttemptFailure, final = false): Promise<JobStatus.Failed | JobStatus.Dead | null> {
+    const message = failure.message.slice(0, MAX_ERROR_LENGTH);
     const [row] = await this.rows<{ status: JobStatus.Failed | JobStatus.Dead }>(
       `UPDATE jobs SET
          status = CASE WHEN $3 OR attempts >= max_attempts THEN '${JobStatus.Dead}' ELSE '${JobStatus.Failed}' END,
-         last_error = $2, updated_at = now()
+         last_error = $2,
+         errors = CASE WHEN jsonb_array_length(errors) >= ${MAX_ATTEMPT_ERRORS} THEN errors - 0 ELSE errors END
+           || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
+                'attempt', attempts, 'at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'message', $2::text, 'stack', $4::text))),
+         updated_at = now()
        WHERE id = $1 AND status IN (${RUNNABLE})
        RETURNING status`,
-      [id, error.slice(0, MAX_ERROR_LENGTH), final],
+      [id, message, final, failure.stack?.slice(0, MAX_STACK_LENGTH) ?? null],
     );
     return row ? row.status : null;
+  }
+
+  /**
+   * Jobs newest first, filtered, a page at a time. The cursor is the last
+   * row's position (creation time to the microsecond, then id), so pages
+   * stay stable while jobs are inserted: new jobs only ever come before.
+   */
+  async list(filter: JobFilter, limit: number, cursor?: string): Promise<JobPage> {
+    const query = connected(this.dataSource).getRepository(JobEntity).createQueryBuilder('job').addSelect('job.created_at::text', 'position');
+    if (filter.tenant !== undefined) query.andWhere('job.tenant = :tenant', { tenant: filter.tenant });
+    if (filter.status !== undefined) query.andWhere('job.status = :status', { status: filter.status });
+    if (filter.type !== undefined) query.andWhere('job.type = :type', { type: filter.type });
+    if (cursor !== undefined) {
+      const after = decodeCursor(cursor);
+      query.andWhere('(job.created_at, job.id) < (:at::timestamptz, :id::uuid)', after);
+    }
+    query.orderBy('job.created_at', 'DESC').addOrderBy('job.id', 'DESC').limit(limit + 1);
+    const { entities, raw } = await query.getRawAndEntities<{ position: string; job_id: string }>();
+    const more = entities.length > limit;
+    const jobs = entities.slice(0, limit);
+    const last = jobs.at(-1);
+    const position = last && raw.find((row) => row.job_id === last.id)?.position;
+    return { jobs, nextCursor: more && last && position ? encodeCursor(position, last.id) : null };
+  }
+
+  /**
+   * Gives a dead job a fresh attempt budget: back to `queued`, unpublished,
+   * so that the relay (or the caller, at once) publishes it again.
+   */
+  async retry(id: string, tenant?: string): Promise<RetryOutcome> {
+    const [row] = await this.rows<{ id: string; type: JobType; payload: object; correlation_id: string | null; attempts: number }>(
+      `UPDATE jobs SET status = '${JobStatus.Queued}', attempts = 0, published_at = NULL, updated_at = now(), completed_at = NULL
+       WHERE id = $1 AND ($2::text IS NULL OR tenant = $2) AND status = '${JobStatus.Dead}'
+       RETURNING id, type, payload, correlation_id, attempts`,
+      [id, tenant ?? null],
+    );
+    if (row) return { kind: 'retried', job: { id: row.id, type: row.type, payload: row.payload, correlationId: row.correlation_id, attempts: row.attempts } };
+    const job = await this.findJob(id, tenant);
+    return job ? { kind: 'conflict', status: job.status } : { kind: 'not-found' };
+  }
+
+  /**
+   * Cancels a job no worker holds (`queued`, or `failed` and waiting for its
+   * retry); a delivery that comes later finds it cancelled and does nothing.
+   * With `byKeyId`, only a job that key submitted.
+   */
+  async cancel(id: string, tenant: string, byKeyId?: string): Promise<CancelOutcome> {
+    const cancelled = await this.rows<{ id: string }>(
+      `UPDATE jobs SET status = '${JobStatus.Cancelled}', updated_at = now()
+       WHERE id = $1 AND tenant = $2 AND status IN (${CANCELLABLE}) AND ($3::uuid IS NULL OR api_key_id = $3)
+       RETURNING id`,
+      [id, tenant, byKeyId ?? null],
+    );
+    const job = await this.findJob(id, tenant);
+    if (!job) return { kind: 'not-found' };
+    if (cancelled.length > 0) return { kind: 'cancelled', job };
+    if (byKeyId !== undefined && job.apiKeyId !== byKeyId) return { kind: 'not-owner' };
+    return { kind: 'conflict', status: job.status };
+  }
+
+  private findJob(id: string, tenant?: string): Promise<JobEntity | null> {
+    return connected(this.dataSource)
+      .getRepository(JobEntity)
+      .findOneBy(tenant === undefined ? { id } : { id, tenant });
   }
 
   /**
@@ -227,4 +337,21 @@ export class JobRepository {
       return { applied: true, result };
     });
   }
+}
+
+// A cursor is opaque to clients: base64url of the row's position.
+function encodeCursor(createdAt: string, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt, id]), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: string; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof at === 'string' && typeof id === 'string' && /^\d{4}-\d{2}-\d{2} [\d:.]+[+-]\d{2}(:\d{2})?$/.test(at) && /^[0-9a-f-]{36}$/.test(id)) {
+      return { at, id };
+    }
+  } catch {
+    // Not base64url JSON: refused below.
+  }
+  throw new InvalidCursorError();
 }

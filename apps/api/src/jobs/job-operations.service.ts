@@ -1,0 +1,66 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { ApiScope, grantsScope, Principal } from '@baton/auth';
+import { JobStatus } from '@baton/contracts';
+import { jobMessageOf } from '@baton/messaging';
+import { JobEntity, JobRepository } from '@baton/persistence';
+import { JobRelay } from './job-relay';
+
+/** The job is not in a state the operation applies to. */
+export class JobStateConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JobStateConflictError';
+  }
+}
+
+/** The key may act on its own jobs only. */
+export class NotJobOwnerError extends Error {
+  constructor() {
+    super('Only an admin key may cancel a job another key submitted');
+    this.name = 'NotJobOwnerError';
+  }
+}
+
+/** What an operator (or the submitting backend) can do to a job after it was accepted. */
+@Injectable()
+export class JobOperationsService {
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly relay: JobRelay,
+  ) {}
+
+  /** A dead job back to its work queue with a fresh attempt budget. */
+  async retry(jobId: string, caller: Principal): Promise<void> {
+    const outcome = await this.jobs.retry(jobId, caller.tenant);
+    switch (outcome.kind) {
+      case 'retried':
+        // Published now if the broker is there; the relay's sweep otherwise, as for a new job.
+        this.relay.dispatch(jobMessageOf(outcome.job));
+        return;
+      case 'not-found':
+        throw new NotFoundException(`No job ${jobId}`);
+      case 'conflict':
+        throw new JobStateConflictError(`Job ${jobId} is ${outcome.status}: only a dead job can be retried`);
+    }
+  }
+
+  /** A job no worker holds yet becomes `cancelled`; a key without `admin` may cancel only its own. */
+  async cancel(jobId: string, caller: Principal): Promise<JobEntity> {
+    const byKeyId = grantsScope(caller.scopes, ApiScope.Admin) ? undefined : caller.keyId;
+    const outcome = await this.jobs.cancel(jobId, caller.tenant, byKeyId);
+    switch (outcome.kind) {
+      case 'cancelled':
+        return outcome.job;
+      case 'not-found':
+        throw new NotFoundException(`No job ${jobId}`);
+      case 'not-owner':
+        throw new NotJobOwnerError();
+      case 'conflict':
+        throw new JobStateConflictError(
+          outcome.status === JobStatus.Processing
+            ? `Job ${jobId} is processing: a worker holds it, so it can no longer be cancelled`
+            : `Job ${jobId} is ${outcome.status}: only a queued or failed job can be cancelled`,
+        );
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { JOB_STATUSES, JOB_TYPES, JobStatus, JobType } from '@baton/contracts';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+/** The query of GET /v1/jobs: filters, a page size and the cursor of the page to read. */
+export class ListJobsQuery {
+  @IsOptional()
+  @IsIn(JOB_STATUSES, { message: `status must be one of ${JOB_STATUSES.join(', ')}` })
+  status?: JobStatus;
+
+  @IsOptional()
+  @IsIn(JOB_TYPES, { message: `type must be one of ${JOB_TYPES.join(', ')}` })
+  type?: JobType;
+
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : value))
+  @IsInt({ message: 'limit must be an integer' })
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  limit?: number;
+
+  /** `nextCursor` of the previous page, as it was returned. */
+  @IsOptional()
+  @IsString()
+  @Length(1, 512)
+  cursor?: string;
+}

@@ -1,0 +1,28 @@
+import { parseArgs } from 'node:util';
+import { isJobType, JobType } from '@baton/contracts';
+import { UsageError } from './cli-error';
+
+type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+
+/** Parses a command's flags strictly: an unknown flag or a missing value is a usage error. */
+export function parseCommand<T extends Options>(args: string[], options: T, allowPositionals = false) {
+  try {
+    return parseArgs({ args, options, allowPositionals, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** A job type as operators write it: `workouts` or `workout`, `invoices` or `invoice`. */
+export function jobTypeArgument(value: string, what = 'type'): JobType {
+  const type = value.endsWith('s') ? value : `${value}s`;
+  if (!isJobType(type)) throw new UsageError(`${what} must be workouts or invoices (got ${value})`);
+  return type;
+}
+
+/** A positive integer flag. */
+export function countArgument(value: string | undefined, name: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) throw new UsageError(`--${name} must be an integer from 1 to ${max}`);
+  return Number(value);
+}
