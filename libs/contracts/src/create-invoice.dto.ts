@@ -98,6 +98,8 @@ export class CreateInvoiceDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(200)
+  // ValidateNested looks inside nested arrays too: each item must be an object itself.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => InvoiceLineDto)
   @Validate(InvoiceTotalIsExact)

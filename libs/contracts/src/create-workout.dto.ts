@@ -2,6 +2,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsObject,
   IsIn,
   IsInt,
   IsISO8601,
@@ -82,6 +83,8 @@ export class CreateWorkoutDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(500)
+  // ValidateNested looks inside nested arrays too: each item must be an object itself.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => WorkoutSetDto)
   sets?: WorkoutSetDto[];

@@ -53,7 +53,7 @@ export async function validatePayload<T extends JobType>(type: T, plain: unknown
     return { valid: false, errors: [{ field: '(body)', messages: [`must not nest deeper than ${MAX_NESTING_DEPTH} levels`] }] };
   }
   const payload = plainToInstance(JOB_PAYLOAD_CLASSES[type] as new () => JobPayloads[T], plain);
-  const errors = toFieldErrors(await validate(payload as object, PAYLOAD_VALIDATION)).concat(unstorableStrings(plain));
+  const errors = toFieldErrors(await validate(payload as object, PAYLOAD_VALIDATION)).concat(unacceptableValues(plain));
   return errors.length === 0 ? { valid: true, payload } : { valid: false, errors };
 }
 
@@ -73,12 +73,18 @@ function nestingDepth(root: unknown): number {
   return deepest;
 }
 
+// Keys that name members of every object (toString, constructor, __proto__...):
+// class-transformer skips them, so the whitelist would never see them and
+// they would be dropped silently instead of refused.
+const OBJECT_MEMBERS = new Set(Object.getOwnPropertyNames(Object.prototype));
+
 /**
- * PostgreSQL text and jsonb cannot hold U+0000 or a lone UTF-16 surrogate,
- * so a string with one could be accepted but never stored: it is refused up
- * front, by field.
+ * What the validators cannot see: PostgreSQL text and jsonb cannot hold
+ * U+0000 or a lone UTF-16 surrogate, so a string with one could be accepted
+ * but never stored; and keys named after Object's own members. Both are
+ * refused up front, by field.
  */
-function unstorableStrings(value: unknown, path = ''): FieldError[] {
+function unacceptableValues(value: unknown, path = ''): FieldError[] {
   if (typeof value === 'string') {
     if (value.includes('\u0000')) return [{ field: path || '(body)', messages: ['must not contain the NUL character'] }];
     if (!(value as string & { isWellFormed(): boolean }).isWellFormed()) {
@@ -87,5 +93,9 @@ function unstorableStrings(value: unknown, path = ''): FieldError[] {
     return [];
   }
   if (typeof value !== 'object' || value === null) return [];
-  return Object.entries(value).flatMap(([key, item]) => unstorableStrings(item, path ? `${path}.${key}` : key));
+  return Object.entries(value).flatMap(([key, item]) => {
+    const field = path ? `${path}.${key}` : key;
+    if (!Array.isArray(value) && OBJECT_MEMBERS.has(key)) return [{ field, messages: ['is not allowed'] }];
+    return unacceptableValues(item, field);
+  });
 }

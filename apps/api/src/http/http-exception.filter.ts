@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidCursorError, isDatabaseUnavailable } from '@baton/persistence';
 import { JobStateConflictError, NotJobOwnerError } from '../jobs/job-operations.service';
 import { IdempotencyConflictError } from '../jobs/job-submission.service';
+import { REQUEST_ID_HEADER } from './correlation-id';
 import { ErrorBody, errorBody, fieldErrorBody } from './error-body';
 
 /** Seconds a client should wait before retrying while PostgreSQL is away. */
@@ -23,7 +24,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const body = this.toBody(exception, request, reply);
-    void reply.status(body.statusCode).send({ ...body, requestId: request.id });
+    // Set here too: a request no route matched never ran the hook that sets it.
+    void reply.status(body.statusCode).header(REQUEST_ID_HEADER, request.id).send({ ...body, requestId: request.id });
   }
 
   private toBody(exception: unknown, request: FastifyRequest, reply: FastifyReply): ErrorBody {
@@ -40,6 +42,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (exception instanceof IdempotencyConflictError || exception instanceof JobStateConflictError) return errorBody(409, exception.message);
     if (exception instanceof NotJobOwnerError) return errorBody(403, exception.message);
     if (exception instanceof InvalidCursorError) return fieldErrorBody('cursor', 'is not a cursor this API returned');
+    // A client that hung up mid-body (or was cut off by the request timeout) gets no answer; nothing is wrong here.
+    if (request.raw.destroyed || request.raw.readableAborted) {
+      this.logger.debug(`${request.method} ${request.url}: the client went away before its request was read (request ${request.id})`);
+      return errorBody(400, 'The request body was not received whole');
+    }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`${request.method} ${request.url}: PostgreSQL unavailable (request ${request.id})`);
       void reply.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));

@@ -1,5 +1,7 @@
 import helmet from '@fastify/helmet';
+import { BadRequestException } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyService } from '@baton/auth';
 import { BatonConfig } from '@baton/config';
 import { QueueInspector } from '@baton/messaging';
@@ -8,11 +10,15 @@ import { JobRepository } from '@baton/persistence';
 import { authenticateApiRequests } from '../auth/api-key-authentication';
 import { limitRequestRate } from '../auth/rate-limit';
 import { correlationIdOf, REQUEST_ID_HEADER } from './correlation-id';
+import { errorBody } from './error-body';
 
 /** Largest request body accepted; a 500-set workout or a 200-line invoice is far below it. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
 /** Queue depths and the relay backlog are read at most this often, however often Prometheus scrapes. */
 const METRICS_SAMPLE_MS = 5_000;
+
+// JSON is UTF-8 (RFC 8259): bytes that are not are refused, not replaced with U+FFFD.
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** Nest's options for the API: Nest's own body parsers off (JSON is Fastify's, alone). */
 export const API_APP_OPTIONS = { bodyParser: false } as const;
@@ -29,6 +35,13 @@ export function createHttpAdapter(config: BatonConfig): FastifyAdapter {
       // Node enforces both timeouts only when it checks, every 30 s by default.
       connectionsCheckingInterval: Math.max(250, Math.min(1000, config.HTTP_HEADERS_TIMEOUT_MS / 4)),
     },
+    // A URL the router cannot decode, or a path parameter over its length
+    // limit, answered in Baton's error shape with its request id (not echoing the URL).
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.statusCode === 414 ? 414 : 400;
+      const message = status === 414 ? 'A path parameter is too long' : 'The request URL is not validly encoded';
+      void reply.code(status).header(REQUEST_ID_HEADER, request.id).send({ ...errorBody(status, message), requestId: request.id });
+    },
   });
 }
 
@@ -41,6 +54,19 @@ export async function configureHttp(app: NestFastifyApplication, config: BatonCo
   const fastify = app.getHttpAdapter().getInstance();
   // Fastify's text/plain parser would hand a string to the routes.
   fastify.removeContentTypeParser('text/plain');
+  // Fastify's own JSON parser (which refuses __proto__ and constructor.prototype keys), fed strictly decoded UTF-8.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = STRICT_UTF8.decode(body as Buffer);
+    } catch {
+      done(new BadRequestException(errorBody(400, 'Request body is not valid UTF-8')), undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
   // Headers for a JSON API: nosniff, no framing, no referrer, HSTS, a
   // deny-all CSP (nothing here is meant to render in a browser).
   await app.register(helmet, {

@@ -6,9 +6,12 @@ const PRINTABLE_ASCII = /^[\x21-\x7e]+(?: +[\x21-\x7e]+)*$/;
 
 /** The optional `Idempotency-Key` header: 1 to 255 printable characters, or a 400. */
 export const IdempotencyKey = createParamDecorator((_: unknown, context: ExecutionContext): string | undefined => {
-  const value = context.switchToHttp().getRequest<FastifyRequest>().headers['idempotency-key'];
+  const request = context.switchToHttp().getRequest<FastifyRequest>();
+  const value = request.headers['idempotency-key'];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length < 1 || value.length > 255 || !PRINTABLE_ASCII.test(value)) {
+  // Node joins a repeated header into "a, b", which would pass for one key.
+  const sent = request.raw.rawHeaders.filter((name, index) => index % 2 === 0 && name.toLowerCase() === 'idempotency-key').length;
+  if (sent !== 1 || typeof value !== 'string' || value.length < 1 || value.length > 255 || !PRINTABLE_ASCII.test(value)) {
     throw new BadRequestException(
       fieldErrorBody('Idempotency-Key', 'must be 1 to 255 printable ASCII characters, sent once'),
     );

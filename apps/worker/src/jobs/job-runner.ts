@@ -122,9 +122,13 @@ export class JobRunner implements JobProcessor {
   }
 }
 
+// As strict as the API: bytes that are not UTF-8 are refused, not replaced with U+FFFD.
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The body as JSON; undefined when it is not valid UTF-8 JSON. Keys such as __proto__ are refused later, by validatePayload. */
 function parseJson(body: Buffer): unknown {
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(STRICT_UTF8.decode(body));
   } catch {
     return undefined;
   }
