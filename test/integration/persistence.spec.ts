@@ -21,6 +21,7 @@ import {
   WorkoutRepository,
 } from '@baton/persistence';
 import { itWithServices } from '../support/mode';
+import { waitFor } from '../support/wait-for';
 import { createTestDatabase, TestDatabase } from '../support/services';
 import { invoiceBody, workoutBody } from '../support/fixtures';
 
@@ -382,6 +383,43 @@ describe('persistence (PostgreSQL)', () => {
       expect(await jobs.retry(job.id, 'someone-else')).toEqual({ kind: 'not-found' });
       expect(await jobs.retry(randomUUID())).toEqual({ kind: 'not-found' });
       expect((await jobs.retry(job.id)).kind).toBe('retried');
+    });
+  });
+
+  describe('JobRepository.returnAttempts', () => {
+    it('gives back the attempt of a job taken but unfinished, and leaves others alone', async () => {
+      const taken = await insertJob();
+      const waiting = await insertJob();
+      const done = await insertJob();
+      await jobs.claim(taken.id, JobType.Workout);
+      await jobs.claim(done.id, JobType.Workout);
+      await jobs.completeWith(done.id, async () => ({}));
+
+      expect(await jobs.returnAttempts([taken.id, waiting.id, done.id])).toBe(1);
+      expect(await row(taken.id)).toMatchObject({ status: JobStatus.Queued, attempts: 0 });
+      expect(await row(waiting.id)).toMatchObject({ status: JobStatus.Queued, attempts: 0 });
+      expect(await row(done.id)).toMatchObject({ status: JobStatus.Completed, attempts: 1 });
+    });
+
+    itWithServices({ needs: 'PostgreSQL', reason: 'two transactions at once (PGlite is a single backend)' }, 'skips, without waiting, a job whose effect is committing (its row locked)', async () => {
+      const job = await insertJob();
+      await jobs.claim(job.id, JobType.Workout);
+      let release!: () => void;
+      const effectRunning = new Promise<void>((resolve) => {
+        void jobs.completeWith(job.id, async () => {
+          resolve();
+          await new Promise<void>((done) => (release = done));
+          return {};
+        });
+      });
+      await effectRunning;
+      try {
+        expect(await jobs.returnAttempts([job.id])).toBe(0);
+      } finally {
+        release();
+      }
+      await waitFor('the effect to commit', async () => ((await row(job.id)).status === JobStatus.Completed ? true : undefined));
+      expect((await row(job.id)).attempts).toBe(1);
     });
   });
 

@@ -26,6 +26,11 @@ export class JobContext extends BaseRpcContext<[JobDelivery]> {
  */
 export interface JobProcessor {
   process(delivery: JobDelivery, handle: (payload: object) => Promise<unknown>): Promise<DeliveryOutcome>;
+  /**
+   * Jobs still running when a stopping worker gives them back: their
+   * attempt did not fail, so it should not count against them.
+   */
+  returnUnfinished(jobIds: string[]): Promise<void>;
 }
 
 export const JOB_PROCESSOR = Symbol('JobProcessor');

@@ -11,6 +11,8 @@ import { Semaphore } from './semaphore';
 
 const PAUSE_BASE_MS = 500;
 const PAUSE_CAP_MS = 15_000;
+// Handing back the attempts of unfinished jobs must not hold up a shutdown.
+const RETURN_TIMEOUT_MS = 2_000;
 
 /** How the broker that delivered a message settles it. */
 export interface Settlement {
@@ -39,6 +41,8 @@ export abstract class JobTransport extends Server implements CustomTransportStra
   protected override readonly logger = new Logger('JobConsumer');
   private readonly slots: Semaphore;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Ids of the jobs being processed now (taken, not yet settled). */
+  private readonly running = new Set<string>();
   protected closing = false;
 
   constructor(
@@ -105,6 +109,7 @@ export abstract class JobTransport extends Server implements CustomTransportStra
         if (settlement.owned) settlement.requeue();
         return;
       }
+      if (delivery.jobId) this.running.add(delivery.jobId);
       for (let pause = 0; ; pause++) {
         const outcome = await this.processor.process(delivery, (payload) => this.invokeHandler(delivery.queue, payload, delivery));
         if (outcome.action !== 'pause') {
@@ -124,6 +129,7 @@ export abstract class JobTransport extends Server implements CustomTransportStra
       await sleep(backoffDelay(0, PAUSE_BASE_MS, PAUSE_CAP_MS));
       if (settlement.owned) settlement.requeue();
     } finally {
+      if (delivery.jobId) this.running.delete(delivery.jobId);
       this.slots.release();
     }
   }
@@ -167,7 +173,16 @@ export abstract class JobTransport extends Server implements CustomTransportStra
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.config.SHUTDOWN_TIMEOUT_MS))),
     ]);
     clearTimeout(timer);
-    if (timedOut) this.logger.warn(`${this.inFlight.size} of ${pending} jobs still running at shutdown; returning them to the queue`);
+    if (timedOut) {
+      this.logger.warn(`${this.inFlight.size} of ${pending} jobs still running at shutdown; returning them to the queue`);
+      // Given back through no fault of theirs: without this, enough rolling restarts would make a long job dead.
+      let bound: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.processor.returnUnfinished([...this.running]).catch(() => undefined),
+        new Promise<void>((resolve) => (bound = setTimeout(resolve, RETURN_TIMEOUT_MS))),
+      ]);
+      clearTimeout(bound);
+    }
     await this.releaseUnsettled();
   }
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { JobStatus, JobType, validatePayload } from '@baton/contracts';
 import { DeliveryOutcome, JobDelivery, JobProcessor } from '@baton/messaging';
-import { Metrics } from '@baton/observability';
+import { describeError, Metrics } from '@baton/observability';
 import { isDatabaseUnavailable, JobRepository } from '@baton/persistence';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -38,6 +38,16 @@ export class JobRunner implements JobProcessor {
       return outcome;
     } finally {
       this.metrics.jobsInFlight.dec({ type });
+    }
+  }
+
+  async returnUnfinished(jobIds: string[]): Promise<void> {
+    if (jobIds.length === 0) return;
+    try {
+      const returned = await this.jobs.returnAttempts(jobIds);
+      this.logger.log(`gave back ${returned} of ${jobIds.length} unfinished jobs without spending their attempt`);
+    } catch (error) {
+      this.logger.warn(`could not give back the attempts of ${jobIds.length} unfinished jobs: ${describeError(error)}`);
     }
   }
 

@@ -253,6 +253,24 @@ export class JobRepository {
   }
 
   /**
+   * Undoes the claim of jobs a stopping worker gives back unfinished: back
+   * to `queued`, the attempt not spent. A job whose effect is committing at
+   * this very moment (its row locked) is skipped: it completes, or its
+   * attempt stays spent. Returns how many were given back.
+   */
+  async returnAttempts(ids: readonly string[]): Promise<number> {
+    const rows = await this.rows<{ id: string }>(
+      `WITH free AS (
+         SELECT id FROM jobs WHERE id = ANY($1::uuid[]) AND status = '${JobStatus.Processing}' AND attempts > 0 FOR UPDATE SKIP LOCKED
+       )
+       UPDATE jobs SET attempts = jobs.attempts - 1, status = '${JobStatus.Queued}', updated_at = now()
+       FROM free WHERE jobs.id = free.id RETURNING jobs.id`,
+      [ids],
+    );
+    return rows.length;
+  }
+
+  /**
    * Puts every unfinished job back to `queued` and unpublished, so that the
    * relay publishes it again. Only for a broker that loses its messages with
    * the process (the embedded mode's in-process queue), at start, before any
