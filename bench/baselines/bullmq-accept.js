@@ -1,0 +1,42 @@
+'use strict';
+// Baseline: POST /v1/workouts with node:http, pg and BullMQ on Redis, no
+// framework. The same accept as raw-accept.js (Baton's validator, the job
+// row committed as Baton commits it), but the job goes to a BullMQ queue.
+//
+//   PORT=3200 DATABASE_URL=postgres://... [REDIS_URL=redis://127.0.0.1:6379] [QUEUE_NAME=bench-workouts] node bench/baselines/bullmq-accept.js
+//
+// Prints `ready` when it serves; SIGTERM stops it.
+
+const pg = require('pg');
+const { Queue } = require('bullmq');
+const { closeServer, createAcceptServer, intFromEnv, log, onShutdown, ready, requiredEnv, run } = require('./common');
+
+const NAME = 'bullmq-accept';
+
+run(NAME, async () => {
+  const port = intFromEnv('PORT', undefined);
+  if (port === undefined) throw new Error('PORT is required');
+  const pool = new pg.Pool({ connectionString: requiredEnv('DATABASE_URL'), max: intFromEnv('DATABASE_POOL_SIZE', 10) });
+  pool.on('error', (error) => log(NAME, `idle PostgreSQL client: ${error.message}`));
+  await pool.query('SELECT 1');
+
+  const queue = new Queue(process.env.QUEUE_NAME || 'bench-workouts', {
+    connection: { url: process.env.REDIS_URL || 'redis://127.0.0.1:6379' },
+  });
+  queue.on('error', (error) => log(NAME, `Redis: ${error.message}`));
+  await queue.waitUntilReady();
+
+  // `add` resolves once Redis has run the script that stores the job.
+  const enqueue = (jobId, _payload, _correlationId, workout) =>
+    queue.add('workouts', workout, { jobId, removeOnComplete: true, removeOnFail: 1000, attempts: 5 });
+
+  const server = createAcceptServer({ name: NAME, pool, enqueue });
+  await new Promise((resolve, reject) => server.once('error', reject).listen(port, resolve));
+
+  onShutdown(NAME, async () => {
+    await closeServer(server);
+    await queue.close();
+    await pool.end();
+  });
+  ready();
+});

@@ -1,0 +1,49 @@
+import { BenchProcess, BATON_API, baseline, cores } from '../support/bench-process';
+import { BenchRow, BenchSizes, compared } from '../support/bench-row';
+import { BENCH_API_KEY, benchWorkout, BenchWorld } from '../support/bench-world';
+import { runLoad } from '../support/load';
+import { figure } from '../support/stats';
+
+/**
+ * 1. Accept rate: POST /v1/workouts with 100 connections against one API
+ * process, and against the raw accept baseline doing the same durable work
+ * (validate, insert the job row, publish with a confirm, 202). The server on
+ * one core, autocannon on the other.
+ */
+export async function acceptRate(world: BenchWorld, sizes: BenchSizes, log: (line: string) => void): Promise<BenchRow[]> {
+  const { first, second } = cores();
+  const baton = await BenchProcess.start(BATON_API, world.batonEnv(), { cpus: first });
+  const raw = await BenchProcess.start(baseline('raw-accept'), { DATABASE_URL: world.databaseUrl, RABBITMQ_URL: world.rabbitmqUrl }, { cpus: first });
+  try {
+    await baton.ready('health');
+    await raw.ready('line');
+    const rounds = { baton: { rps: [] as number[], p99: [] as number[] }, raw: { rps: [] as number[], p99: [] as number[] } };
+    for (let round = 0; round <= sizes.rounds; round++) {
+      for (const [name, server] of [['baton', baton], ['raw', raw]] as const) {
+        await world.reset();
+        const result = await runLoad({
+          url: `${server.url}/v1/workouts`,
+          body: benchWorkout(),
+          headers: { authorization: `Bearer ${BENCH_API_KEY}` },
+          connections: sizes.connections,
+          // The first round warms both up (JIT, pools, caches) and is not counted.
+          seconds: round === 0 ? 2 : sizes.seconds,
+          cpus: second,
+        });
+        if (result.failed > 0) throw new Error(`${name}: ${result.failed} of ${result.ok + result.failed} requests failed`);
+        if (round > 0) {
+          rounds[name].rps.push(result.rps);
+          rounds[name].p99.push(result.p99);
+        }
+        log(`  accept ${name} round ${round}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99} ms`);
+      }
+    }
+    return [
+      compared('1. accept rate', 'requests/s', 'req/s', figure(rounds.baton.rps), { name: 'raw accept', figure: figure(rounds.raw.rps) }, { ratio: 0.8, higherIsBetter: true }),
+      compared('1. accept rate', 'p99 latency', 'ms', figure(rounds.baton.p99), { name: 'raw accept', figure: figure(rounds.raw.p99) }, { ratio: 1.5, higherIsBetter: false }),
+    ];
+  } finally {
+    await Promise.all([baton.stop(), raw.stop()]);
+    await world.reset();
+  }
+}

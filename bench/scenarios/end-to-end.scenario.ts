@@ -1,0 +1,87 @@
+import { BenchProcess, BATON_API, BATON_WORKER, baseline, cores } from '../support/bench-process';
+import { absolute, BenchRow, BenchSizes, compared, reported } from '../support/bench-row';
+import { BENCH_API_KEY, benchWorkout, BenchWorld } from '../support/bench-world';
+import { endToEndMs, waitForCompleted } from '../support/completion';
+import { runLoad } from '../support/load';
+import { figure, percentile } from '../support/stats';
+
+interface Pipeline {
+  name: string;
+  start(): Promise<{ api: BenchProcess; worker: BenchProcess }>;
+}
+
+/**
+ * 3. End to end: a steady rate of workouts through an API and one worker,
+ * accept-to-completed latency from the rows; against BullMQ doing the same
+ * work (same accept, queue.add on Redis, the same SQL in its worker). Also
+ * 6. footprint: the peak resident memory of Baton's API and worker under it.
+ */
+export async function endToEnd(world: BenchWorld, sizes: BenchSizes, log: (line: string) => void): Promise<BenchRow[]> {
+  const { first, second } = cores();
+  const pipelines: Pipeline[] = [
+    {
+      name: 'baton',
+      start: async () => {
+        const api = await BenchProcess.start(BATON_API, world.batonEnv(), { cpus: first });
+        const worker = await BenchProcess.start(BATON_WORKER, { ...world.batonEnv(), WORKER_QUEUES: 'workouts' }, { cpus: second });
+        await Promise.all([api.ready('health'), worker.ready('health')]);
+        return { api, worker };
+      },
+    },
+    {
+      name: 'bullmq',
+      start: async () => {
+        const env = { DATABASE_URL: world.databaseUrl, REDIS_URL: world.redisUrl, QUEUE_NAME: world.bullQueue };
+        const api = await BenchProcess.start(baseline('bullmq-accept'), env, { cpus: first });
+        const worker = await BenchProcess.start(baseline('bullmq-worker'), { ...env, CONCURRENCY: '8' }, { cpus: second });
+        await Promise.all([api.ready('line'), worker.ready('line')]);
+        return { api, worker };
+      },
+    },
+  ];
+  const results: Record<string, { p50: number[]; p99: number[]; rate: number[]; apiRss?: number; workerRss?: number }> = {};
+  for (const pipeline of pipelines) {
+    const figures = (results[pipeline.name] = { p50: [] as number[], p99: [] as number[], rate: [] as number[] });
+    const { api, worker } = await pipeline.start();
+    try {
+      for (let round = 0; round <= sizes.rounds; round++) {
+        await world.reset();
+        const seconds = round === 0 ? 2 : sizes.e2eSeconds;
+        const load = await runLoad({
+          url: `${api.url}/v1/workouts`,
+          body: benchWorkout(),
+          headers: { authorization: `Bearer ${BENCH_API_KEY}` },
+          connections: 20,
+          rate: sizes.e2eRate,
+          seconds,
+        });
+        if (load.failed > 0) throw new Error(`${pipeline.name}: ${load.failed} requests failed`);
+        await waitForCompleted(world, load.ok, 120_000);
+        const latencies = await endToEndMs(world);
+        const [span] = await world.query<{ seconds: number }>(`SELECT extract(epoch FROM max(completed_at) - min(created_at))::float8 AS seconds FROM jobs`);
+        const rate = latencies.length / span.seconds;
+        if (round > 0) {
+          figures.p50.push(percentile(latencies, 50));
+          figures.p99.push(percentile(latencies, 99));
+          figures.rate.push(rate);
+        }
+        log(`  e2e ${pipeline.name} round ${round}: ${latencies.length} jobs, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, ${rate.toFixed(0)} jobs/s`);
+      }
+      Object.assign(figures, { apiRss: api.peakRssMiB(), workerRss: worker.peakRssMiB() });
+    } finally {
+      await Promise.all([api.stop(), worker.stop()]);
+    }
+  }
+  await world.reset();
+  const baton = results.baton;
+  const bull = results.bullmq;
+  const one = (value: number) => figure([value]);
+  return [
+    absolute('3. end to end', `accept→completed p50 at ${sizes.e2eRate}/s`, 'ms', figure(baton.p50), {}),
+    absolute('3. end to end', `accept→completed p99 at ${sizes.e2eRate}/s`, 'ms', figure(baton.p99), { below: 50 }),
+    reported('3. end to end', `accept→completed p99 at ${sizes.e2eRate}/s`, 'ms', figure(baton.p99), { name: 'BullMQ', figure: figure(bull.p99) }),
+    compared('3. end to end', 'throughput, API + one worker', 'jobs/s', figure(baton.rate), { name: 'BullMQ', figure: figure(bull.rate) }, { ratio: 1, higherIsBetter: true }),
+    absolute('6. footprint', 'API peak RSS under load', 'MiB', one(baton.apiRss!), { below: 150 }),
+    absolute('6. footprint', 'worker peak RSS under load', 'MiB', one(baton.workerRss!), { below: 150 }),
+  ];
+}

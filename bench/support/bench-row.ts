@@ -1,0 +1,62 @@
+import { Figure } from './stats';
+
+export type Size = 'quick' | 'full';
+
+/** How much each scenario does: CI's quick sizes, or the full ones. */
+export interface BenchSizes {
+  rounds: number;
+  /** Seconds of load per round of a rate scenario. */
+  seconds: number;
+  connections: number;
+  /** Jobs queued before a worker throughput round. */
+  prefill: number;
+  e2eRate: number;
+  e2eSeconds: number;
+}
+
+export const SIZES: Record<Size, BenchSizes> = {
+  quick: { rounds: 3, seconds: 3, connections: 100, prefill: 2000, e2eRate: 500, e2eSeconds: 5 },
+  full: { rounds: 5, seconds: 10, connections: 100, prefill: 10000, e2eRate: 500, e2eSeconds: 30 },
+};
+
+/** One line of the results table. */
+export interface BenchRow {
+  scenario: string;
+  metric: string;
+  unit: string;
+  baton: Figure;
+  /** What Baton is compared with, and its figure; none for absolute targets. */
+  baseline?: { name: string; figure: Figure };
+  /** Baton's median over the baseline's. */
+  ratio?: number;
+  target: string;
+  met: boolean;
+  note?: string;
+}
+
+/** A row compared with a baseline: `higherIsBetter` says which way the target points. */
+export function compared(
+  scenario: string,
+  metric: string,
+  unit: string,
+  baton: Figure,
+  baseline: { name: string; figure: Figure },
+  target: { ratio: number; higherIsBetter: boolean },
+  note?: string,
+): BenchRow {
+  const ratio = baton.median / baseline.figure.median;
+  const met = target.higherIsBetter ? ratio >= target.ratio : ratio <= target.ratio;
+  return { scenario, metric, unit, baton, baseline, ratio, target: `${target.higherIsBetter ? '≥' : '≤'} ${target.ratio} ×`, met, note };
+}
+
+/** A row with an absolute target. */
+export function absolute(scenario: string, metric: string, unit: string, baton: Figure, target: { below?: number; atLeast?: number }, note?: string): BenchRow {
+  const met = (target.below === undefined || baton.median < target.below) && (target.atLeast === undefined || baton.median >= target.atLeast);
+  const text = target.below !== undefined ? `< ${target.below} ${unit}` : target.atLeast !== undefined ? `≥ ${target.atLeast} ${unit}` : 'reported';
+  return { scenario, metric, unit, baton, target: text, met, note };
+}
+
+/** A comparison shown for context, with no target of its own. */
+export function reported(scenario: string, metric: string, unit: string, baton: Figure, baseline: { name: string; figure: Figure }): BenchRow {
+  return { scenario, metric, unit, baton, baseline, ratio: baton.median / baseline.figure.median, target: 'reported', met: true };
+}
