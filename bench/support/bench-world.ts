@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as amqp from 'amqplib';
+import Redis from 'ioredis';
 import { Client } from 'pg';
 import { storeApiKey, TEST_API_KEY } from '../../test/support/api-keys';
 import { ADMIN_DATABASE_URL, RABBITMQ_BASE_URL, RABBITMQ_USER, RABBITMQCTL, REDIS_URL, uniqueName } from '../../test/support/env';
@@ -112,6 +113,23 @@ export class BenchWorld {
   async close(): Promise<void> {
     await admin((client) => client.query(`DROP DATABASE IF EXISTS "${this.databaseName}" WITH (FORCE)`)).catch(() => undefined);
     await run(RABBITMQCTL, ['delete_vhost', this.vhost]).catch(() => undefined);
+    await this.deleteBullQueue().catch(() => undefined);
+  }
+
+  /** The BullMQ queue's keys in Redis (`bull:<queue>:…`). */
+  private async deleteBullQueue(): Promise<void> {
+    const redis = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await redis.connect();
+    try {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `bull:${this.bullQueue}:*`, 'COUNT', 1000);
+        if (keys.length > 0) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    } finally {
+      redis.disconnect();
+    }
   }
 
   private async withChannel(work: (channel: amqp.Channel) => Promise<void>, confirm = false): Promise<void> {
