@@ -7,18 +7,15 @@
 //
 // Prints `ready` when it serves; SIGTERM stops it.
 
-const pg = require('pg');
 const { Queue } = require('bullmq');
-const { closeServer, createAcceptServer, intFromEnv, log, onShutdown, ready, requiredEnv, run } = require('./common');
+const { closeServer, createAcceptServer, intFromEnv, log, onShutdown, openPool, ready, run } = require('./common');
 
 const NAME = 'bullmq-accept';
 
 run(NAME, async () => {
   const port = intFromEnv('PORT', undefined);
   if (port === undefined) throw new Error('PORT is required');
-  const pool = new pg.Pool({ connectionString: requiredEnv('DATABASE_URL'), max: intFromEnv('DATABASE_POOL_SIZE', 10) });
-  pool.on('error', (error) => log(NAME, `idle PostgreSQL client: ${error.message}`));
-  await pool.query('SELECT 1');
+  const pool = await openPool(NAME, intFromEnv('DATABASE_POOL_SIZE', 10));
 
   const queue = new Queue(process.env.QUEUE_NAME || 'bench-workouts', {
     connection: { url: process.env.REDIS_URL || 'redis://127.0.0.1:6379' },

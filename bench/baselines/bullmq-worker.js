@@ -8,18 +8,15 @@
 // CLAIM_IN_TRANSACTION=1 as in raw-worker.js. Prints `ready` once it
 // consumes; SIGTERM stops it after the jobs in hand.
 
-const pg = require('pg');
 const { UnrecoverableError, Worker } = require('bullmq');
-const { intFromEnv, log, onShutdown, readPayload, ready, requiredEnv, run, saveWorkout } = require('./common');
+const { intFromEnv, log, onShutdown, openPool, readPayload, ready, run, saveWorkout } = require('./common');
 
 const NAME = 'bullmq-worker';
 
 run(NAME, async () => {
   const concurrency = intFromEnv('CONCURRENCY', 8);
   const claimInTransaction = process.env.CLAIM_IN_TRANSACTION === '1';
-  const pool = new pg.Pool({ connectionString: requiredEnv('DATABASE_URL'), max: concurrency });
-  pool.on('error', (error) => log(NAME, `idle PostgreSQL client: ${error.message}`));
-  await pool.query('SELECT 1');
+  const pool = await openPool(NAME, concurrency);
 
   const counts = { completed: 0, skipped: 0, unknown: 0, invalid: 0 };
   const worker = new Worker(

@@ -4,6 +4,8 @@
 // Every SQL statement is Baton's own, copied from libs/persistence.
 
 require('reflect-metadata');
+const amqp = require('amqplib');
+const pg = require('pg');
 const http = require('node:http');
 const { randomUUID } = require('node:crypto');
 const { validatePayload } = require('../../dist/libs/contracts/src');
@@ -277,6 +279,34 @@ function ready() {
   process.stdout.write('ready\n');
 }
 
+/** A pg pool of `max` connections to DATABASE_URL, tried once before it is used. */
+async function openPool(name, max) {
+  const pool = new pg.Pool({ connectionString: requiredEnv('DATABASE_URL'), max });
+  pool.on('error', (error) => log(name, `idle PostgreSQL client: ${error.message}`));
+  await pool.query('SELECT 1');
+  return pool;
+}
+
+/**
+ * One amqplib connection to RABBITMQ_URL and one channel (a confirm channel
+ * when asked). The process exits if either closes unless `stopping()` says
+ * it is shutting down.
+ */
+async function openRabbit(name, { confirm, stopping }) {
+  const connection = await amqp.connect(requiredEnv('RABBITMQ_URL'));
+  const exitOnClose = (what) => () => {
+    if (stopping()) return;
+    log(name, `${what} closed; exiting`);
+    process.exit(1);
+  };
+  connection.on('error', (error) => log(name, `RabbitMQ connection: ${error.message}`));
+  connection.on('close', exitOnClose('RabbitMQ connection'));
+  const channel = confirm ? await connection.createConfirmChannel() : await connection.createChannel();
+  channel.on('error', (error) => log(name, `RabbitMQ channel: ${error.message}`));
+  channel.on('close', exitOnClose('RabbitMQ channel'));
+  return { connection, channel };
+}
+
 module.exports = {
   JOB_TYPE,
   closeServer,
@@ -284,6 +314,8 @@ module.exports = {
   intFromEnv,
   log,
   onShutdown,
+  openPool,
+  openRabbit,
   readPayload,
   ready,
   requiredEnv,

@@ -9,9 +9,7 @@
 // The topology (exchange baton.jobs, queue workouts) must exist: Baton's
 // processes declare it. Prints `ready` when it serves; SIGTERM stops it.
 
-const pg = require('pg');
-const amqp = require('amqplib');
-const { closeServer, createAcceptServer, intFromEnv, log, onShutdown, ready, requiredEnv, run } = require('./common');
+const { closeServer, createAcceptServer, intFromEnv, onShutdown, openPool, openRabbit, ready, run } = require('./common');
 
 const NAME = 'raw-accept';
 const EXCHANGE = 'baton.jobs';
@@ -20,25 +18,10 @@ const ROUTING_KEY = 'workouts';
 run(NAME, async () => {
   const port = intFromEnv('PORT', undefined);
   if (port === undefined) throw new Error('PORT is required');
-  const pool = new pg.Pool({ connectionString: requiredEnv('DATABASE_URL'), max: intFromEnv('DATABASE_POOL_SIZE', 10) });
-  pool.on('error', (error) => log(NAME, `idle PostgreSQL client: ${error.message}`));
-  await pool.query('SELECT 1');
+  const pool = await openPool(NAME, intFromEnv('DATABASE_POOL_SIZE', 10));
 
   let stopping = false;
-  const connection = await amqp.connect(requiredEnv('RABBITMQ_URL'));
-  connection.on('error', (error) => log(NAME, `RabbitMQ connection: ${error.message}`));
-  connection.on('close', () => {
-    if (stopping) return;
-    log(NAME, 'RabbitMQ connection closed; exiting');
-    process.exit(1);
-  });
-  const channel = await connection.createConfirmChannel();
-  channel.on('error', (error) => log(NAME, `RabbitMQ channel: ${error.message}`));
-  channel.on('close', () => {
-    if (stopping) return;
-    log(NAME, 'RabbitMQ channel closed; exiting');
-    process.exit(1);
-  });
+  const { connection, channel } = await openRabbit(NAME, { confirm: true, stopping: () => stopping });
   await channel.checkExchange(EXCHANGE);
   // A mandatory publish no queue took comes back before its confirm: it must not count.
   const returned = new Set();

@@ -10,9 +10,7 @@
 // per job) instead of committing the take first as Baton does (two).
 // Prints `ready` once it consumes; SIGTERM stops it after the jobs in hand.
 
-const pg = require('pg');
-const amqp = require('amqplib');
-const { intFromEnv, log, onShutdown, readPayload, ready, requiredEnv, run, saveWorkout } = require('./common');
+const { intFromEnv, log, onShutdown, openPool, openRabbit, readPayload, ready, run, saveWorkout } = require('./common');
 
 const NAME = 'raw-worker';
 // A job that fails for a reason other than its payload (a database error)
@@ -23,25 +21,10 @@ run(NAME, async () => {
   const prefetch = intFromEnv('PREFETCH', 8);
   const queue = process.env.QUEUE || 'workouts';
   const claimInTransaction = process.env.CLAIM_IN_TRANSACTION === '1';
-  const pool = new pg.Pool({ connectionString: requiredEnv('DATABASE_URL'), max: prefetch });
-  pool.on('error', (error) => log(NAME, `idle PostgreSQL client: ${error.message}`));
-  await pool.query('SELECT 1');
+  const pool = await openPool(NAME, prefetch);
 
   let stopping = false;
-  const connection = await amqp.connect(requiredEnv('RABBITMQ_URL'));
-  connection.on('error', (error) => log(NAME, `RabbitMQ connection: ${error.message}`));
-  connection.on('close', () => {
-    if (stopping) return;
-    log(NAME, 'RabbitMQ connection closed; exiting');
-    process.exit(1);
-  });
-  const channel = await connection.createChannel();
-  channel.on('error', (error) => log(NAME, `RabbitMQ channel: ${error.message}`));
-  channel.on('close', () => {
-    if (stopping) return;
-    log(NAME, 'RabbitMQ channel closed; exiting');
-    process.exit(1);
-  });
+  const { connection, channel } = await openRabbit(NAME, { confirm: false, stopping: () => stopping });
   await channel.checkQueue(queue);
   await channel.prefetch(prefetch);
 
