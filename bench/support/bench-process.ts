@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../test/support/processes';
 
@@ -10,8 +11,7 @@ export const baseline = (name: string) => join(ROOT, 'bench/baselines', `${name}
 
 /** Core assignment: the machine's cores as taskset lists, when there are at least two. */
 export function cores(): { first?: string; second?: string } {
-  const count = require('node:os').availableParallelism() as number;
-  return count >= 2 ? { first: '0', second: '1' } : {};
+  return availableParallelism() >= 2 ? { first: '0', second: '1' } : {};
 }
 
 /** A process of the benchmark, optionally pinned to cores with taskset. */

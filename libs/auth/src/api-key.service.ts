@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { TENANT_PATTERN } from '@baton/contracts';
+import { isUuid, TENANT_PATTERN } from '@baton/contracts';
 import { ApiKeyEntity, ApiKeyRepository } from '@baton/persistence';
 import { generateApiKey, hashApiKey, isWellFormedApiKey, shownPrefix } from './api-key';
 import { API_SCOPES, isApiScope } from './api-scope';
@@ -69,7 +69,7 @@ export class ApiKeyService {
 
   /** Revokes at once: the next request with the key gets 401. Null when there is no such key. */
   async revoke(id: string): Promise<ApiKeyEntity | null> {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new ApiKeyInputError(`${id} is not a key id (a UUID, as \`keys list\` shows)`);
+    if (!isUuid(id)) throw new ApiKeyInputError(`${id} is not a key id (a UUID, as \`keys list\` shows)`);
     return this.keys.revoke(id);
   }
 

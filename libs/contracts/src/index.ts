@@ -14,3 +14,4 @@ export {
 export { jobLocation, invoicePdfLocation } from './locations';
 export { InvoiceTotals, PricedLine, computeInvoiceTotals } from './invoice-totals';
 export { API_KEY_PATTERN, TENANT_PATTERN } from './tenancy';
+export { isUuid } from './uuid';

@@ -1,4 +1,4 @@
-import { JobStatus } from '@baton/contracts';
+import { isUuid, JobStatus } from '@baton/contracts';
 import { jobMessageOf } from '@baton/messaging';
 import { countArgument, jobTypeArgument, parseCommand } from '../cli-arguments';
 import { CliContext } from '../cli-context';
@@ -26,7 +26,7 @@ async function replay(args: string[], context: CliContext): Promise<void> {
   const jobs = await context.jobs();
   const broker = await context.broker();
   const report = await broker.replayDeadLetters(type, limit, async (jobId) => {
-    if (jobId === undefined || !/^[0-9a-f-]{36}$/i.test(jobId)) return 'keep';
+    if (jobId === undefined || !isUuid(jobId)) return 'keep';
     const outcome = await jobs.retry(jobId);
     if (outcome.kind === 'retried') return { replay: jobMessageOf(outcome.job) };
     // Its job was retried or finished since it was dead-lettered: the letter is history.

@@ -1,4 +1,4 @@
-import { JOB_STATUSES, JobStatus } from '@baton/contracts';
+import { isUuid, JOB_STATUSES, JobStatus } from '@baton/contracts';
 import { jobMessageOf } from '@baton/messaging';
 import { JobEntity } from '@baton/persistence';
 import { countArgument, jobTypeArgument, parseCommand } from '../cli-arguments';
@@ -60,7 +60,7 @@ async function retry(args: string[], context: CliContext): Promise<void> {
   const { positionals } = parseCommand(args, {}, true);
   if (positionals.length !== 1) throw new UsageError('jobs retry takes one job id (see jobs list --status dead)');
   const [id] = positionals;
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new CommandError(`${id} is not a job id (a UUID)`);
+  if (!isUuid(id)) throw new CommandError(`${id} is not a job id (a UUID)`);
   const repository = await context.jobs();
   const outcome = await repository.retry(id.toLowerCase());
   if (outcome.kind === 'not-found') throw new CommandError(`no job ${id}`);

@@ -1,10 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { JobStatus, JobType, validatePayload } from '@baton/contracts';
+import { isUuid, JobStatus, JobType, validatePayload } from '@baton/contracts';
 import { DeliveryOutcome, JobDelivery, JobProcessor } from '@baton/messaging';
 import { describeError, Metrics } from '@baton/observability';
 import { isDatabaseUnavailable, JobRepository } from '@baton/persistence';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Outcome = DeliveryOutcome & { metric?: 'completed' | 'duplicate' | 'retry' | 'dead' | 'cancelled' };
 
@@ -53,7 +51,7 @@ export class JobRunner implements JobProcessor {
 
   private async decide(delivery: JobDelivery, handle: (payload: object) => Promise<unknown>): Promise<Outcome> {
     const { jobId, queue } = delivery;
-    if (!jobId || !UUID.test(jobId)) return this.dead(delivery, 'message has no job id (a UUID in its messageId property)');
+    if (!jobId || !isUuid(jobId)) return this.dead(delivery, 'message has no job id (a UUID in its messageId property)');
     if (delivery.type && delivery.type !== queue) return this.dead(delivery, `message of type ${delivery.type} on queue ${queue}`);
 
     const claimed = await this.guard(() => this.jobs.claim(jobId, queue));

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { connected } from '../database-connector';
 import { DataSource, EntityManager } from 'typeorm';
-import { CANCELLABLE_STATUSES, JobStatus, JobType, RUNNABLE_STATUSES } from '@baton/contracts';
+import { CANCELLABLE_STATUSES, isUuid, JobStatus, JobType, RUNNABLE_STATUSES } from '@baton/contracts';
 import { JobEntity } from '../entities';
 
 export interface NewJob {
@@ -365,7 +365,7 @@ function encodeCursor(createdAt: string, id: string): string {
 function decodeCursor(cursor: string): { at: string; id: string } {
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof at === 'string' && typeof id === 'string' && /^\d{4}-\d{2}-\d{2} [\d:.]+[+-]\d{2}(:\d{2})?$/.test(at) && /^[0-9a-f-]{36}$/.test(id)) {
+    if (typeof at === 'string' && typeof id === 'string' && /^\d{4}-\d{2}-\d{2} [\d:.]+[+-]\d{2}(:\d{2})?$/.test(at) && isUuid(id)) {
       return { at, id };
     }
   } catch {
