@@ -14,7 +14,7 @@ const logger = new Logger('Http');
  */
 export function instrumentHttp(fastify: FastifyInstance, metrics: Metrics): void {
   fastify.addHook('onRequest', (request, _reply, done) => runWithLogContext({ correlationId: request.id }, done));
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
     metrics.httpRequestDuration.observe({ method: request.method, route, status_code: String(status) }, reply.elapsedTime / 1000);
@@ -22,5 +22,6 @@ export function instrumentHttp(fastify: FastifyInstance, metrics: Metrics): void
     if (status >= 500) logger.warn(line);
     else if (status >= 400) logger.log(line);
     else logger.debug(line);
+    done();
   });
 }

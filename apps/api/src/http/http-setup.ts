@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import { BadRequestException } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -11,6 +10,7 @@ import { authenticateApiRequests } from '../auth/api-key-authentication';
 import { limitRequestRate } from '../auth/rate-limit';
 import { correlationIdOf, REQUEST_ID_HEADER } from './correlation-id';
 import { errorBody } from './error-body';
+import { securityHeaders } from './security-headers';
 
 /** Largest request body accepted; a 500-set workout or a 200-line invoice is far below it. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -69,13 +69,15 @@ export async function configureHttp(app: NestFastifyApplication, config: BatonCo
   });
   // Headers for a JSON API: nosniff, no framing, no referrer, HSTS, a
   // deny-all CSP (nothing here is meant to render in a browser).
-  await app.register(helmet, {
+  const headers = securityHeaders({
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     crossOriginResourcePolicy: { policy: 'same-site' },
   });
   if (config.CORS_ORIGINS) app.enableCors({ origin: config.CORS_ORIGINS.includes('*') ? true : config.CORS_ORIGINS });
-  fastify.addHook('onRequest', async (request, reply) => {
-    void reply.header(REQUEST_ID_HEADER, request.id);
+  // A callback hook, not an async one: no promise per request for two header writes.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.headers(headers).header(REQUEST_ID_HEADER, request.id);
+    done();
   });
   const metrics = app.get(Metrics);
   instrumentHttp(fastify, metrics);
