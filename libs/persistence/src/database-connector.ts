@@ -1,5 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { BatonConfig } from '@baton/config';
 import { describeError } from '@baton/observability';
 import { backoffDelay, sleep } from '@baton/resilience';
@@ -68,4 +70,14 @@ export class DatabaseConnector implements OnApplicationShutdown {
 export function connected(dataSource: DataSource): DataSource {
   if (!dataSource.isInitialized) throw new DatabaseNotConnectedError();
   return dataSource;
+}
+
+/**
+ * The pg pool under a connected DataSource, for the statements on every
+ * request's path: TypeORM's query runner (a runner per query, subscriber
+ * broadcasts) costs more there than the query itself, and a named statement
+ * is parsed and planned once per connection instead of once per request.
+ */
+export function connectedPool(dataSource: DataSource): Pool {
+  return (connected(dataSource).driver as PostgresDriver).master as Pool;
 }

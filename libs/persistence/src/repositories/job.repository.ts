@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { connected } from '../database-connector';
+import { connected, connectedPool } from '../database-connector';
 import { DataSource, EntityManager } from 'typeorm';
 import { CANCELLABLE_STATUSES, isUuid, JobStatus, JobType, RUNNABLE_STATUSES } from '@baton/contracts';
 import { JobEntity } from '../entities';
@@ -118,17 +118,18 @@ export class JobRepository {
     const insert = `INSERT INTO jobs (id, type, payload, max_attempts, correlation_id, idempotency_key, request_hash, tenant, api_key_id)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
     if (job.idempotencyKey === undefined) {
-      await connected(this.dataSource).query(insert, values);
+      await connectedPool(this.dataSource).query({ name: 'baton-insert-job', text: insert, values });
       return { kind: 'created' };
     }
     // Two attempts: the first job with this key might be deleted between our
     // conflicting insert and the look-up that follows it.
     for (let attempt = 0; attempt < 2; attempt++) {
-      const inserted: unknown[] = await connected(this.dataSource).query(
-        `${insert} ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
+      const inserted = await connectedPool(this.dataSource).query({
+        name: 'baton-insert-idempotent-job',
+        text: `${insert} ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
         values,
-      );
-      if (inserted.length > 0) return { kind: 'created' };
+      });
+      if (inserted.rows.length > 0) return { kind: 'created' };
       const [earlier] = await connected(this.dataSource).query(
         `SELECT id, status, request_hash FROM jobs WHERE tenant = $1 AND idempotency_key = $2`,
         [job.tenant, job.idempotencyKey],
