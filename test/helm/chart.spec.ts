@@ -92,7 +92,7 @@ const EXISTING_SECRETS: Record<string, Record<string, string>> = {
 const external = (name: string, key: string) => EXISTING_SECRETS[name]?.[key];
 
 /** Variables the chart sets on the API container only, and on the migration Job only. */
-const API_ONLY = ['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'CORS_ORIGINS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS', 'REDIS_URL'];
+const API_ONLY = ['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'CORS_ORIGINS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS', 'REDIS_URL', 'API_KEY_CACHE_MS'];
 const MIGRATE_ONLY = ['BATON_BOOTSTRAP_API_KEY', 'BATON_BOOTSTRAP_TENANT'];
 /** A container's env entry by name (undefined when it has none). */
 const envVar = (run: ContainerRun, name: string): any => (run.container.env as any[]).find((variable) => variable.name === name);
@@ -252,7 +252,7 @@ describe.each(CASES)('with %s', (scenario) => {
       const where = `${run.workload.kind}/${run.workload.metadata.name}`;
       const misplaced = names.filter((name) => (API_ONLY.includes(name) && run.role !== 'api') || (MIGRATE_ONLY.includes(name) && run.role !== 'migrate'));
       expect({ where, misplaced }).toEqual({ where, misplaced: [] });
-      if (run.role === 'api') expect(names).toEqual(expect.arrayContaining(['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS']));
+      if (run.role === 'api') expect(names).toEqual(expect.arrayContaining(['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS', 'API_KEY_CACHE_MS']));
     }
     // Credentials only ever come from a Secret, never inline.
     for (const run of containerRuns(objects)) {
@@ -501,10 +501,12 @@ describe('API settings, rate limit and the bootstrap key', () => {
     const appDefaults = new BatonConfig() as unknown as Record<string, unknown>;
     const env = resolveEnv(apiRun(objects), objects);
     const compared = Object.keys(env).filter((name) => appDefaults[name] !== undefined);
-    expect(compared).toEqual(expect.arrayContaining(['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'LOG_LEVEL', 'PORT']));
+    expect(compared).toEqual(expect.arrayContaining(['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'API_KEY_CACHE_MS', 'LOG_LEVEL', 'PORT']));
     for (const name of compared) expect({ name, value: env[name] }).toEqual({ name, value: String(appDefaults[name]) });
     // The app's documented defaults (RATE_LIMIT_MAX 6000 per RATE_LIMIT_WINDOW_MS 60000).
     expect([env.RATE_LIMIT_MAX, env.RATE_LIMIT_WINDOW_MS]).toEqual(['6000', '60000']);
+    // API_KEY_CACHE_MS 60000: a key's look-up is reused for a minute at most.
+    expect(env.API_KEY_CACHE_MS).toBe('60000');
     expect(env.CORS_ORIGINS).toBeUndefined();
     expect(envVar(apiRun(objects), 'REDIS_URL')).toBeUndefined();
     for (const name of MIGRATE_ONLY) expect(envVar(migrateRun(objects), name)).toBeUndefined();
@@ -524,6 +526,12 @@ describe('API settings, rate limit and the bootstrap key', () => {
     expect(ofKind(objects, 'Secret').map((secret) => secret.metadata.name)).not.toContain('baton-redis');
     const env = resolveEnv(run, objects, external);
     expect([env.RATE_LIMIT_MAX, env.RATE_LIMIT_WINDOW_MS, env.REDIS_URL]).toEqual(['1200', '10000', 'rediss://:secret@redis.example:6380/0']);
+  });
+
+  it('sets API_KEY_CACHE_MS from auth.keyCacheMs, 0 included, which the API reads back as the same number', async () => {
+    const objects = await template({ values: { auth: { keyCacheMs: 0 } } });
+    expect(envVar(apiRun(objects), 'API_KEY_CACHE_MS')).toEqual({ name: 'API_KEY_CACHE_MS', value: '0' });
+    expect(loadConfig(resolveEnv(apiRun(objects), objects)).API_KEY_CACHE_MS).toBe(0);
   });
 
   it('gives the migration Job the bootstrap key from the named Secret, by secretKeyRef, and its tenant; the Job still runs `migrate`', () => {
@@ -577,7 +585,7 @@ describe('pod rollouts', () => {
 
   it('roll the API, and no worker, when an API-only setting changes', async () => {
     const before = podTemplates(render(DEFAULTS));
-    for (const values of [{ rateLimit: { max: 100 } }, { rateLimit: { redis: { existingSecret: 'baton-redis' } } }, { api: { cors: { origins: ['https://app.example.com'] } } }, { api: { http: { requestTimeoutMs: 60000 } } }]) {
+    for (const values of [{ rateLimit: { max: 100 } }, { rateLimit: { redis: { existingSecret: 'baton-redis' } } }, { api: { cors: { origins: ['https://app.example.com'] } } }, { api: { http: { requestTimeoutMs: 60000 } } }, { auth: { keyCacheMs: 0 } }]) {
       const after = podTemplates(await template({ values }));
       expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
       for (const [name, pod] of Object.entries(after)) {
@@ -658,6 +666,9 @@ describe('values.schema.json and the chart refuse bad values', () => {
     ['a tenant with capitals and a space', { auth: { bootstrapKey: { tenant: 'Acme Corp' } } }, /auth\/bootstrapKey\/tenant/],
     ['a tenant starting with a dash', { auth: { bootstrapKey: { tenant: '-acme' } } }, /auth\/bootstrapKey\/tenant/],
     ['a tenant of 64 characters', { auth: { bootstrapKey: { tenant: 'a'.repeat(64) } } }, /auth\/bootstrapKey\/tenant/],
+    ['a negative key cache', { auth: { keyCacheMs: -1 } }, /auth\/keyCacheMs/],
+    ['a key cache over an hour', { auth: { keyCacheMs: 3600001 } }, /auth\/keyCacheMs/],
+    ['a string for the key cache', { auth: { keyCacheMs: '60s' } }, /auth\/keyCacheMs/],
     ['a CORS origin without a scheme', { api: { cors: { origins: ['app.example.com'] } } }, /api\/cors\/origins\/0/],
     ['a CORS origin with a path', { api: { cors: { origins: ['https://app.example.com', 'https://app.example.com/app'] } } }, /api\/cors\/origins\/1/],
     ['CORS origins as one comma-separated string', { api: { cors: { origins: 'https://a.example.com,https://b.example.com' } } }, /api\/cors\/origins/],

@@ -31,6 +31,9 @@ async function bootstrap(): Promise<void> {
     // PGlite is a single backend: statements of concurrent connections would
     // interleave in its extended-protocol state, so the pool holds one.
     config.DATABASE_POOL_SIZE = 1;
+    // Nor does it carry a notification from one connection to another, so
+    // API key changes could not be heard: every request looks its key up.
+    config.API_KEY_CACHE_MS = 0;
   }
   await runMigrations(config.DATABASE_URL);
 

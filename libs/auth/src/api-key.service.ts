@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { isUuid, TENANT_PATTERN } from '@baton/contracts';
 import { ApiKeyEntity, ApiKeyRepository } from '@baton/persistence';
+import { ApiKeyCache } from './api-key-cache';
 import { generateApiKey, hashApiKey, isWellFormedApiKey, shownPrefix } from './api-key';
 import { API_SCOPES, isApiScope } from './api-scope';
 import { Principal } from './principal';
@@ -35,7 +36,11 @@ const LAST_USE_RESOLUTION_MS = 60_000;
 export class ApiKeyService {
   private readonly lastRecordedUse = new Map<string, number>();
 
-  constructor(private readonly keys: ApiKeyRepository) {}
+  /** Without a cache (the CLI), every authentication looks its key up. */
+  constructor(
+    private readonly keys: ApiKeyRepository,
+    @Optional() private readonly cache?: ApiKeyCache,
+  ) {}
 
   /** A new random key for the tenant. */
   async create(spec: ApiKeySpec): Promise<CreatedApiKey> {
@@ -57,10 +62,20 @@ export class ApiKeyService {
   /** The principal of an active key, or null for a malformed, unknown or revoked one. */
   async authenticate(token: string): Promise<Principal | null> {
     if (!isWellFormedApiKey(token)) return null;
-    const key = await this.keys.findActiveByHash(hashApiKey(token));
+    const keyHash = hashApiKey(token);
+    const cached = this.cache?.get(keyHash);
+    if (cached !== undefined) {
+      this.noteUse(cached.keyId);
+      return cached;
+    }
+    const generation = this.cache?.generation ?? 0;
+    const key = await this.keys.findActiveByHash(keyHash);
     if (!key) return null;
+    // Frozen: a cached principal is shared by every request with the key.
+    const principal: Principal = Object.freeze({ keyId: key.id, tenant: key.tenant, scopes: Object.freeze([...key.scopes]) });
+    this.cache?.remember(keyHash, principal, generation);
     this.noteUse(key.id);
-    return { keyId: key.id, tenant: key.tenant, scopes: key.scopes };
+    return principal;
   }
 
   list(tenant?: string): Promise<ApiKeyEntity[]> {

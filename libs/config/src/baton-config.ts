@@ -145,6 +145,18 @@ export class BatonConfig {
   RATE_LIMIT_WINDOW_MS = 60_000;
 
   /**
+   * How long the API reuses an API key's look-up. A change to a key (a
+   * revocation) reaches every replica within milliseconds through
+   * PostgreSQL LISTEN/NOTIFY; this bounds what a lost notification could
+   * leave behind. 0: every request looks its key up.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  API_KEY_CACHE_MS = 60_000;
+
+  /**
    * Redis for the rate limit's counters, shared by all API replicas. Unset:
    * each API process counts on its own, so the budget is per replica.
    */

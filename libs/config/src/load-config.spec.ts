@@ -164,6 +164,9 @@ describe(loadConfig.name, () => {
       ['RATE_LIMIT_MAX', '10000001'],
       ['RATE_LIMIT_WINDOW_MS', '999'],
       ['RATE_LIMIT_WINDOW_MS', '3600001'],
+      ['API_KEY_CACHE_MS', '-1'],
+      ['API_KEY_CACHE_MS', '3600001'],
+      ['API_KEY_CACHE_MS', '1m'],
       ['REDIS_URL', 'http://127.0.0.1:6379'],
       ['REDIS_URL', 'redis://'],
       ['BATON_BOOTSTRAP_API_KEY', 'too-short'],
@@ -283,6 +286,11 @@ describe(loadConfig.name, () => {
       const config = loadConfig({});
       expect([config.RATE_LIMIT_MAX, config.RATE_LIMIT_WINDOW_MS, config.REDIS_URL]).toEqual([6000, 60_000, undefined]);
       expect([config.BATON_BOOTSTRAP_API_KEY, config.BATON_BOOTSTRAP_TENANT]).toEqual([undefined, 'default']);
+    });
+
+    it('cache API keys for at most a minute by default, and not at all with 0', () => {
+      expect(loadConfig({}).API_KEY_CACHE_MS).toBe(60_000);
+      expect(loadConfig({ API_KEY_CACHE_MS: '0' }).API_KEY_CACHE_MS).toBe(0);
     });
 
     it('read a Redis URL with a password, TLS, and a bootstrap key in any token form', () => {

@@ -58,6 +58,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly apiKeyNotificationsLive = new Gauge({
+    name: 'baton_api_key_notifications_live',
+    help: 'API only: 1 while this process hears API key changes from PostgreSQL and so caches keys; 0 while every request looks its key up.',
+    registers: [this.registry],
+  });
+
+  readonly apiKeyChangesHeard = new Counter({
+    name: 'baton_api_key_changes_heard_total',
+    help: 'API only: API key changes (revocations, new scopes) heard from PostgreSQL.',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -1,4 +1,5 @@
 export { createDataSource, DataSourceSettings } from './data-source';
+export { ApiKeyChangeFeed, ApiKeyChangeFeedTiming, ApiKeyChangeSubscriber } from './api-key-change-feed';
 export { isDatabaseUnavailable } from './database-errors';
 export { DatabaseHealth } from './database-health';
 export { DatabaseConnector, DatabaseNotConnectedError } from './database-connector';
