@@ -28,8 +28,8 @@ export class InvoiceRepository {
 
   /** Stores the invoice, its lines and its PDF and completes the job, in one transaction; once per job. */
   saveForJob(jobId: string, invoice: NewInvoice, result: { invoiceId: string; pdfUrl: string }): Promise<EffectOutcome<typeof result>> {
-    return this.jobs.completeWith(jobId, async (manager, job) => {
-      await manager.query(
+    return this.jobs.completeWith(jobId, async (sql, job) => {
+      await sql.query(
         `INSERT INTO invoices (id, job_id, tenant, order_id, customer_name, customer_email, customer_address, currency,
            tax_rate_percent, issued_at, subtotal_cents, tax_cents, total_cents)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
@@ -50,7 +50,7 @@ export class InvoiceRepository {
         ],
       );
       await insertRows(
-        manager,
+        sql,
         'invoice_lines',
         ['invoice_id', 'position', 'description', 'quantity', 'unit_price_cents', 'total_cents'],
         invoice.lines.map((line, position) => [
@@ -62,7 +62,7 @@ export class InvoiceRepository {
           line.totalCents.toString(),
         ]),
       );
-      await manager.query(`INSERT INTO invoice_pdfs (invoice_id, content) VALUES ($1, $2)`, [invoice.id, invoice.pdf]);
+      await sql.query(`INSERT INTO invoice_pdfs (invoice_id, content) VALUES ($1, $2)`, [invoice.id, invoice.pdf]);
       return result;
     });
   }

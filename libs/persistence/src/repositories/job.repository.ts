@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { connected, connectedPool } from '../database-connector';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { CANCELLABLE_STATUSES, isUuid, JobStatus, JobType, RUNNABLE_STATUSES } from '@baton/contracts';
 import { JobEntity } from '../entities';
 
@@ -46,6 +46,11 @@ export interface UnpublishedJob {
 export type EffectOutcome<R> = { applied: true; result: R } | { applied: false };
 
 /** The job an effect is applied for, as its row says (never as its message says). */
+/** Where an effect runs its statements: the job's transaction. Resolves with the rows. */
+export interface EffectSql {
+  query<T = any>(text: string, values?: unknown[]): Promise<T[]>;
+}
+
 export interface EffectJob {
   id: string;
   tenant: string;
@@ -160,6 +165,7 @@ export class JobRepository {
        WHERE id = $1 AND type = $2
        RETURNING type, status, attempts, max_attempts, created_at`,
       [id, type],
+      'baton-claim-job',
     );
     return row
       ? { type: row.type, status: row.status, attempts: row.attempts, maxAttempts: row.max_attempts, createdAt: row.created_at }
@@ -325,38 +331,48 @@ export class JobRepository {
   }
 
   /**
-   * The rows a statement returns. TypeORM's `query()` answers UPDATE and
-   * DELETE with `[rows, rowCount]` but other commands with the rows alone;
-   * the structured result is the same for all.
+   * The rows a statement returns, whatever its command (TypeORM's `query()`
+   * answers UPDATE with `[rows, rowCount]`). Straight on the pg pool: these
+   * run once or more per job. A `name` makes it a prepared statement.
    */
-  private async rows<T>(sql: string, parameters: unknown[]): Promise<T[]> {
-    const runner = connected(this.dataSource).createQueryRunner();
-    try {
-      return (await runner.query(sql, parameters, true)).records as T[];
-    } finally {
-      await runner.release();
-    }
+  private async rows<T>(sql: string, parameters: unknown[], name?: string): Promise<T[]> {
+    return (await connectedPool(this.dataSource).query<T & object>({ name, text: sql, values: parameters })).rows;
   }
 
   /**
    * Applies a job's effect exactly once: under the job's row lock, runs
    * `effect` and marks the job completed with its result, in one
-   * transaction. A job that is already finished is left alone.
+   * transaction. A job that is already finished is left alone. On a pg
+   * client of its own with named statements: a worker runs this for every
+   * job, and TypeORM's query runner would cost more than the statements.
    */
-  async completeWith<R extends object>(jobId: string, effect: (manager: EntityManager, job: EffectJob) => Promise<R>): Promise<EffectOutcome<R>> {
-    return connected(this.dataSource).transaction(async (manager) => {
-      const [job] = await manager.query(`SELECT status, tenant FROM jobs WHERE id = $1 FOR UPDATE`, [jobId]);
-      if (!job || !RUNNABLE_STATUSES.includes(job.status)) return { applied: false };
-      const result = await effect(manager, { id: jobId, tenant: job.tenant });
-      await manager.query(
-        `UPDATE jobs SET status = '${JobStatus.Completed}', result = $2, last_error = NULL, updated_at = now(), completed_at = now()
-         WHERE id = $1`,
-        [jobId, result],
-      );
+  async completeWith<R extends object>(jobId: string, effect: (sql: EffectSql, job: EffectJob) => Promise<R>): Promise<EffectOutcome<R>> {
+    const client = await connectedPool(this.dataSource).connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const {
+        rows: [job],
+      } = await client.query<{ status: JobStatus; tenant: string }>({ name: 'baton-lock-job', text: `SELECT status, tenant FROM jobs WHERE id = $1 FOR UPDATE`, values: [jobId] });
+      if (!job || !RUNNABLE_STATUSES.includes(job.status)) {
+        await client.query('ROLLBACK');
+        return { applied: false };
+      }
+      const result = await effect({ query: async (text, values) => (await client.query(text, values)).rows }, { id: jobId, tenant: job.tenant });
+      await client.query({ name: 'baton-complete-job', text: COMPLETE_JOB, values: [jobId, result] });
+      await client.query('COMMIT');
       return { applied: true, result };
-    });
+    } catch (error) {
+      // A connection that cannot even roll back is not given back to the pool.
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
 }
+
+const COMPLETE_JOB = `UPDATE jobs SET status = '${JobStatus.Completed}', result = $2, last_error = NULL, updated_at = now(), completed_at = now() WHERE id = $1`;
 
 // A cursor is opaque to clients: base64url of the row's position.
 function encodeCursor(createdAt: string, id: string): string {

@@ -26,8 +26,8 @@ export class WorkoutRepository {
 
   /** Stores the workout and its sets and completes the job, in one transaction; once per job. */
   saveForJob(jobId: string, workout: NewWorkout): Promise<EffectOutcome<{ workoutId: string }>> {
-    return this.jobs.completeWith(jobId, async (manager, job) => {
-      await manager.query(
+    return this.jobs.completeWith(jobId, async (sql, job) => {
+      await sql.query(
         `INSERT INTO workouts (id, job_id, tenant, user_id, activity, started_at, duration_sec, distance_m, calories, notes)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
         [
@@ -44,7 +44,7 @@ export class WorkoutRepository {
         ],
       );
       await insertRows(
-        manager,
+        sql,
         'workout_sets',
         ['workout_id', 'position', 'exercise', 'reps', 'weight_kg'],
         workout.sets.map((set, position) => [workout.id, position, set.exercise, set.reps, set.weightKg ?? null]),
