@@ -1,6 +1,7 @@
 import { BenchProcess, BATON_API, BATON_WORKER, baseline, cores } from '../support/bench-process';
 import { absolute, BenchRow, BenchSizes, compared, reported } from '../support/bench-row';
 import { BENCH_API_KEY, benchWorkout, BenchWorld } from '../support/bench-world';
+import { CpuMeter } from '../support/cpu';
 import { endToEndMs, waitForCompleted } from '../support/completion';
 import { runLoad } from '../support/load';
 import { figure, percentile } from '../support/stats';
@@ -46,7 +47,8 @@ export async function endToEnd(world: BenchWorld, sizes: BenchSizes, log: (line:
     try {
       for (let round = 0; round <= sizes.rounds; round++) {
         await world.reset();
-        const seconds = round === 0 ? 2 : sizes.e2eSeconds;
+        const seconds = round === 0 ? sizes.warmupSeconds : sizes.e2eSeconds;
+        const cpu = new CpuMeter({ api: api.child.pid!, worker: worker.child.pid! });
         const load = await runLoad({
           url: `${api.url}/v1/workouts`,
           body: benchWorkout(),
@@ -57,6 +59,7 @@ export async function endToEnd(world: BenchWorld, sizes: BenchSizes, log: (line:
         });
         if (load.failed > 0) throw new Error(`${pipeline.name}: ${load.failed} requests failed`);
         await waitForCompleted(world, load.ok, 120_000);
+        const usage = cpu.describe();
         const latencies = await endToEndMs(world);
         const [span] = await world.query<{ seconds: number }>(`SELECT extract(epoch FROM max(completed_at) - min(created_at))::float8 AS seconds FROM jobs`);
         const rate = latencies.length / span.seconds;
@@ -65,7 +68,7 @@ export async function endToEnd(world: BenchWorld, sizes: BenchSizes, log: (line:
           figures.p99.push(percentile(latencies, 99));
           figures.rate.push(rate);
         }
-        log(`  e2e ${pipeline.name} round ${round}: ${latencies.length} jobs, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, ${rate.toFixed(0)} jobs/s`);
+        log(`  e2e ${pipeline.name} round ${round}: ${latencies.length} jobs, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, ${rate.toFixed(0)} jobs/s (${usage})`);
       }
       Object.assign(figures, { apiRss: api.peakRssMiB(), workerRss: worker.peakRssMiB() });
     } finally {

@@ -1,6 +1,7 @@
 import { BenchProcess, BATON_API, BATON_WORKER, cores } from '../support/bench-process';
 import { absolute, BenchRow, BenchSizes, compared } from '../support/bench-row';
 import { BENCH_API_KEY, benchWorkout, BenchWorld } from '../support/bench-world';
+import { CpuMeter } from '../support/cpu';
 import { runLoad } from '../support/load';
 import { figure } from '../support/stats';
 import { invoiceBody } from '../../test/support/fixtures';
@@ -33,16 +34,18 @@ export async function heavyWork(world: BenchWorld, sizes: BenchSizes, log: (line
         // More invoices than the workers can render in the round: they never run out.
         if (state === 'busy') await world.prefill('invoices', 400 * sizes.seconds + 400, (index) => invoiceBody({ orderId: `bench-${index}` }));
         const startedAt = await world.query<{ now: Date }>(`SELECT now()`);
+        const cpu = new CpuMeter({ api: api.child.pid!, ...Object.fromEntries(workers.map((worker, index) => [`worker ${index + 1}`, worker.child.pid!])) });
         const load = await runLoad({
           url: `${api.url}/v1/workouts`,
           body: benchWorkout(),
           headers: { authorization: `Bearer ${BENCH_API_KEY}` },
           connections: 20,
           rate: API_RATE,
-          seconds: round === 0 ? 2 : sizes.seconds,
+          seconds: round === 0 ? sizes.warmupSeconds : sizes.seconds,
           cpus: first,
         });
         if (load.failed > 0) throw new Error(`${load.failed} requests failed`);
+        const usage = cpu.describe();
         if (state === 'busy') {
           const [done] = await world.query<{ rendered: number; seconds: number }>(
             `SELECT count(*)::int AS rendered, extract(epoch FROM now() - $1::timestamptz)::float8 AS seconds FROM jobs WHERE type = 'invoices' AND status = 'completed'`,
@@ -53,7 +56,7 @@ export async function heavyWork(world: BenchWorld, sizes: BenchSizes, log: (line
           log(`  heavy work round ${round}: ${rate.toFixed(1)} PDFs/s per worker`);
         }
         if (round > 0) p99[state].push(load.p99);
-        log(`  heavy work ${state} round ${round}: API p99 ${load.p99} ms at ${load.rps.toFixed(0)} req/s`);
+        log(`  heavy work ${state} round ${round}: API p99 ${load.p99} ms at ${load.rps.toFixed(0)} req/s (${usage})`);
       }
     }
   } finally {

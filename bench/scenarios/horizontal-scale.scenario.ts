@@ -2,6 +2,7 @@ import { BenchProcess, BATON_WORKER } from '../support/bench-process';
 import { BenchRow, BenchSizes, compared } from '../support/bench-row';
 import { benchWorkout, BenchWorld } from '../support/bench-world';
 import { completionRate, waitForCompleted } from '../support/completion';
+import { CpuMeter } from '../support/cpu';
 import { figure } from '../support/stats';
 
 const CONCURRENCY = 4;
@@ -27,15 +28,18 @@ export async function horizontalScale(world: BenchWorld, sizes: BenchSizes, log:
           BenchProcess.start(BATON_WORKER, { ...world.batonEnv(), WORKER_QUEUES: 'workouts', WORKER_CONCURRENCY: String(CONCURRENCY), DATABASE_POOL_SIZE: String(CONCURRENCY) }),
         ),
       );
+      let usage = '';
       try {
         await Promise.all(workers.map((worker) => worker.ready('health')));
+        const cpu = new CpuMeter(Object.fromEntries(workers.map((worker, index) => [`worker ${index + 1}`, worker.child.pid!])));
         await waitForCompleted(world, count, 300_000);
+        usage = cpu.describe();
       } finally {
         await Promise.all(workers.map((worker) => worker.stop()));
       }
       const rate = await completionRate(world);
       if (round > 0) rates.get(scale)!.push(rate);
-      log(`  scale ${scale} worker(s) round ${round}: ${rate.toFixed(0)} jobs/s`);
+      log(`  scale ${scale} worker(s) round ${round}: ${rate.toFixed(0)} jobs/s (${usage})`);
     }
   }
   await world.reset();

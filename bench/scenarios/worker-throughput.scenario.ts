@@ -22,7 +22,7 @@ export async function workerThroughput(world: BenchWorld, sizes: BenchSizes, log
   for (let round = 0; round <= sizes.rounds; round++) {
     for (const name of ['baton', 'raw'] as const) {
       await world.reset();
-      const count = round === 0 ? Math.min(500, sizes.prefill) : sizes.prefill;
+      const count = round === 0 ? Math.min(sizes.warmupJobs, sizes.prefill) : sizes.prefill;
       await world.prefill('workouts', count, (index) => benchWorkout(`bench-${index}`));
       const worker = await workers[name]();
       try {
