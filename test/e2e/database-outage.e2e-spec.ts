@@ -87,4 +87,25 @@ describeWithServices('an API process and a worker process started during the out
     // Waiting out the outage spent no attempts.
     expect(attempts).toBe(1);
   }, 120_000);
+
+  it('answers 503, not 400, when the database goes away between authentication and the insert', async () => {
+    // The key is cached by now, so authentication passes without PostgreSQL; the
+    // insert then fails as a database shutting down does (SQLSTATE 57P01).
+    expect((await postJson(`${api.url}/v1/workouts`, workoutBody({ userId: 'warm' }))).status).toBe(202);
+    await db.query(`
+      CREATE FUNCTION baton_test_refuse_jobs() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'terminating connection due to administrator command' USING ERRCODE = '57P01';
+      END $$`);
+    await db.query(`CREATE TRIGGER baton_test_refuse_jobs BEFORE INSERT ON jobs FOR EACH ROW EXECUTE FUNCTION baton_test_refuse_jobs()`);
+    try {
+      const refused = await postJson(`${api.url}/v1/workouts`, workoutBody({ userId: 'refused' }));
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+    } finally {
+      await db.query(`DROP TRIGGER baton_test_refuse_jobs ON jobs`);
+      await db.query(`DROP FUNCTION baton_test_refuse_jobs()`);
+    }
+    expect((await postJson(`${api.url}/v1/workouts`, workoutBody({ userId: 'back' }))).status).toBe(202);
+  }, 60_000);
 });

@@ -43,7 +43,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (exception instanceof NotJobOwnerError) return errorBody(403, exception.message);
     if (exception instanceof InvalidCursorError) return fieldErrorBody('cursor', 'is not a cursor this API returned');
     // A client that hung up mid-body (or was cut off by the request timeout) gets no answer; nothing is wrong here.
-    if (request.raw.destroyed || request.raw.readableAborted) {
+    // (`destroyed` alone says nothing: a request stream is destroyed once its whole body has been read.)
+    if (request.raw.readableAborted || (request.raw.destroyed && !request.raw.complete)) {
       this.logger.debug(`${request.method} ${request.url}: the client went away before its request was read (request ${request.id})`);
       return errorBody(400, 'The request body was not received whole');
     }
