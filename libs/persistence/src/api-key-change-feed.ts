@@ -54,6 +54,8 @@ export class ApiKeyChangeFeed implements OnApplicationBootstrap, OnApplicationSh
   private stopped = false;
   private wake?: () => void;
   private running?: Promise<void>;
+  private announceStop!: () => void;
+  private readonly stopping = new Promise<void>((resolve) => (this.announceStop = resolve));
   private unheardSince?: string;
   private probesLost = 0;
 
@@ -83,6 +85,7 @@ export class ApiKeyChangeFeed implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    this.announceStop();
     this.wake?.();
     // Ends a connection under way; the loop then closes it and returns.
     await this.client?.end().catch(() => undefined);
@@ -90,7 +93,8 @@ export class ApiKeyChangeFeed implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async run(): Promise<void> {
-    await this.connector.whenConnected();
+    // A process stopped before PostgreSQL was ever reached must not wait for it.
+    await Promise.race([this.connector.whenConnected(), this.stopping]);
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
         await this.listenUntilLost();
