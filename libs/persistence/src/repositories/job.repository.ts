@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { connected, connectedPool } from '../database-connector';
+import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { CANCELLABLE_STATUSES, isUuid, JobStatus, JobType, RUNNABLE_STATUSES } from '@baton/contracts';
 import { JobEntity } from '../entities';
@@ -342,32 +343,38 @@ export class JobRepository {
   /**
    * Applies a job's effect exactly once: under the job's row lock, runs
    * `effect` and marks the job completed with its result, in one
-   * transaction. A job that is already finished is left alone. On a pg
-   * client of its own with named statements: a worker runs this for every
-   * job, and TypeORM's query runner would cost more than the statements.
+   * transaction. A job that is already finished is left alone. A worker
+   * runs this for every job: its statements are named (prepared) and skip
+   * TypeORM's query layer, which would cost more than they do.
    */
   async completeWith<R extends object>(jobId: string, effect: (sql: EffectSql, job: EffectJob) => Promise<R>): Promise<EffectOutcome<R>> {
-    const client = await connectedPool(this.dataSource).connect();
-    let broken: Error | undefined;
+    // The connection comes through a query runner so that closing the
+    // DataSource at shutdown cuts a transaction still under way (PostgreSQL
+    // rolls it back): a job given back is never half-applied behind its
+    // next delivery. The statements themselves go straight to the pg client.
+    const runner = connected(this.dataSource).createQueryRunner();
     try {
+      const client = (await runner.connect()) as PoolClient;
       await client.query('BEGIN');
-      const {
-        rows: [job],
-      } = await client.query<{ status: JobStatus; tenant: string }>({ name: 'baton-lock-job', text: `SELECT status, tenant FROM jobs WHERE id = $1 FOR UPDATE`, values: [jobId] });
-      if (!job || !RUNNABLE_STATUSES.includes(job.status)) {
-        await client.query('ROLLBACK');
-        return { applied: false };
+      try {
+        const {
+          rows: [job],
+        } = await client.query<{ status: JobStatus; tenant: string }>({ name: 'baton-lock-job', text: `SELECT status, tenant FROM jobs WHERE id = $1 FOR UPDATE`, values: [jobId] });
+        if (!job || !RUNNABLE_STATUSES.includes(job.status)) {
+          await client.query('ROLLBACK');
+          return { applied: false };
+        }
+        const result = await effect({ query: async (text, values) => (await client.query(text, values)).rows }, { id: jobId, tenant: job.tenant });
+        await client.query({ name: 'baton-complete-job', text: COMPLETE_JOB, values: [jobId, result] });
+        await client.query('COMMIT');
+        return { applied: true, result };
+      } catch (error) {
+        // A connection too broken to roll back is dropped by the runner (it listens for the client's errors).
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
       }
-      const result = await effect({ query: async (text, values) => (await client.query(text, values)).rows }, { id: jobId, tenant: job.tenant });
-      await client.query({ name: 'baton-complete-job', text: COMPLETE_JOB, values: [jobId, result] });
-      await client.query('COMMIT');
-      return { applied: true, result };
-    } catch (error) {
-      // A connection that cannot even roll back is not given back to the pool.
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
     } finally {
-      client.release(broken);
+      await runner.release();
     }
   }
 }
