@@ -39,7 +39,7 @@ export async function heavyWork(world: BenchWorld, sizes: BenchSizes, log: (line
           url: `${api.url}/v1/workouts`,
           body: benchWorkout(),
           headers: { authorization: `Bearer ${BENCH_API_KEY}` },
-          connections: 20,
+          connections: 50,
           rate: API_RATE,
           seconds: round === 0 ? sizes.warmupSeconds : sizes.seconds,
           cpus: first,
