@@ -67,7 +67,13 @@ export class AmqpConnection implements OnApplicationBootstrap, OnApplicationShut
     for (let attempt = 0; !this.closing; attempt++) {
       let connection: ChannelModel | undefined;
       try {
-        connection = await amqp.connect(this.config.RABBITMQ_URL!, { clientProperties: { connection_name: `baton:${process.pid}` } });
+        connection = await amqp.connect(this.config.RABBITMQ_URL!, {
+          clientProperties: { connection_name: `baton:${process.pid}` },
+          // Nagle's algorithm (amqplib leaves it on) holds a small publish or
+          // ack back until the previous segment is acknowledged, which the
+          // peer's delayed ACK can put off for tens of milliseconds.
+          noDelay: true,
+        });
         const setup = await connection.createChannel();
         await this.topology.declare(setup);
         await setup.close();
