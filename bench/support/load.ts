@@ -12,6 +12,40 @@ export interface LoadResult {
   ok: number;
   /** Answers that were not 2xx, and connection errors and timeouts. */
   failed: number;
+  /** The failures by status code or error code, where the generator tells them apart. */
+  failures?: Record<string, number>;
+}
+
+/** Failed requests summed over rounds, by contender: the note a row carries when any failed. */
+export class FailureTally {
+  private readonly counts = new Map<string, { failed: number; total: number; kinds: Map<string, number> }>();
+
+  add(contender: string, result: LoadResult): void {
+    const tally = this.counts.get(contender) ?? { failed: 0, total: 0, kinds: new Map<string, number>() };
+    tally.failed += result.failed;
+    tally.total += result.ok + result.failed;
+    for (const [kind, count] of Object.entries(result.failures ?? {})) tally.kinds.set(kind, (tally.kinds.get(kind) ?? 0) + count);
+    this.counts.set(contender, tally);
+  }
+
+  /** Undefined when nothing failed; else "failed requests: baton 0 of 30000, bullmq 1 of 30000 (503×1)". */
+  note(): string | undefined {
+    if ([...this.counts.values()].every((tally) => tally.failed === 0)) return undefined;
+    const parts = [...this.counts].map(([contender, tally]) => `${contender} ${tally.failed} of ${tally.total}${kindsText(tally.kinds)}`);
+    return `failed requests: ${parts.join(', ')}`;
+  }
+}
+
+/** "" when every request succeeded, else e.g. "; 2 of 15000 requests failed (503×2)". */
+export function failureNote(result: LoadResult): string {
+  if (result.failed === 0) return '';
+  return `; ${result.failed} of ${result.ok + result.failed} requests failed${kindsText(Object.entries(result.failures ?? {}))}`;
+}
+
+/** " (503×2, ECONNRESET×1)", or "" when the kinds are not known. */
+function kindsText(kinds: Iterable<[string, number]>): string {
+  const listed = [...kinds].map(([kind, count]) => `${kind}×${count}`);
+  return listed.length > 0 ? ` (${listed.join(', ')})` : '';
 }
 
 export interface LoadOptions {

@@ -8,7 +8,7 @@
 //
 //   node paced-load.js '{"url":…,"rate":500,"seconds":30,"connections":20,"headers":{…},"body":"…"}'
 //
-// Prints one JSON line: {"rps","p50","p99","ok","failed"}.
+// Prints one JSON line: {"rps","p50","p99","ok","failed","failures"}.
 
 const http = require('node:http');
 
@@ -20,6 +20,8 @@ const total = Math.round(rate * seconds);
 const latencies = [];
 let ok = 0;
 let failed = 0;
+/** What the failures were: status codes and connection error codes, with counts. */
+const failures = {};
 let sent = 0;
 let settled = 0;
 const start = performance.now();
@@ -38,16 +40,21 @@ function send(dueAt) {
       response.resume();
       response.on('end', () => {
         if (response.statusCode >= 200 && response.statusCode < 300) ok++;
-        else failed++;
+        else fail(String(response.statusCode));
         settle(dueAt);
       });
     },
   );
-  request.on('error', () => {
-    failed++;
+  request.on('error', (error) => {
+    fail(error.code ?? error.message);
     settle(dueAt);
   });
   request.end(payload);
+}
+
+function fail(reason) {
+  failed++;
+  failures[reason] = (failures[reason] ?? 0) + 1;
 }
 
 function settle(dueAt) {
@@ -69,7 +76,7 @@ function report() {
   latencies.sort((a, b) => a - b);
   const at = (p) => Math.round(10 * latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]) / 10;
   const elapsed = (performance.now() - start) / 1000;
-  process.stdout.write(`${JSON.stringify({ rps: total / elapsed, p50: at(50), p99: at(99), ok, failed })}\n`);
+  process.stdout.write(`${JSON.stringify({ rps: total / elapsed, p50: at(50), p99: at(99), ok, failed, failures })}\n`);
   agent.destroy();
 }
 

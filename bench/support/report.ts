@@ -25,6 +25,12 @@ function cells(row: BenchRow): string[] {
 
 const HEADERS = ['scenario', 'Baton (median, min–max)', 'baseline', 'ratio', 'target', ''];
 
+/** The rows' notes (failed requests, say), one line each, under the table. */
+function notes(report: BenchReport): string[] {
+  const noted = report.rows.filter((row) => row.note);
+  return noted.length === 0 ? [] : ['', ...noted.map((row) => `- ${row.scenario}: ${row.metric}: ${row.note}`)];
+}
+
 export function textReport(report: BenchReport): string {
   const rows = report.rows.map(cells);
   const widths = HEADERS.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column].length)));
@@ -35,6 +41,7 @@ export function textReport(report: BenchReport): string {
     line(HEADERS),
     widths.map((width) => '-'.repeat(width)).join('-+-'),
     ...rows.map(line),
+    ...notes(report),
   ].join('\n');
 }
 
@@ -46,6 +53,7 @@ export function markdownReport(report: BenchReport): string {
     `| ${HEADERS.join(' | ')} |`,
     `|${HEADERS.map(() => '---').join('|')}|`,
     ...rows.map((row) => `| ${row.join(' | ')} |`),
+    ...notes(report),
     '',
   ].join('\n');
 }
