@@ -7,6 +7,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
+  afterApiHearsKeyChange,
   ApiKeyRow,
   batonEnv,
   BatonProcess,
@@ -414,7 +415,7 @@ describe('keys CLI', () => {
 
     const getJob = (apiKey: string | null, id = randomUUID()) => request(api.url, 'GET', `/v1/jobs/${id}`, { apiKey });
 
-    it('takes a key made by `keys create` at once (404 for an unknown job, not 401), and refuses it from the very next request after `keys revoke`', async () => {
+    it('takes a key made by `keys create` at once (404 for an unknown job, not 401), and refuses it once the API has heard of `keys revoke`', async () => {
       const created = await keysApart('create', '--tenant', freshTenant('live'), '--scope', 'jobs:read');
       expect(created.code).toBe(0);
       const key = created.stdout.trim();
@@ -424,7 +425,7 @@ describe('keys CLI', () => {
       expect({ status: before.status, body: before.body }).toEqual({ status: 404, body: expect.objectContaining({ statusCode: 404 }) });
 
       const [{ id }] = await db.query<{ id: string }>('SELECT id FROM api_keys WHERE key_hash = $1', [sha256(key)]);
-      expect((await keys('revoke', id)).code).toBe(0);
+      await afterApiHearsKeyChange(api.url, async () => expect((await keys('revoke', id)).code).toBe(0));
 
       const after = await getJob(key);
       expect(after.status).toBe(401);

@@ -1,4 +1,5 @@
 import { TEST_API_KEY } from './api-keys';
+import { waitFor } from './wait-for';
 
 /**
  * Small fetch helpers for driving the API in tests. They send the suite's
@@ -22,4 +23,22 @@ export function withApiKey(headers: Record<string, string>, apiKey: string = TES
 /** The job id of a 202 (or idempotent 200) answer. */
 export async function jobIdOf(response: Response): Promise<string> {
   return ((await response.json()) as { jobId: string }).jobId;
+}
+
+/** A metric without labels from a process's /metrics (no key needed); NaN when it is not there. */
+export async function metricValue(baseUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+}
+
+/**
+ * Runs `change` (a revocation, say) and resolves once the API process at
+ * `baseUrl` has heard of it through PostgreSQL: its cached keys are then
+ * up to date. Waits first for the API to hear changes at all.
+ */
+export async function afterApiHearsKeyChange(baseUrl: string, change: () => Promise<unknown>): Promise<void> {
+  await waitFor('the API to hear API key changes', async () => ((await metricValue(baseUrl, 'baton_api_key_notifications_live')) === 1 ? true : undefined));
+  const heard = await metricValue(baseUrl, 'baton_api_key_changes_heard_total');
+  await change();
+  await waitFor('the API to hear the key change', async () => ((await metricValue(baseUrl, 'baton_api_key_changes_heard_total')) > heard ? true : undefined));
 }

@@ -23,8 +23,8 @@ const REALM = 'Bearer realm="baton"';
 /**
  * Authenticates every request to a /v1 route by its bearer key before its
  * body is even read: no key, or a key that is unknown or revoked, is a 401.
- * There is no cache, so that a revocation holds from the next request on, on
- * every replica. A route-level hook, added after those registered before it
+ * Keys found active are cached until PostgreSQL announces a change to them
+ * (ApiKeyService, AuthModule). A route-level hook, added after those registered before it
  * (the rate limit's), so that it runs after them.
  */
 export function authenticateApiRequests(fastify: FastifyInstance, apiKeys: ApiKeyService): void {
