@@ -6,6 +6,7 @@ import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/Postgres
 import { BatonConfig } from '@baton/config';
 import { describeError } from '@baton/observability';
 import { backoffDelay } from '@baton/resilience';
+import { CONNECT_TIMEOUT_MS } from './data-source';
 import { connected, DatabaseConnector } from './database-connector';
 import { API_KEY_CHANGES_CHANNEL } from './migrations/1764200000000-api-key-change-notifications';
 
@@ -23,7 +24,6 @@ export interface ApiKeyChangeFeedTiming {
 }
 
 const DEFAULT_TIMING: ApiKeyChangeFeedTiming = { probeIntervalMs: 15_000, probeTimeoutMs: 3_000 };
-const CONNECT_TIMEOUT_MS = 3_000;
 const RETRY_BASE_MS = 250;
 const RETRY_CAP_MS = 15_000;
 const PROBE_PREFIX = 'probe:';

@@ -10,7 +10,7 @@ export interface DataSourceSettings {
 
 // Without these bounds a request waits on an unreachable database for the
 // OS's TCP timeout (minutes); with them it fails fast and the API answers 503.
-const CONNECT_TIMEOUT_MS = 3_000;
+export const CONNECT_TIMEOUT_MS = 3_000;
 const STATEMENT_TIMEOUT_MS = 30_000;
 
 /** Baton's one way to reach PostgreSQL. Schema changes come only from migrations, never `synchronize`. */
