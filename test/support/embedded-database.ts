@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PGLITE_TEMPLATE_VARIABLE } from './mode';
-import { PgGate } from './pg-gate';
 
 const HOST_SCRIPT = join(__dirname, 'embedded-postgres-host.js');
 const START_TIMEOUT_MS = 60_000;
@@ -17,10 +16,10 @@ export interface EmbeddedDatabase {
 
 /**
  * Baton's own embedded PostgreSQL (EmbeddedPostgres: PGlite behind its
- * socket server) on a fresh data directory of its own, run for this test
- * process by a helper process (see embedded-postgres-host.js for why), and
- * reached through a PgGate (see there why). `stop()` stops it and removes
- * the directory.
+ * session server), exactly as `npm start` runs it, on a fresh data directory
+ * of its own, run for this test process by a helper process (see
+ * embedded-postgres-host.js for why). `stop()` stops it and removes the
+ * directory.
  */
 export async function startEmbeddedDatabase(prefix: string): Promise<EmbeddedDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), `${prefix}-`));
@@ -31,18 +30,13 @@ export async function startEmbeddedDatabase(prefix: string): Promise<EmbeddedDat
   let output = '';
   for (const stream of [host.stdout, host.stderr]) stream.on('data', (chunk) => (output += chunk));
   const exited = new Promise<void>((resolve) => host.once('exit', () => resolve()));
-  let gate: PgGate | undefined;
   const stop = async () => {
-    await gate?.stop();
     if (host.exitCode === null && host.signalCode === null) host.kill('SIGTERM');
     await exited;
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    const direct = new URL(await firstLine(host, () => output));
-    gate = await PgGate.start({ host: direct.hostname, port: Number(direct.port) });
-    direct.port = String(gate.port);
-    return { url: direct.toString(), dataDir, stop };
+    return { url: await firstLine(host, () => output), dataDir, stop };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;

@@ -155,8 +155,7 @@ export interface Baton {
  *   RABBITMQ_URL);
  * - embedded mode: one standalone process, API and workers in one, on `env`
  *   (DATABASE_URL of the suite's embedded database; no RABBITMQ_URL, so jobs
- *   travel through its in-process queue), with the one database connection
- *   that `npm start` uses on its embedded PostgreSQL. Its handle serves as the API and
+ *   travel through its in-process queue). Its handle serves as the API and
  *   as every worker: the same URL answers the routes, /health/ready and
  *   /metrics. Per-worker overrides cannot apply to one process, so they are
  *   refused there; give the one process what it needs in `env`.
@@ -169,8 +168,7 @@ export async function startBaton(env: Record<string, string>, options: BatonOpti
     if (workerEnvs.some((overrides) => Object.keys(overrides).length > 0)) {
       throw new Error('embedded mode runs one standalone process: per-process overrides cannot apply; put them in the common environment');
     }
-    // One connection, as `npm start` holds to its embedded PostgreSQL.
-    const standalone = await startStandalone({ DATABASE_POOL_SIZE: '1', ...env }, { ready: false });
+    const standalone = await startStandalone(env, { ready: false });
     baton = { api: standalone, worker: standalone, workers: workerEnvs.map(() => standalone), processes: [standalone] };
   } else {
     if (env.RABBITMQ_URL === undefined) throw new Error(`services mode needs RABBITMQ_URL: the suite's vhost`);

@@ -50,17 +50,20 @@ export async function createTestDatabase(prefix = 'baton_test', options: { migra
   return {
     name,
     url,
-    async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-      const client = new Client({ connectionString: url });
-      await client.connect();
-      try {
-        return (await client.query(sql, params)).rows as T[];
-      } finally {
-        await client.end();
-      }
-    },
+    query: (sql, params) => queryOnce(url, sql, params),
     drop,
   };
+}
+
+/** Runs one statement on a short-lived connection to `url`. */
+export async function queryOnce<T = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
 }
 
 async function withAdmin<T>(work: (admin: Client) => Promise<T>): Promise<T> {

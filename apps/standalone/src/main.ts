@@ -7,7 +7,7 @@ import { ApiKeyService } from '@baton/auth';
 import { loadConfigOrExit } from '@baton/config';
 import { serveHealth } from '@baton/health';
 import { JobTransport } from '@baton/messaging';
-import { BatonLogger } from '@baton/observability';
+import { BatonLogger, describeError } from '@baton/observability';
 import { DatabaseHealth, EmbeddedPostgres, runMigrations } from '@baton/persistence';
 import { developmentKey, developmentKeyBanner } from './development-key';
 import { JobRecovery } from './job-recovery';
@@ -28,12 +28,6 @@ async function bootstrap(): Promise<void> {
   if (config.DATABASE_URL === undefined) {
     embedded = await EmbeddedPostgres.start(resolve(config.BATON_DATA_DIR));
     config.DATABASE_URL = embedded.url;
-    // PGlite is a single backend: statements of concurrent connections would
-    // interleave in its extended-protocol state, so the pool holds one.
-    config.DATABASE_POOL_SIZE = 1;
-    // Nor does it carry a notification from one connection to another, so
-    // API key changes could not be heard: every request looks its key up.
-    config.API_KEY_CACHE_MS = 0;
   }
   await runMigrations(config.DATABASE_URL);
 
@@ -72,4 +66,8 @@ async function bootstrap(): Promise<void> {
   logger.log(`Baton standalone: API and workers (${config.WORKER_QUEUES.join(', ')}) on :${config.PORT}. ${parts.join('; ')}.${development}`, 'Baton');
 }
 
-void bootstrap();
+bootstrap().catch((error: unknown) => {
+  // One line a developer can act on (a port in use, PGlite not installed), not an unhandled rejection's trace.
+  process.stderr.write(`baton: could not start: ${describeError(error)}\n`);
+  process.exit(1);
+});
