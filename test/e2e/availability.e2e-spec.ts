@@ -42,14 +42,6 @@ async function exitOf(child: BatonProcess, timeoutMs = 15_000): Promise<Exit> {
   return outcome;
 }
 
-/** `url` with its host and port replaced by the proxy's. */
-function throughProxy(url: string, proxy: TcpProxy): string {
-  const proxied = new URL(url);
-  proxied.hostname = '127.0.0.1';
-  proxied.port = String(proxy.port);
-  return proxied.toString();
-}
-
 describe('availability and life cycle', () => {
   let vhost: TestVhost | undefined;
   const started: BatonProcess[] = [];
@@ -160,16 +152,15 @@ describe('availability and life cycle', () => {
 
     beforeAll(async () => {
       db = await createTestDatabase('baton_e2e_outage');
-      const target = { host: new URL(db.url).hostname, port: Number(new URL(db.url).port || 5432) };
       if (testMode() === 'services') {
-        [apiProxy, workerProxy] = await Promise.all([TcpProxy.start(target), TcpProxy.start(target)]);
-        api = await startApi({ DATABASE_URL: throughProxy(db.url, apiProxy), RABBITMQ_URL: vhost!.url }, { ready: false });
-        worker = await startWorker({ DATABASE_URL: throughProxy(db.url, workerProxy), RABBITMQ_URL: vhost!.url }, { ready: false });
+        [apiProxy, workerProxy] = await Promise.all([TcpProxy.startFor(db.url), TcpProxy.startFor(db.url)]);
+        api = await startApi({ DATABASE_URL: apiProxy.via(db.url), RABBITMQ_URL: vhost!.url }, { ready: false });
+        worker = await startWorker({ DATABASE_URL: workerProxy.via(db.url), RABBITMQ_URL: vhost!.url }, { ready: false });
         started.push(api, worker);
         await Promise.all([api.waitUntilReady(), worker.waitUntilReady()]);
       } else {
-        apiProxy = workerProxy = await TcpProxy.start(target);
-        ({ api, worker } = await startBaton({ DATABASE_URL: throughProxy(db.url, apiProxy) }, { ready: false }));
+        apiProxy = workerProxy = await TcpProxy.startFor(db.url);
+        ({ api, worker } = await startBaton({ DATABASE_URL: apiProxy.via(db.url) }, { ready: false }));
         started.push(api);
         await api.waitUntilReady();
       }

@@ -32,10 +32,8 @@ describeWithServices('an API process and a worker process started during the out
 
   beforeAll(async () => {
     [db, vhost] = await Promise.all([createTestDatabase(), createTestVhost()]);
-    proxy = await TcpProxy.start({ host: '127.0.0.1', port: Number(new URL(db.url).port || 5432) });
-    const viaProxy = new URL(db.url);
-    viaProxy.port = String(proxy.port);
-    env = { DATABASE_URL: viaProxy.toString(), RABBITMQ_URL: vhost.url, RELAY_INTERVAL_MS: '200' };
+    proxy = await TcpProxy.startFor(db.url);
+    env = { DATABASE_URL: proxy.via(db.url), RABBITMQ_URL: vhost.url, RELAY_INTERVAL_MS: '200' };
     api = await startApi(env);
   }, 60_000);
 

@@ -80,17 +80,18 @@ export interface JobView {
 export const FINISHED = ['completed', 'dead'];
 
 /**
- * Polls GET /v1/jobs/:id until the job is in one of `statuses` (by default a
- * final one), and returns its view. Assert the status on what comes back, so
- * that a job that went the wrong way fails at once with the real status.
+ * Polls GET /v1/jobs/:id (with `apiKey`, or the suite's key) until the job
+ * is in one of `statuses` (by default a final one), and returns its view.
+ * Assert the status on what comes back, so that a job that went the wrong
+ * way fails at once with the real status.
  */
-export async function waitForJob(api: BatonProcess, jobId: string, statuses: string[] = FINISHED, timeoutMs = 20_000): Promise<JobView> {
+export async function waitForJob(api: BatonProcess, jobId: string, statuses: string[] = FINISHED, timeoutMs = 20_000, apiKey?: string): Promise<JobView> {
   let last: unknown;
   try {
     return await waitFor(
       `job ${jobId} to be ${statuses.join(' or ')}`,
       async () => {
-        const answer = await get<JobView>(api.url, `/v1/jobs/${jobId}`);
+        const answer = await request<JobView>(api.url, 'GET', `/v1/jobs/${jobId}`, { apiKey });
         last = answer.body ?? answer.status;
         return answer.status === 200 && statuses.includes(answer.body.status) ? answer.body : undefined;
       },

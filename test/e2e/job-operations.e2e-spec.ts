@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import {
   Baton,
   batonEnv,
+  BatonProcess,
   bearer,
   createTestBroker,
   createTestDatabase,
@@ -16,13 +17,16 @@ import {
   runCli,
   startBaton,
   storeApiKey,
+  startWorker,
   StoredKey,
   TestDatabase,
+  testMode,
   TestVhost,
   waitFor,
+  withServices,
   workoutBody,
 } from '../support';
-import { Broker, countRows, get, JobView, openBroker, post, stopAll, waitForJob } from './e2e-support';
+import { Broker, countRows, get, JobView, openBroker, post, stopAll, waitForJob, waitUntilSettled } from './e2e-support';
 
 const POISON_MESSAGE = 'e2e injected failure: this workout cannot be saved';
 
@@ -184,37 +188,118 @@ describe('job operations', () => {
   });
 
   describe('POST /v1/jobs/:jobId/cancel', () => {
+    /**
+     * A Baton on a database (and vhost) of its own whose workers consume
+     * invoices only, as when the workouts Deployment is scaled to zero: a
+     * workout submitted there stays queued, in both test modes, until
+     * `resumeWorkouts()` starts a worker for it. (Holding the suite's one
+     * worker busy instead works only on a PostgreSQL server: on PGlite's
+     * single backend a worker held inside its transaction holds every query.)
+     */
+    interface WorkoutsPaused {
+      db: TestDatabase;
+      vhost?: TestVhost;
+      baton: Baton;
+      writer: StoredKey;
+      otherWriter: StoredKey;
+      reader: StoredKey;
+      otherTenant: StoredKey;
+      /** Starts a worker for workouts; returns the API to go on with. */
+      resumeWorkouts(): Promise<BatonProcess>;
+    }
+    const paused: WorkoutsPaused[] = [];
+
+    async function startWithoutWorkoutWorkers(): Promise<WorkoutsPaused> {
+      const [pausedDb, pausedVhost] = await Promise.all([createTestDatabase('baton_e2e_cancel'), createTestBroker('baton_e2e_cancel')]);
+      const env = batonEnv(pausedDb, pausedVhost);
+      const [keyOfWriter, keyOfOtherWriter, keyOfReader, keyOfOtherTenant] = await Promise.all([
+        storeApiKey(pausedDb.url, { scopes: ['jobs:write', 'jobs:read'] }),
+        storeApiKey(pausedDb.url, { scopes: ['jobs:write', 'jobs:read'] }),
+        storeApiKey(pausedDb.url, { scopes: ['jobs:read'] }),
+        storeApiKey(pausedDb.url, { tenant: 'other-tenant', scopes: ['admin'] }),
+      ]);
+      const entry: WorkoutsPaused = {
+        db: pausedDb,
+        vhost: pausedVhost,
+        baton: await startBaton({ ...env, WORKER_QUEUES: 'invoices' }),
+        writer: keyOfWriter,
+        otherWriter: keyOfOtherWriter,
+        reader: keyOfReader,
+        otherTenant: keyOfOtherTenant,
+        async resumeWorkouts() {
+          if (testMode() === 'services') {
+            entry.baton.processes.push(await startWorker({ ...env, WORKER_QUEUES: 'workouts' }));
+          } else {
+            // The in-process queue lives and dies with its process: the next
+            // one starts from PostgreSQL, republishing every unfinished job.
+            await stopAll(entry.baton.processes);
+            entry.baton = await startBaton(env);
+          }
+          return entry.baton.api;
+        },
+      };
+      paused.push(entry);
+      return entry;
+    }
+
+    afterAll(async () => {
+      for (const entry of paused.splice(0)) {
+        await stopAll(entry.baton.processes);
+        await Promise.all([entry.db.drop(), entry.vhost?.drop()]);
+      }
+    }, 60_000);
+
+    async function submitTo(url: string, key: StoredKey, body = workoutBody()): Promise<string> {
+      const answer = await post(url, '/v1/workouts', body, bearer(key.key));
+      expect(answer.status).toBe(202);
+      return answer.body.jobId;
+    }
+
     it('cancels a queued job (200), which then never runs; a running or finished job is a 409', async () => {
-      const running = await occupyWorker(1500);
-      const queued = await submit(workoutBody({ userId: `cancelled-${randomUUID().slice(0, 8)}` }), writer);
-      const cancelled = await post(baton.api.url, `/v1/jobs/${queued}/cancel`, undefined, bearer(writer.key));
+      const { db: pausedDb, vhost: pausedVhost, baton: pausedBaton, writer: owner, resumeWorkouts } = await startWithoutWorkoutWorkers();
+      const queued = await submitTo(pausedBaton.api.url, owner, workoutBody({ userId: `cancelled-${randomUUID().slice(0, 8)}` }));
+      const cancelled = await post(pausedBaton.api.url, `/v1/jobs/${queued}/cancel`, undefined, bearer(owner.key));
       expect(cancelled.status).toBe(200);
       expect(cancelled.body).toMatchObject({ id: queued, status: 'cancelled' });
 
-      const busy = await post(baton.api.url, `/v1/jobs/${running}/cancel`, undefined);
-      expect(busy.status).toBe(409);
-      expect(busy.body.message).toContain('processing');
-      expect((await waitForJob(baton.api, running)).status).toBe('completed');
-      // The cancelled job's message was delivered after the slow one, and acknowledged without effect.
-      const after = await submit();
-      expect((await waitForJob(baton.api, after)).status).toBe('completed');
-      expect((await get(baton.api.url, `/v1/jobs/${queued}`)).body).toMatchObject({ status: 'cancelled', attempts: 0, result: null });
-      expect(await countRows(db, 'SELECT count(*) FROM workouts WHERE job_id = $1', [queued])).toBe(0);
+      // A worker for workouts comes: it must leave the cancelled job alone, and go on with the next.
+      const api = await resumeWorkouts();
+      const url = api.url;
+      const after = await submitTo(url, owner);
+      expect((await waitForJob(api, after)).status).toBe('completed');
+      await withServices('the cancelled job\'s message was delivered to the worker and acknowledged without effect', () => waitUntilSettled(pausedVhost!, 'workouts'));
+      expect((await get(url, `/v1/jobs/${queued}`, bearer(owner.key))).body).toMatchObject({ status: 'cancelled', attempts: 0, result: null });
+      expect(await countRows(pausedDb, 'SELECT count(*) FROM workouts WHERE job_id = $1', [queued])).toBe(0);
 
-      expect((await post(baton.api.url, `/v1/jobs/${running}/cancel`, undefined)).status).toBe(409);
-      expect((await post(baton.api.url, `/v1/jobs/${queued}/cancel`, undefined)).status).toBe(409);
+      expect((await post(url, `/v1/jobs/${queued}/cancel`, undefined, bearer(owner.key))).status).toBe(409);
+      const finished = await post(url, `/v1/jobs/${after}/cancel`, undefined, bearer(owner.key));
+      expect(finished.status).toBe(409);
+      expect(finished.body.message).toContain('completed');
+
+      await withServices(
+        { needs: 'PostgreSQL', reason: 'a worker held inside its transaction (pg_sleep) holds PGlite\'s single backend, so no request can see the job processing meanwhile' },
+        async () => {
+          const running = await occupyWorker(1500);
+          const busy = await post(baton.api.url, `/v1/jobs/${running}/cancel`, undefined);
+          expect(busy.status).toBe(409);
+          expect(busy.body.message).toContain('processing');
+          expect((await waitForJob(baton.api, running)).status).toBe('completed');
+        },
+      );
     });
 
     it('lets a jobs:write key cancel only its own jobs; admin keys any job of their tenant; nobody another tenant\'s', async () => {
-      await occupyWorker(1500);
-      const mine = await submit(workoutBody(), writer);
-      const theirs = await submit(workoutBody(), otherWriter);
-      const refused = await post(baton.api.url, `/v1/jobs/${theirs}/cancel`, undefined, bearer(writer.key));
+      const { baton: pausedBaton, writer: owner, otherWriter: someoneElse, reader: readOnly, otherTenant: elsewhere } = await startWithoutWorkoutWorkers();
+      const url = pausedBaton.api.url;
+      const mine = await submitTo(url, owner);
+      const theirs = await submitTo(url, someoneElse);
+      const refused = await post(url, `/v1/jobs/${theirs}/cancel`, undefined, bearer(owner.key));
       expect(refused.status).toBe(403);
-      expect((await post(baton.api.url, `/v1/jobs/${mine}/cancel`, undefined, bearer(reader.key))).status).toBe(403);
-      expect((await post(baton.api.url, `/v1/jobs/${mine}/cancel`, undefined, bearer(otherTenant.key))).status).toBe(404);
-      expect((await post(baton.api.url, `/v1/jobs/${mine}/cancel`, undefined, bearer(writer.key))).status).toBe(200);
-      expect((await post(baton.api.url, `/v1/jobs/${theirs}/cancel`, undefined)).status).toBe(200);
+      expect((await post(url, `/v1/jobs/${mine}/cancel`, undefined, bearer(readOnly.key))).status).toBe(403);
+      expect((await post(url, `/v1/jobs/${mine}/cancel`, undefined, bearer(elsewhere.key))).status).toBe(404);
+      expect((await post(url, `/v1/jobs/${mine}/cancel`, undefined, bearer(owner.key))).status).toBe(200);
+      // The suite's admin key (TEST_API_KEY) is stored in every test database.
+      expect((await post(url, `/v1/jobs/${theirs}/cancel`, undefined)).status).toBe(200);
     });
   });
 

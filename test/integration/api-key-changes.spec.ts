@@ -10,7 +10,9 @@ import { DataSource } from 'typeorm';
 import { ApiKeyCache, ApiKeyService, ApiScope, hashApiKey } from '@baton/auth';
 import { BatonConfig } from '@baton/config';
 import { ApiKeyChangeFeed, ApiKeyChangeSubscriber, ApiKeyRepository, createDataSource } from '@baton/persistence';
+import { testMode } from '../support/mode';
 import { createTestDatabase, TestDatabase } from '../support/services';
+import { TcpProxy } from '../support/tcp-proxy';
 import { waitFor } from '../support/wait-for';
 
 const FAST_PROBES = { probeIntervalMs: 200, probeTimeoutMs: 500 };
@@ -132,12 +134,22 @@ describe('API key changes (PostgreSQL LISTEN/NOTIFY)', () => {
 
   it('is not live while its connection is gone, and listens again once it can', async () => {
     const recorder = new Recorder();
-    startFeed(recorder);
+    // PGlite is one backend shared by every connection, with none of its own
+    // to terminate: in embedded mode the network drops the listening
+    // connection instead (the feed listens through a proxy the test cuts).
+    const proxy = testMode() === 'embedded' ? await TcpProxy.startFor(db.url) : undefined;
+    startFeed(recorder, proxy?.via(db.url) ?? db.url);
     await recorder.heard('live');
-    await ds.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'baton-key-changes-test-key-changes'`,
-    );
-    await recorder.heard('not live');
+    if (proxy) {
+      await proxy.cut();
+      await recorder.heard('not live');
+      await proxy.restore();
+    } else {
+      await ds.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'baton-key-changes-test-key-changes'`,
+      );
+      await recorder.heard('not live');
+    }
     await recorder.heard('live', 2);
     // And it hears again on the new connection.
     const { key, record } = await newKey();

@@ -7,7 +7,7 @@ import * as amqp from 'amqplib';
 import { Client } from 'pg';
 import { connect as connectTcp } from 'node:net';
 import { ADMIN_DATABASE_URL, RABBITMQ_BASE_URL, REDIS_URL } from './env';
-import { MODE_VARIABLE, PGLITE_TEMPLATE_VARIABLE, REDIS_VARIABLE, RUN_DIR_VARIABLE, TestMode } from './mode';
+import { MODE_VARIABLE, PGLITE_TEMPLATE_VARIABLE, REDIS_VARIABLE, RUN_DIR_VARIABLE, TEST_MODE_VARIABLE, TestMode } from './mode';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
@@ -21,29 +21,15 @@ const redact = (url: string) => url.replace(/\/\/[^@]*@/, '//***@');
  *   both answer: `services` mode, every suite against them.
  * - Either does not, and REQUIRE_SERVICES=1 (CI sets it): the run fails here,
  *   with the reasons, instead of every test failing (or being skipped).
- * - Either does not, otherwise: `embedded` mode, on PGlite and the standalone
- *   process's in-process queue; one line says so and why.
+ * - Either does not, otherwise, or TEST_MODE=embedded: `embedded` mode, on
+ *   PGlite and the standalone process's in-process queue; one line says so
+ *   and why.
  * The mode reaches every test file through BATON_TEST_MODE (see ./mode.ts).
  */
 export default async function globalSetup(): Promise<void> {
-  const unreachable: string[] = [];
-  const pg = new Client({ connectionString: ADMIN_DATABASE_URL, connectionTimeoutMillis: PROBE_TIMEOUT_MS });
-  try {
-    await pg.connect();
-    await pg.query('SELECT 1');
-  } catch (error) {
-    unreachable.push(`PostgreSQL at ${redact(ADMIN_DATABASE_URL)}: ${(error as Error).message}`);
-  } finally {
-    await pg.end().catch(() => undefined);
-  }
-  try {
-    const connection = await amqp.connect(RABBITMQ_BASE_URL, { timeout: PROBE_TIMEOUT_MS });
-    await connection.close();
-  } catch (error) {
-    unreachable.push(`RabbitMQ at ${redact(RABBITMQ_BASE_URL)}: ${(error as Error).message || String(error)}`);
-  }
-
-  const mode: TestMode = unreachable.length === 0 ? 'services' : 'embedded';
+  const embeddedAsked = embeddedModeAsked();
+  const unreachable = embeddedAsked ? [] : await unreachableServices();
+  const mode: TestMode = embeddedAsked || unreachable.length > 0 ? 'embedded' : 'services';
   // Redis only serves the rate limit shared by several API processes, a services-mode test.
   const redisProblem = mode === 'services' ? await probeRedis(REDIS_URL) : undefined;
   if (redisProblem) unreachable.push(redisProblem);
@@ -75,11 +61,46 @@ export default async function globalSetup(): Promise<void> {
     rmSync(runDir, { recursive: true, force: true });
     throw new Error(`embedded mode: could not initialise PGlite: ${(error as Error).message}`);
   }
+  const why = embeddedAsked ? `${TEST_MODE_VARIABLE}=embedded asks for it` : unreachable.join('; ');
   console.log(
-    `\nBaton tests: embedded mode, since ${unreachable.join('; ')}. The suite runs on the embedded parts ` +
+    `\nBaton tests: embedded mode, since ${why}. The suite runs on the embedded parts ` +
       '(PGlite PostgreSQL, the standalone process with its in-process queue); tests that need a real RabbitMQ or PostgreSQL server are skipped and listed. ' +
       'Set REQUIRE_SERVICES=1 to fail instead.',
   );
+}
+
+/**
+ * TEST_MODE=embedded runs the embedded mode even where the services answer
+ * (`npm run test:embedded`), so that a developer can try both on one
+ * machine. Contradicting REQUIRE_SERVICES=1 is an error, not a choice.
+ */
+function embeddedModeAsked(): boolean {
+  const asked = process.env[TEST_MODE_VARIABLE];
+  if (asked === undefined || asked === '') return false;
+  if (asked !== 'embedded') throw new Error(`${TEST_MODE_VARIABLE} must be "embedded" or unset (the mode is then chosen from the services that answer), not ${JSON.stringify(asked)}`);
+  if (process.env.REQUIRE_SERVICES === '1') throw new Error(`${TEST_MODE_VARIABLE}=embedded contradicts REQUIRE_SERVICES=1: choose one`);
+  return true;
+}
+
+/** Why PostgreSQL or RabbitMQ cannot be used, one line each; empty when both answer. */
+async function unreachableServices(): Promise<string[]> {
+  const unreachable: string[] = [];
+  const pg = new Client({ connectionString: ADMIN_DATABASE_URL, connectionTimeoutMillis: PROBE_TIMEOUT_MS });
+  try {
+    await pg.connect();
+    await pg.query('SELECT 1');
+  } catch (error) {
+    unreachable.push(`PostgreSQL at ${redact(ADMIN_DATABASE_URL)}: ${(error as Error).message}`);
+  } finally {
+    await pg.end().catch(() => undefined);
+  }
+  try {
+    const connection = await amqp.connect(RABBITMQ_BASE_URL, { timeout: PROBE_TIMEOUT_MS });
+    await connection.close();
+  } catch (error) {
+    unreachable.push(`RabbitMQ at ${redact(RABBITMQ_BASE_URL)}: ${(error as Error).message || String(error)}`);
+  }
+  return unreachable;
 }
 
 /**

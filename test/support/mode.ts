@@ -13,6 +13,8 @@ import { join } from 'node:path';
  */
 export type TestMode = 'services' | 'embedded';
 
+/** The developer's switch: `embedded` runs the embedded mode even where the services answer. */
+export const TEST_MODE_VARIABLE = 'TEST_MODE';
 /** Set by the global setup; jest hands it to every test file (in band and in workers). */
 export const MODE_VARIABLE = 'BATON_TEST_MODE';
 /** A directory of this run's own (PGlite template, the list of skipped tests); removed by the global teardown. */

@@ -23,6 +23,20 @@ export class TcpProxy {
     return proxy;
   }
 
+  /** A proxy to the host and port of a connection string (PostgreSQL's default port when it names none). */
+  static startFor(url: string): Promise<TcpProxy> {
+    const { hostname, port } = new URL(url);
+    return TcpProxy.start({ host: hostname, port: Number(port || 5432) });
+  }
+
+  /** `url` with its host and port replaced by the proxy's. */
+  via(url: string): string {
+    const proxied = new URL(url);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(this.port);
+    return proxied.toString();
+  }
+
   async restore(): Promise<void> {
     if (this.server) return;
     const server = createServer((client) => {
