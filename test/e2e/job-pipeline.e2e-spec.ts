@@ -181,7 +181,10 @@ describe('job pipeline: from the API through the queue to a worker and back', ()
       expect(answer.body).toEqual({
         id: invoiceId,
         jobId: accepted.body.jobId,
+        // The suite's tenant has no invoice profile: the default prefix, no seller.
+        number: expect.stringMatching(/^INV-2026-\d{6}$/),
         orderId: 'order-1',
+        seller: null,
         customer: { name: 'Ada Lovelace', email: 'ada@example.com', address: '12 Analytical Row, London' },
         currency: 'EUR',
         issuedAt: '2026-11-20',
@@ -230,7 +233,8 @@ describe('job pipeline: from the API through the queue to a worker and back', ()
       const pdf = await request(api.url, 'GET', job.result!.pdfUrl as string);
       expect(pdf.status).toBe(200);
       expect(pdf.headers.get('content-type')).toMatch(/^application\/pdf/);
-      expect(pdf.headers.get('content-disposition')).toContain(`invoice-${job.result!.invoiceId}.pdf`);
+      const { number } = (await get(api.url, `/v1/invoices/${job.result!.invoiceId}`)).body;
+      expect(pdf.headers.get('content-disposition')).toBe(`attachment; filename="${number}.pdf"`);
       expect(pdf.bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
       expect(pdf.bytes.length).toBeGreaterThan(1000);
       expect(Number(pdf.headers.get('content-length') ?? pdf.bytes.length)).toBe(pdf.bytes.length);

@@ -602,11 +602,13 @@ describe('persistence (PostgreSQL)', () => {
         subtotalCents: 100_000_000_015_897n,
         taxCents: 8_875_000_001_411n,
         totalCents: 108_875_000_017_308n,
-        pdf,
       };
       const result = { invoiceId: invoice.id, pdfUrl: `/v1/invoices/${invoice.id}/pdf` };
 
-      await expect(invoices.saveForJob(job.id, invoice, result)).resolves.toEqual({ applied: true, result });
+      const numbered = await invoices.numberForJob(job.id, invoice, () => ({ seller: null, numberPrefix: 'INV-' }));
+      expect(numbered).toEqual({ applied: true, result: { id: invoice.id, number: expect.stringMatching(/^INV-2026-\d{6}$/), issuedAt: '2026-11-20', seller: null } });
+      expect(await row(job.id)).toMatchObject({ status: JobStatus.Processing });
+      await expect(invoices.completeWithPdf(job.id, invoice.id, pdf, result)).resolves.toEqual({ applied: true, result });
 
       const found = await invoices.findById(invoice.id, TENANT);
       expect(found).toMatchObject({
@@ -631,8 +633,9 @@ describe('persistence (PostgreSQL)', () => {
       expect(found!.pdf).toBeUndefined(); // the PDF is only read by findPdf
 
       const stored = await invoices.findPdf(invoice.id, TENANT);
-      expect(Buffer.isBuffer(stored)).toBe(true);
-      expect(stored!.equals(pdf)).toBe(true);
+      expect(Buffer.isBuffer(stored!.content)).toBe(true);
+      expect(stored!.content.equals(pdf)).toBe(true);
+      expect(stored!.number).toMatch(/^INV-2026-\d{6}$/);
       expect(await row(job.id)).toMatchObject({ status: JobStatus.Completed, result });
     });
 
@@ -640,7 +643,7 @@ describe('persistence (PostgreSQL)', () => {
       const job = await insertJob({ type: JobType.Invoice, payload: invoiceBody() });
       await jobs.claim(job.id, JobType.Invoice);
       const id = randomUUID();
-      await invoices.saveForJob(
+      await invoices.numberForJob(
         job.id,
         {
           id,
@@ -653,9 +656,8 @@ describe('persistence (PostgreSQL)', () => {
           subtotalCents: 1000n,
           taxCents: 0n,
           totalCents: 1000n,
-          pdf: Buffer.from('%PDF'),
         },
-        { invoiceId: id, pdfUrl: `/v1/invoices/${id}/pdf` },
+        () => ({ seller: null, numberPrefix: 'INV-' }),
       );
       await expect(invoices.findById(id, TENANT)).resolves.toMatchObject({ customerAddress: null, currency: 'JPY', taxRatePercent: 0, issuedAt: '2026-01-31' });
     });

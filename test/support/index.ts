@@ -10,3 +10,4 @@ export * from './http';
 export * from './faults';
 export * from './mode';
 export * from './embedded-database';
+export * from './pdf-text';

@@ -6,6 +6,7 @@ import { MessagingModule } from '@baton/messaging';
 import { ObservabilityModule } from '@baton/observability';
 import { PersistenceModule } from '@baton/persistence';
 import { HttpExceptionFilter } from './http/http-exception.filter';
+import { InvoiceProfileController } from './invoice-profile/invoice-profile.controller';
 import { InvoicesController } from './invoices/invoices.controller';
 import { JobOperationsService } from './jobs/job-operations.service';
 import { JobRelay } from './jobs/job-relay';
@@ -16,7 +17,7 @@ import { WorkoutsController } from './workouts/workouts.controller';
 /** The HTTP API's routes and services; the process around it brings configuration, PostgreSQL and a broker. */
 @Module({
   imports: [AuthModule],
-  controllers: [WorkoutsController, InvoicesController, JobsController],
+  controllers: [WorkoutsController, InvoicesController, InvoiceProfileController, JobsController],
   providers: [JobSubmissionService, JobOperationsService, JobRelay, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
   exports: [JobRelay],
 })

@@ -23,6 +23,7 @@ import {
   Validate,
 } from 'class-validator';
 import { computeInvoiceTotals } from './invoice-totals';
+import { InvoiceSellerDto } from './invoice-profile.dto';
 
 export class InvoiceCustomerDto {
   @IsString()
@@ -115,4 +116,11 @@ export class CreateInvoiceDto {
   @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'issuedAt must be an ISO-8601 date such as 2026-11-20' })
   @IsISO8601({ strict: true }, { message: 'issuedAt must be a real calendar date' })
   issuedAt?: string;
+
+  /** Prints this seller instead of the tenant's profile (whose number prefix still applies). */
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => InvoiceSellerDto)
+  seller?: InvoiceSellerDto | null;
 }

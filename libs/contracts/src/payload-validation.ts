@@ -43,7 +43,12 @@ export function toFieldErrors(errors: ValidationError[], parent = ''): FieldErro
 export type PayloadCheck<T> = { valid: true; payload: T } | { valid: false; errors: FieldError[] };
 
 /** Validates a job payload exactly as the API validated the request body. */
-export async function validatePayload<T extends JobType>(type: T, plain: unknown): Promise<PayloadCheck<JobPayloads[T]>> {
+export function validatePayload<T extends JobType>(type: T, plain: unknown): Promise<PayloadCheck<JobPayloads[T]>> {
+  return validateBody(JOB_PAYLOAD_CLASSES[type] as new () => JobPayloads[T], plain);
+}
+
+/** Validates a JSON body against its class: every rule of a job payload, for any body the API takes. */
+export async function validateBody<T extends object>(type: new () => T, plain: unknown): Promise<PayloadCheck<T>> {
   if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
     return { valid: false, errors: [{ field: '(body)', messages: ['must be a JSON object'] }] };
   }
@@ -52,8 +57,8 @@ export async function validatePayload<T extends JobType>(type: T, plain: unknown
   if (nestingDepth(plain) > MAX_NESTING_DEPTH) {
     return { valid: false, errors: [{ field: '(body)', messages: [`must not nest deeper than ${MAX_NESTING_DEPTH} levels`] }] };
   }
-  const payload = plainToInstance(JOB_PAYLOAD_CLASSES[type] as new () => JobPayloads[T], plain);
-  const errors = toFieldErrors(await validate(payload as object, PAYLOAD_VALIDATION)).concat(unacceptableValues(plain));
+  const payload = plainToInstance(type, plain);
+  const errors = toFieldErrors(await validate(payload, PAYLOAD_VALIDATION)).concat(unacceptableValues(plain));
   return errors.length === 0 ? { valid: true, payload } : { valid: false, errors };
 }
 

@@ -3,7 +3,7 @@ export { ApiKeyChangeFeed, ApiKeyChangeFeedTiming, ApiKeyChangeSubscriber } from
 export { isDatabaseUnavailable } from './database-errors';
 export { DatabaseHealth } from './database-health';
 export { DatabaseConnector, DatabaseNotConnectedError } from './database-connector';
-export { ApiKeyEntity, AttemptError, InvoiceEntity, InvoiceLineEntity, JobEntity, WorkoutEntity, WorkoutSetEntity } from './entities';
+export { ApiKeyEntity, AttemptError, InvoiceEntity, InvoiceLineEntity, InvoiceSeller, JobEntity, WorkoutEntity, WorkoutSetEntity } from './entities';
 export { ActiveApiKey, ApiKeyRepository, NewApiKey } from './repositories/api-key.repository';
 export { PersistenceModule } from './persistence.module';
 export {
@@ -25,6 +25,7 @@ export {
   UnpublishedJob,
 } from './repositories/job.repository';
 export { NewWorkout, WorkoutRepository } from './repositories/workout.repository';
-export { InvoiceRepository, NewInvoice } from './repositories/invoice.repository';
+export { InvoicePdf, InvoiceRepository, NewInvoice, NumberedInvoice, PrintedSeller, SellerChoice } from './repositories/invoice.repository';
+export { InvoiceProfile, InvoiceProfileRepository } from './repositories/invoice-profile.repository';
 export { runMigrations } from './run-migrations';
 export { EmbeddedPostgres } from './embedded-postgres';

@@ -4,11 +4,12 @@ import { BatonConfig } from '@baton/config';
 import { DatabaseConnector } from './database-connector';
 import { DatabaseHealth } from './database-health';
 import { ApiKeyRepository } from './repositories/api-key.repository';
+import { InvoiceProfileRepository } from './repositories/invoice-profile.repository';
 import { InvoiceRepository } from './repositories/invoice.repository';
 import { JobRepository } from './repositories/job.repository';
 import { WorkoutRepository } from './repositories/workout.repository';
 
-const REPOSITORIES = [JobRepository, WorkoutRepository, InvoiceRepository, ApiKeyRepository, DatabaseHealth];
+const REPOSITORIES = [JobRepository, WorkoutRepository, InvoiceRepository, InvoiceProfileRepository, ApiKeyRepository, DatabaseHealth];
 
 /**
  * PostgreSQL for the process: one pool, connected in the background so that

@@ -1,5 +1,5 @@
 import { BadRequestException, Injectable, PipeTransform, UnsupportedMediaTypeException } from '@nestjs/common';
-import { JobPayloads, JobType, validatePayload } from '@baton/contracts';
+import { JobPayloads, JobType, PayloadCheck, validateBody, validatePayload } from '@baton/contracts';
 import { errorBody } from './error-body';
 
 /**
@@ -12,11 +12,25 @@ export class PayloadPipe<T extends JobType> implements PipeTransform<unknown, Pr
   constructor(private readonly type: T) {}
 
   async transform(body: unknown): Promise<JobPayloads[T]> {
-    // Fastify parses only application/json; no body at all means no JSON was sent.
-    if (body === undefined) throw new UnsupportedMediaTypeException(errorBody(415, 'Content-Type must be application/json'));
-    const check = await validatePayload(this.type, body);
-    if (check.valid) return check.payload;
-    const fields = check.errors.map((error) => error.field);
-    throw new BadRequestException(errorBody(400, `Invalid request body: ${fields.join(', ')}`, check.errors));
+    return accepted(body, (plain) => validatePayload(this.type, plain));
   }
+}
+
+/** Validates a request body that is not a job (a profile, say) against its class, with the same rules and the same 400. */
+@Injectable()
+export class BodyPipe<T extends object> implements PipeTransform<unknown, Promise<T>> {
+  constructor(private readonly type: new () => T) {}
+
+  async transform(body: unknown): Promise<T> {
+    return accepted(body, (plain) => validateBody(this.type, plain));
+  }
+}
+
+async function accepted<T>(body: unknown, check: (plain: unknown) => Promise<PayloadCheck<T>>): Promise<T> {
+  // Fastify parses only application/json; no body at all means no JSON was sent.
+  if (body === undefined) throw new UnsupportedMediaTypeException(errorBody(415, 'Content-Type must be application/json'));
+  const result = await check(body);
+  if (result.valid) return result.payload;
+  const fields = result.errors.map((error) => error.field);
+  throw new BadRequestException(errorBody(400, `Invalid request body: ${fields.join(', ')}`, result.errors));
 }

@@ -5,7 +5,14 @@ export function invoiceView(invoice: InvoiceEntity) {
   return {
     id: invoice.id,
     jobId: invoice.jobId,
+    number: invoice.number,
     orderId: invoice.orderId,
+    seller: invoice.seller && {
+      name: invoice.seller.name,
+      address: invoice.seller.address,
+      taxId: invoice.seller.taxId,
+      footer: invoice.seller.footer ?? null,
+    },
     customer: { name: invoice.customerName, email: invoice.customerEmail, address: invoice.customerAddress },
     currency: invoice.currency,
     issuedAt: invoice.issuedAt,

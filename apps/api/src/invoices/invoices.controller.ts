@@ -49,7 +49,9 @@ export class InvoicesController {
   ) {
     const pdf = await this.invoices.findPdf(invoiceId, caller.tenant);
     if (!pdf) throw new NotFoundException(`No PDF for invoice ${invoiceId}`);
-    void reply.type('application/pdf').header('Content-Disposition', `inline; filename="invoice-${invoiceId}.pdf"`);
-    return pdf;
+    // A number's characters need no quoting in the header (numberPrefix allows letters, digits and ._-).
+    const filename = pdf.number ? `${pdf.number}.pdf` : `invoice-${invoiceId}.pdf`;
+    void reply.type('application/pdf').header('Content-Disposition', `attachment; filename="${filename}"`);
+    return pdf.content;
   }
 }

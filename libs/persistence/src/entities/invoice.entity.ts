@@ -1,8 +1,17 @@
-import { Column, Entity, JoinColumn, ManyToOne, OneToMany, OneToOne, PrimaryColumn, Relation } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, OneToMany, OneToOne, PrimaryColumn, Relation } from 'typeorm';
 import { bigintAsNumber } from './bigint-number.transformer';
 import { JobEntity } from './job.entity';
 
+/** The seller block an invoice was printed with, kept as printed whatever its profile becomes (the logo's bytes are not kept). */
+export interface InvoiceSeller {
+  name: string;
+  address: string;
+  taxId: string;
+  footer?: string;
+}
+
 @Entity({ name: 'invoices' })
+@Index('invoices_tenant_number_uq', ['tenant', 'number'], { unique: true })
 export class InvoiceEntity {
   @PrimaryColumn('uuid')
   id: string;
@@ -18,6 +27,22 @@ export class InvoiceEntity {
   /** The tenant of the job that created it. */
   @Column('text')
   tenant: string;
+
+  /** `INV-2026-000042`: unique per tenant. Null for invoices stored before invoices were numbered. */
+  @Column('text', { nullable: true })
+  number: string | null;
+
+  /** Null when the invoice was printed without a seller (no profile, no `seller` in the request). */
+  @Column('jsonb', { nullable: true })
+  seller: InvoiceSeller | null;
+
+  /** The logo the seller block was printed with (invoice_logos.sha256); null without one. */
+  @Column('bytea', { name: 'seller_logo', nullable: true })
+  sellerLogo: Buffer | null;
+
+  @ManyToOne(() => InvoiceLogoEntity)
+  @JoinColumn({ name: 'seller_logo', referencedColumnName: 'sha256', foreignKeyConstraintName: 'invoices_seller_logo_fk' })
+  sellerLogoImage?: Relation<InvoiceLogoEntity>;
 
   @Column('varchar', { name: 'order_id', length: 64 })
   orderId: string;
@@ -99,4 +124,42 @@ export class InvoicePdfEntity {
 
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
   createdAt: Date;
+}
+
+/**
+ * A logo invoices were printed with, kept once per image whatever becomes
+ * of the profile it came from, so that an invoice rendered again (its job
+ * retried after it was numbered) shows the same one.
+ */
+@Entity({ name: 'invoice_logos' })
+export class InvoiceLogoEntity {
+  @PrimaryColumn('bytea', { primaryKeyConstraintName: 'invoice_logos_pkey' })
+  sha256: Buffer;
+
+  /** `image/png` or `image/jpeg`. */
+  @Column('text', { name: 'content_type' })
+  contentType: string;
+
+  @Column('bytea')
+  data: Buffer;
+
+  @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
+  createdAt: Date;
+}
+
+/**
+ * The last invoice number a tenant took in a year. Taken and stored in the
+ * transaction that stores the invoice, so that a rolled-back attempt gives
+ * its number back: numbers have no gaps and no repeats.
+ */
+@Entity({ name: 'invoice_number_counters' })
+export class InvoiceNumberCounterEntity {
+  @PrimaryColumn('text', { primaryKeyConstraintName: 'invoice_number_counters_pkey' })
+  tenant: string;
+
+  @PrimaryColumn('integer', { primaryKeyConstraintName: 'invoice_number_counters_pkey' })
+  year: number;
+
+  @Column('integer', { name: 'last_value' })
+  lastValue: number;
 }

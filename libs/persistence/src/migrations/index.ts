@@ -2,6 +2,13 @@ import { CreateJobPipeline1763800000000 } from './1763800000000-create-job-pipel
 import { TenantsAndApiKeys1764000000000 } from './1764000000000-tenants-and-api-keys';
 import { JobOperations1764100000000 } from './1764100000000-job-operations';
 import { ApiKeyChangeNotifications1764200000000 } from './1764200000000-api-key-change-notifications';
+import { InvoiceProfilesAndNumbers1764300000000 } from './1764300000000-invoice-profiles-and-numbers';
 
 /** Every migration, oldest first. */
-export const MIGRATIONS = [CreateJobPipeline1763800000000, TenantsAndApiKeys1764000000000, JobOperations1764100000000, ApiKeyChangeNotifications1764200000000];
+export const MIGRATIONS = [
+  CreateJobPipeline1763800000000,
+  TenantsAndApiKeys1764000000000,
+  JobOperations1764100000000,
+  ApiKeyChangeNotifications1764200000000,
+  InvoiceProfilesAndNumbers1764300000000,
+];

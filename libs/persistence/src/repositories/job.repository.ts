@@ -347,7 +347,23 @@ export class JobRepository {
    * runs this for every job: its statements are named (prepared) and skip
    * TypeORM's query layer, which would cost more than they do.
    */
-  async completeWith<R extends object>(jobId: string, effect: (sql: EffectSql, job: EffectJob) => Promise<R>): Promise<EffectOutcome<R>> {
+  completeWith<R extends object>(jobId: string, effect: (sql: EffectSql, job: EffectJob) => Promise<R>): Promise<EffectOutcome<R>> {
+    return this.underJobLock(jobId, effect, true);
+  }
+
+  /**
+   * Commits a first part of a job's effect that the rest builds on (an
+   * invoice's number, which its PDF prints), under the job's row lock, as
+   * completeWith does, but leaves the job running: completeWith finishes it.
+   * `step` must find its own earlier commit on a later delivery and return
+   * it, so that a retried job carries on from it. Not applied when the job
+   * is already finished.
+   */
+  prepareWith<R>(jobId: string, step: (sql: EffectSql, job: EffectJob) => Promise<R>): Promise<EffectOutcome<R>> {
+    return this.underJobLock(jobId, step, false);
+  }
+
+  private async underJobLock<R>(jobId: string, work: (sql: EffectSql, job: EffectJob) => Promise<R>, complete: boolean): Promise<EffectOutcome<R>> {
     // The connection comes through a query runner so that closing the
     // DataSource at shutdown cuts a transaction still under way (PostgreSQL
     // rolls it back): a job given back is never half-applied behind its
@@ -364,8 +380,8 @@ export class JobRepository {
           await client.query('ROLLBACK');
           return { applied: false };
         }
-        const result = await effect({ query: async (text, values) => (await client.query(text, values)).rows }, { id: jobId, tenant: job.tenant });
-        await client.query({ name: 'baton-complete-job', text: COMPLETE_JOB, values: [jobId, result] });
+        const result = await work({ query: async (text, values) => (await client.query(text, values)).rows }, { id: jobId, tenant: job.tenant });
+        if (complete) await client.query({ name: 'baton-complete-job', text: COMPLETE_JOB, values: [jobId, result] });
         await client.query('COMMIT');
         return { applied: true, result };
       } catch (error) {
