@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-#
 # One image for the API, the workers and the migrations; the command chooses:
 #   API:        node dist/apps/api/src/main.js   (the default CMD)
 #   worker:     node dist/apps/worker/src/main.js
@@ -8,27 +6,55 @@
 # (tini) stays PID 1 whatever runs.
 #
 #   docker build -t baton:0.1.0 .
+#
+# No `# syntax=` line: BuildKit would pull that frontend from a registry
+# before reading anything else, which fails on a host without one, and its
+# built-in frontend reads everything below. A build needs NODE_IMAGE (loaded
+# locally, or in a registry the host reaches), an npm registry and the Debian
+# mirror of the base image's apt sources (for tini); an npm mirror is
+#   docker build --build-arg NPM_CONFIG_REGISTRY=https://npm.example.internal/ ...
+# (unset, npm keeps its default or the base image's npmrc).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# All dependencies, dev ones included, for the TypeScript build.
+# All dependencies, dev and optional ones included, for the TypeScript build
+# (tsc needs PGlite's types for the embedded PostgreSQL of `npm start`).
 FROM ${NODE_IMAGE} AS deps
+ARG NPM_CONFIG_REGISTRY
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 
-# Compiles apps/ and libs/ into dist/ (tsc, then tsc-alias rewrites the @baton/* paths).
+# Compiles apps/ and libs/ into dist/ (tsc, then tsc-alias rewrites the
+# @baton/* paths); the build script also copies the invoice worker's fonts
+# (apps/worker/src/invoices/fonts) into dist/, which is how they reach the
+# image. .dockerignore keeps apps/standalone out: it is `npm start`, not a
+# production process, and cannot run without PGlite, which the image omits.
 FROM deps AS build
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
 RUN npm run build
 
-# Production dependencies only.
+# What the API, the workers and the CLI load, and nothing else:
+#   --omit=dev       the build and test tools;
+#   --omit=optional  PGlite (only `npm start` loads it, on demand), and
+#                    ts-node with the typescript and @types/node it needs:
+#                    dev dependencies, but also typeorm's optional peer, so
+#                    npm marks them dev-or-optional and --omit=dev alone
+#                    keeps them. pg-cloudflare and @pkgjs/parseargs go too:
+#                    pg and jackspeak load them only on Cloudflare Workers
+#                    and on Node < 18.11;
+#   --omit=peer      what npm would install only to satisfy a peer
+#                    dependency: a peer the processes load belongs in
+#                    package.json's dependencies.
+# fontkit, which parses the invoice worker's fonts at start, is a plain
+# dependency and stays; the fonts themselves come with dist/.
 FROM ${NODE_IMAGE} AS prod-deps
+ARG NPM_CONFIG_REGISTRY
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --omit=optional --omit=peer --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime
 # tini as PID 1: it forwards SIGTERM to Node (a process that is PID 1 gets no

@@ -1,9 +1,9 @@
 /**
  * The Dockerfile cannot be built here (no Docker engine), so it is read:
- * its stages, its runtime settings, and that what it runs, and what the
- * chart runs in it, exists in the built dist/.
+ * its stages, its runtime settings, what the production stage installs, and
+ * that what it runs, and what the chart runs in it, exists in the built dist/.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { helmBinary, ROOT, SCENARIOS, template } from './helm';
 import { containerRuns, ENTRY_POINTS } from './pods';
@@ -54,6 +54,7 @@ const jsonForm = (instruction: Instruction | undefined): string[] => {
 };
 
 const DOCKERFILE = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 const stages = parseDockerfile(DOCKERFILE);
 const runtime = stages.at(-1)!;
 const last = (keyword: string) => runtime.instructions.filter((instruction) => instruction.keyword === keyword).at(-1);
@@ -62,6 +63,50 @@ const stageNamed = (name: string | undefined) => stages.find((stage) => stage.na
 
 /** The stage (following FROM <earlier stage>) a stage builds on, and so on, as one list of RUN lines. */
 const runsWithBase = (stage: Stage): string[] => [...(stageNamed(stage.image) ? runsWithBase(stageNamed(stage.image)!) : []), ...runs(stage)];
+
+/** The stage whose node_modules/ the runtime copies: what the processes load. */
+const productionStage = (): Stage | undefined => {
+  const from = runtime.instructions
+    .filter((instruction) => instruction.keyword === 'COPY')
+    .map((instruction) => /--from=(\S+)\s+\/app\/node_modules\s/.exec(instruction.rest)?.[1])
+    .find((name) => name !== undefined);
+  return stageNamed(from);
+};
+
+/** The npm commands of a RUN line, each as its words (`&&`, `;` and `|` split commands). */
+const npmCommands = (line: string): string[][] =>
+  line
+    .split(/&&|\|\||;|\|/)
+    .map((command) => command.trim().split(/\s+/))
+    .filter((words) => words[0] === 'npm');
+
+/** The dependency types an npm command leaves out, after its --include flags (which win over --omit). */
+function omittedTypes(words: string[]): Set<string> {
+  const values = (flag: string) =>
+    words.flatMap((word, index) => (word.startsWith(`${flag}=`) ? [word.slice(flag.length + 1)] : word === flag ? [words[index + 1]] : []));
+  const omitted = new Set(values('--omit'));
+  if (words.includes('--production') || values('--only').some((only) => /^prod/.test(only))) omitted.add('dev');
+  if (words.includes('--no-optional')) omitted.add('optional');
+  for (const type of values('--include')) omitted.delete(type);
+  return omitted;
+}
+
+const IGNORED = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+  .split(/\r?\n/)
+  .map((line) => line.trim())
+  .filter((line) => line !== '' && !line.startsWith('#'));
+// `**/` stands in as a NUL until the single `*` are done, or their rewrite would turn its `.*` into `.[^/]*` (one folder deep).
+const ignoreMatcher = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/^\//, '')
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*\*\//g, '\0')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '[^/]')
+      .replace(/\0/g, '(.*/)?')}(/.*)?$`,
+  );
+const isIgnored = (path: string) => IGNORED.some((pattern) => !pattern.startsWith('!') && ignoreMatcher(pattern).test(path));
 
 describe('Dockerfile', () => {
   beforeAll(() => {
@@ -110,20 +155,6 @@ describe('Dockerfile', () => {
   });
 
   it('copies only sources that exist and that .dockerignore lets through, and ignores node_modules and dist', () => {
-    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
-      .split(/\r?\n/)
-      .map((line) => line.trim())
-      .filter((line) => line !== '' && !line.startsWith('#'));
-    const matcher = (pattern: string) =>
-      new RegExp(
-        `^${pattern
-          .replace(/^\//, '')
-          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-          .replace(/\*\*\//g, '(.*/)?')
-          .replace(/\*/g, '[^/]*')
-          .replace(/\?/g, '[^/]')}(/.*)?$`,
-      );
-    const isIgnored = (path: string) => ignored.some((pattern) => !pattern.startsWith('!') && matcher(pattern).test(path));
     expect(isIgnored('node_modules')).toBe(true);
     expect(isIgnored('dist')).toBe(true);
     const sources = stages
@@ -134,5 +165,34 @@ describe('Dockerfile', () => {
     for (const source of sources) {
       expect({ source, exists: existsSync(join(ROOT, source)), ignored: isIgnored(source) }).toEqual({ source, exists: true, ignored: false });
     }
+  });
+
+  it('has no `# syntax=` directive, which makes BuildKit fetch a frontend image from a registry before anything else', () => {
+    const directives = DOCKERFILE.split(/\r?\n/).filter((line) => /^\s*#\s*syntax\s*=/i.test(line));
+    expect(directives).toEqual([]);
+  });
+
+  it('installs the production dependencies alone: no dev, optional or peer-only packages (ts-node, typescript, PGlite)', () => {
+    const production = productionStage();
+    expect(production).toBeDefined();
+    // Built on an earlier stage, it would carry that stage's node_modules/ whatever its own npm ci leaves out.
+    expect(stageNamed(production!.image)).toBeUndefined();
+    const commands = runs(production!).flatMap(npmCommands);
+    expect(commands.filter((words) => words[1] !== 'cache').map((words) => words.slice(0, 2).join(' '))).toEqual(['npm ci']);
+    const install = commands.find((words) => words[1] === 'ci')!;
+    expect([...omittedTypes(install)]).toEqual(expect.arrayContaining(['dev', 'optional', 'peer']));
+    const settings = production!.instructions.filter((instruction) => instruction.keyword === 'ENV' || instruction.keyword === 'ARG').map((instruction) => instruction.rest);
+    expect(settings.filter((setting) => /\bnpm_config_(include|omit|only|production|optional)\b/i.test(setting))).toEqual([]);
+  });
+
+  it('lets into the build what the build script copies into dist/ (the invoice fonts), and leaves out the standalone app', () => {
+    const copied = [...PACKAGE.scripts.build.matchAll(/\bcp\s+(?:-\w+\s+)*(\S+)\s+dist\//g)].map((match) => match[1]);
+    for (const source of copied) {
+      expect({ source, exists: existsSync(join(ROOT, source)) }).toEqual({ source, exists: true });
+      const paths = [source, ...readdirSync(join(ROOT, source), { recursive: true, encoding: 'utf8' }).map((path) => `${source}/${path}`)];
+      expect(paths.filter(isIgnored)).toEqual([]);
+    }
+    // `npm start`'s embedded mode: it needs PGlite, which the production stage leaves out.
+    expect(isIgnored('apps/standalone')).toBe(true);
   });
 });
