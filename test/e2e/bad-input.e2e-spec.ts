@@ -301,6 +301,17 @@ describe('bad input: the right status and no job', () => {
     it('answers 413 for an over-sized body even when it is not valid JSON', async () => {
       await refused('/v1/invoices', { body: '['.repeat(1024 * 1024 + 1), headers: { 'content-type': 'application/json' } }, 413);
     });
+
+    it('answers 413 to clients still sending bodies of many MiB, on a connection kept open, never a reset', async () => {
+      // The answer comes before the body has arrived; a server that closed the
+      // connection then would fail the clients' writes (EPIPE) before they read it.
+      const body = 'x'.repeat(16 * 1024 * 1024);
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => request(api.url, 'POST', '/v1/workouts', { body, headers: { 'content-type': 'application/json' } }).catch((error: Error) => error)),
+      );
+      expect(answers.map((answer) => (answer instanceof Error ? `${answer.message}: ${(answer as Error & { cause?: Error }).cause?.message}` : answer.status))).toEqual(Array(8).fill(413));
+      for (const answer of answers as Answer[]) expect(answer.body).toMatchObject({ statusCode: 413, error: 'Payload Too Large', requestId: expect.any(String) });
+    });
   });
 
   describe('Idempotency-Key', () => {

@@ -1,4 +1,4 @@
-import { BadRequestException } from '@nestjs/common';
+import { BadRequestException, PayloadTooLargeException } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyService } from '@baton/auth';
@@ -78,6 +78,19 @@ export async function configureHttp(app: NestFastifyApplication, config: BatonCo
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(headers).header(REQUEST_ID_HEADER, request.id);
     done();
+  });
+  // A body announced over the limit is refused before its first byte is
+  // read, after the rate limit and the API key (onRequest hooks). Fastify's
+  // own refusal closes the connection while the client may still be
+  // writing, and a client whose write fails with EPIPE never reads the 413;
+  // refused here, the response goes out on an open connection and Node reads
+  // and drops the rest of the body (within HTTP_REQUEST_TIMEOUT_MS).
+  fastify.addHook('preParsing', (request, _reply, payload, done) => {
+    if (Number(request.headers['content-length']) > BODY_LIMIT_BYTES) {
+      done(new PayloadTooLargeException(errorBody(413, 'Request body is too large')));
+      return;
+    }
+    done(null, payload);
   });
   const metrics = app.get(Metrics);
   instrumentHttp(fastify, metrics);
