@@ -138,23 +138,28 @@ describe('API key changes (PostgreSQL LISTEN/NOTIFY)', () => {
     // to terminate: in embedded mode the network drops the listening
     // connection instead (the feed listens through a proxy the test cuts).
     const proxy = testMode() === 'embedded' ? await TcpProxy.startFor(db.url) : undefined;
-    startFeed(recorder, proxy?.via(db.url) ?? db.url);
-    await recorder.heard('live');
-    if (proxy) {
-      await proxy.cut();
-      await recorder.heard('not live');
-      await proxy.restore();
-    } else {
-      await ds.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'baton-key-changes-test-key-changes'`,
-      );
-      await recorder.heard('not live');
+    try {
+      startFeed(recorder, proxy?.via(db.url) ?? db.url);
+      await recorder.heard('live');
+      if (proxy) {
+        await proxy.cut();
+        await recorder.heard('not live');
+        await proxy.restore();
+      } else {
+        await ds.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'baton-key-changes-test-key-changes'`,
+        );
+        await recorder.heard('not live');
+      }
+      await recorder.heard('live', 2);
+      // And it hears again on the new connection.
+      const { key, record } = await newKey();
+      await service.revoke(record.id);
+      await recorder.heard(`changed ${hashApiKey(key)}`);
+    } finally {
+      await Promise.all(feeds.splice(0).map((feed) => feed.onApplicationShutdown()));
+      await proxy?.cut();
     }
-    await recorder.heard('live', 2);
-    // And it hears again on the new connection.
-    const { key, record } = await newKey();
-    await service.revoke(record.id);
-    await recorder.heard(`changed ${hashApiKey(key)}`);
   });
 
   it('never reports itself live when its probes do not come back', async () => {
