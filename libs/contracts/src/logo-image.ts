@@ -8,9 +8,8 @@ export const MAX_LOGO_BYTES = 256 * 1024;
 
 /**
  * Largest side of a logo, in pixels. PDFKit decodes a PNG with transparency
- * into memory on every render, inside the transaction that holds the
- * tenant's invoice number: 2000 × 2000 is far more than a logo printed a few
- * centimetres wide needs, and bounds that work (and a small file that
+ * into memory on every render: 2000 × 2000 is far more than a logo printed a
+ * few centimetres wide needs, and bounds that work (and a small file that
  * declares a huge image).
  */
 export const MAX_LOGO_SIDE_PIXELS = 2000;
