@@ -177,9 +177,11 @@ describe('availability and life cycle', () => {
       await apiProxy.cut();
       try {
         const notReady = await waitFor('the API to report postgres down', async () => {
+          if (!api.running) return 'exited';
           const ready = await get(api.url, '/health/ready');
           return ready.status === 503 && /^down/.test(ready.body?.error?.postgres ?? '') ? ready : undefined;
         });
+        if (notReady === 'exited') throw new Error(`the API exited (${JSON.stringify(await api.exited)}) when PostgreSQL went away:\n${api.logs.slice(-4000)}`);
         await withServices('the API reports RabbitMQ in its readiness', async () => {
           expect(notReady.body.error.rabbitmq).toBe('up');
         });

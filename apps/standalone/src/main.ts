@@ -53,6 +53,9 @@ async function bootstrap(): Promise<void> {
   });
 
   if (!config.RABBITMQ_URL) await app.get(JobRecovery).recover();
+  // Before it listens, so that a ready process has finished starting: a
+  // database lost right after readiness cannot fail the start any more.
+  const key = await developmentKey(app.get(ApiKeyService), resolve(config.BATON_DATA_DIR));
   await app.startAllMicroservices();
   await app.listen(config.PORT, '0.0.0.0');
   const parts = [
@@ -60,7 +63,6 @@ async function bootstrap(): Promise<void> {
     config.RABBITMQ_URL ? 'queue: RabbitMQ at RABBITMQ_URL' : 'queue: in-process, in this process only (set RABBITMQ_URL to use RabbitMQ)',
   ];
   const development = embedded || !config.RABBITMQ_URL ? ' The embedded parts are for development only; production runs `npm run start:api` and `npm run start:worker` on PostgreSQL and RabbitMQ.' : '';
-  const key = await developmentKey(app.get(ApiKeyService), resolve(config.BATON_DATA_DIR));
   // For the developer at the terminal, on stderr: stdout carries only the JSON log lines, and they never carry keys.
   process.stderr.write(`${developmentKeyBanner(key, config.PORT)}\n`);
   logger.log(`Baton standalone: API and workers (${config.WORKER_QUEUES.join(', ')}) on :${config.PORT}. ${parts.join('; ')}.${development}`, 'Baton');
