@@ -11,10 +11,8 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  Length,
   Matches,
   Max,
-  MaxLength,
   Min,
   ValidateNested,
   ValidationArguments,
@@ -22,27 +20,28 @@ import {
   ValidatorConstraintInterface,
   Validate,
 } from 'class-validator';
+import { Characters } from './characters';
 import { computeInvoiceTotals } from './invoice-totals';
 import { InvoiceSellerDto } from './invoice-profile.dto';
 
 export class InvoiceCustomerDto {
   @IsString()
-  @Length(1, 200)
+  @Characters(1, 200)
   name: string;
 
   @IsEmail({}, { message: 'email must be a valid email address' })
-  @MaxLength(320)
+  @Characters(0, 320)
   email: string;
 
   @IsOptional()
   @IsString()
-  @MaxLength(500)
+  @Characters(0, 500)
   address?: string;
 }
 
 export class InvoiceLineDto {
   @IsString()
-  @Length(1, 500)
+  @Characters(1, 500)
   description: string;
 
   @IsInt()
@@ -82,7 +81,7 @@ class InvoiceTotalIsExact implements ValidatorConstraintInterface {
 /** Body of `POST /v1/invoices`, and the payload of an `invoices` job. */
 export class CreateInvoiceDto {
   @IsString()
-  @Length(1, 64)
+  @Characters(1, 64)
   orderId: string;
 
   @IsObject()

@@ -10,12 +10,11 @@ import {
   IsOptional,
   IsRFC3339,
   IsString,
-  Length,
-  MaxLength,
   Max,
   Min,
   ValidateNested,
 } from 'class-validator';
+import { Characters } from './characters';
 
 /** Largest value of a PostgreSQL `integer` column: beyond it a save could never succeed. */
 const PG_INTEGER_MAX = 2_147_483_647;
@@ -29,7 +28,7 @@ const FINITE = { allowNaN: false, allowInfinity: false };
 
 export class WorkoutSetDto {
   @IsString()
-  @Length(1, 100)
+  @Characters(1, 100)
   exercise: string;
 
   @IsInt()
@@ -47,7 +46,7 @@ export class WorkoutSetDto {
 /** Body of `POST /v1/workouts`, and the payload of a `workouts` job. */
 export class CreateWorkoutDto {
   @IsString()
-  @Length(1, 64)
+  @Characters(1, 64)
   userId: string;
 
   @IsIn(ACTIVITIES, { message: `activity must be one of ${ACTIVITIES.join(', ')}` })
@@ -77,7 +76,7 @@ export class CreateWorkoutDto {
 
   @IsOptional()
   @IsString()
-  @MaxLength(2000)
+  @Characters(0, 2000)
   notes?: string;
 
   @IsOptional()

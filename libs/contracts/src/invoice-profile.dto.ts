@@ -5,15 +5,14 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  Length,
   Matches,
-  MaxLength,
   Validate,
   ValidateNested,
   ValidationArguments,
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
+import { Characters } from './characters';
 import { INVOICE_NUMBER_PREFIX_PATTERN } from './invoice-number';
 import { inspectLogoImage, LOGO_CONTENT_TYPES, LogoContentType, MAX_LOGO_BYTES } from './logo-image';
 
@@ -66,16 +65,16 @@ const ONE_LINE = /^[^\r\n]*$/;
 /** Who issues an invoice, as printed on it: the `seller` of an invoice, and the body of a profile less its number prefix. */
 export class InvoiceSellerDto {
   @IsString()
-  @Length(1, 200)
+  @Characters(1, 200)
   @Matches(ONE_LINE, { message: 'name must be one line' })
   name: string;
 
   @IsString()
-  @Length(1, 500)
+  @Characters(1, 500)
   address: string;
 
   @IsString()
-  @Length(1, 64)
+  @Characters(1, 64)
   @Matches(ONE_LINE, { message: 'taxId must be one line' })
   taxId: string;
 
@@ -88,7 +87,7 @@ export class InvoiceSellerDto {
   /** Payment terms, bank details: printed at the end of the invoice. */
   @IsOptional()
   @IsString()
-  @MaxLength(1000)
+  @Characters(0, 1000)
   footer?: string | null;
 }
 

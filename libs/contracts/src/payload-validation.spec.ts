@@ -162,6 +162,12 @@ describe(validatePayload.name, () => {
       await expectValid(JobType.Workout, workoutBody({ startedAt: '2028-02-29T07:30:00Z' }));
     });
 
+    it('counts characters as the varchar columns do: a variation selector is one more, so 63 letters and "❤️" are too long for userId', async () => {
+      await expectValid(JobType.Workout, workoutBody({ userId: `${text(62)}\u2764\ufe0f` }));
+      await expect(fieldsOf(JobType.Workout, workoutBody({ userId: `${text(63)}\u2764\ufe0f` }))).resolves.toEqual(['userId']);
+      await expect(fieldsOf(JobType.Invoice, invoiceBody({ customer: { name: `${text(199)}\u2764\ufe0f`, email: 'a@example.com' } }))).resolves.toEqual(['customer.name']);
+    });
+
     it.each([2_147_483_648, 1e21])('rejects calories %p, more than the integer column holds', async (calories) => {
       await expect(fieldsOf(JobType.Workout, workoutBody({ calories }))).resolves.toEqual(['calories']);
     });
