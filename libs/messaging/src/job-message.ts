@@ -31,6 +31,12 @@ export interface JobDelivery {
   attempt: number;
   correlationId?: string;
   body: Buffer;
+  /**
+   * Handed out before and never settled: the worker that held it died (its
+   * job, or one beside it, may have killed it), or gave it back. Such a
+   * delivery runs alone in its worker (see JobTransport).
+   */
+  redelivered: boolean;
 }
 
 export function publishOptions(message: Omit<JobMessage, 'payload'>, extraHeaders: Record<string, unknown> = {}): Options.Publish {
@@ -81,5 +87,6 @@ export function decodeDelivery(queue: JobType, message: ConsumeMessage): JobDeli
     attempt: Number.isInteger(attempt) && attempt > 0 ? attempt : 1,
     correlationId: typeof correlationId === 'string' ? correlationId : undefined,
     body: message.content,
+    redelivered: message.fields.redelivered,
   };
 }

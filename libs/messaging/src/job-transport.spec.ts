@@ -39,6 +39,31 @@ class HeldProcessor implements JobProcessor {
   }
 }
 
+/** A processor whose jobs each run until the test finishes that one. */
+class OneByOneProcessor implements JobProcessor {
+  readonly started: string[] = [];
+  private readonly finishers = new Map<string, () => void>();
+  private readonly startWaiters: Array<() => void> = [];
+
+  async process(delivery: { jobId?: string }): Promise<DeliveryOutcome> {
+    this.started.push(delivery.jobId!);
+    for (const wake of this.startWaiters.splice(0)) wake();
+    await new Promise<void>((resolve) => this.finishers.set(delivery.jobId!, resolve));
+    return { action: 'ack' };
+  }
+
+  async returnUnfinished(): Promise<void> {}
+
+  /** Resolves once `jobId` has started. */
+  async whenStarted(jobId: string): Promise<void> {
+    while (!this.started.includes(jobId)) await new Promise<void>((resolve) => this.startWaiters.push(resolve));
+  }
+
+  finish(jobId: string): void {
+    this.finishers.get(jobId)!();
+  }
+}
+
 describe(JobTransport.name, () => {
   function setUp(shutdownTimeoutMs: number) {
     const config = loadConfig({ WORKER_QUEUES: 'workouts', WORKER_CONCURRENCY: '2', SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs) });
@@ -76,6 +101,36 @@ describe(JobTransport.name, () => {
     await closing;
 
     expect(processor.returned).toEqual([]);
+    await broker.onApplicationShutdown();
+  });
+
+  it('runs a redelivered job alone: after the jobs running beside it, and before those delivered after it', async () => {
+    const config = loadConfig({ WORKER_QUEUES: 'workouts', WORKER_CONCURRENCY: '4', SHUTDOWN_TIMEOUT_MS: '100' });
+    const broker = new InProcessBroker(config, new Topology(config));
+    const processor = new OneByOneProcessor();
+    const transport = new InProcessJobTransport(broker, config, processor);
+    transport.addHandler(JobType.Workout, async () => undefined, true);
+    transport.listen(() => undefined);
+    const [first, redelivered, later] = [randomUUID(), randomUUID(), randomUUID()];
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+    await publish(broker, first);
+    await processor.whenStarted(first);
+    // Back from a worker that died holding it: the broker counts the delivery.
+    broker.requeue({ jobId: redelivered, type: JobType.Workout, attempt: 1, body: Buffer.from('{}'), deliveryCount: 0 });
+    await publish(broker, later);
+    await settle();
+    expect(processor.started).toEqual([first]);
+
+    processor.finish(first);
+    await processor.whenStarted(redelivered);
+    await settle();
+    expect(processor.started).toEqual([first, redelivered]);
+
+    processor.finish(redelivered);
+    await processor.whenStarted(later);
+    processor.finish(later);
+    await transport.close();
     await broker.onApplicationShutdown();
   });
 });

@@ -7,7 +7,7 @@ import { describeError, runWithLogContext } from '@baton/observability';
 import { backoffDelay, sleep } from '@baton/resilience';
 import { JobDelivery } from './job-message';
 import { DeliveryOutcome, JobContext, JobProcessor } from './job-processor';
-import { Semaphore } from './semaphore';
+import { IsolationGate, Semaphore } from './semaphore';
 
 const PAUSE_BASE_MS = 500;
 const PAUSE_CAP_MS = 15_000;
@@ -40,6 +40,15 @@ export interface Settlement {
 export abstract class JobTransport extends Server implements CustomTransportStrategy {
   protected override readonly logger = new Logger('JobConsumer');
   private readonly slots: Semaphore;
+  /**
+   * A redelivered job runs alone in the process. A payload that kills its
+   * worker kills every job running beside it, and they come back together,
+   * often to the same next worker: each such crash would spend an attempt of
+   * every bystander, and a job with no fault of its own could end dead.
+   * Alone, a job that crashes its worker spends only its own attempts; the
+   * others wait, not yet taken, so they spend none.
+   */
+  private readonly isolation = new IsolationGate();
   private readonly inFlight = new Set<Promise<void>>();
   /** Ids of the jobs being processed now (taken, not yet settled). */
   private readonly running = new Set<string>();
@@ -103,12 +112,14 @@ export abstract class JobTransport extends Server implements CustomTransportStra
 
   private async run(delivery: JobDelivery, settlement: Settlement): Promise<void> {
     await this.slots.acquire();
+    await (delivery.redelivered ? this.isolation.enterAlone() : this.isolation.enterTogether());
     try {
       // Prefetched while others ran, and shutdown began meanwhile: not started, so given back at once.
       if (this.closing) {
         if (settlement.owned) settlement.requeue();
         return;
       }
+      if (delivery.redelivered) this.logger.debug(`${delivery.queue} job redelivered: running it alone`);
       if (delivery.jobId) this.running.add(delivery.jobId);
       for (let pause = 0; ; pause++) {
         const outcome = await this.processor.process(delivery, (payload) => this.invokeHandler(delivery.queue, payload, delivery));
@@ -130,6 +141,7 @@ export abstract class JobTransport extends Server implements CustomTransportStra
       if (settlement.owned) settlement.requeue();
     } finally {
       if (delivery.jobId) this.running.delete(delivery.jobId);
+      this.isolation.leave();
       this.slots.release();
     }
   }

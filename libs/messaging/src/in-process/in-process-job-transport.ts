@@ -48,6 +48,7 @@ export class InProcessJobTransport extends JobTransport {
         attempt: message.attempt,
         correlationId: message.correlationId,
         body: message.body,
+        redelivered: message.deliveryCount > 0,
       },
       settlement,
     );
