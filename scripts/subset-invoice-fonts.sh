@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes the invoice worker's fonts (apps/worker/src/invoices/fonts) from
+# Makes the invoice worker's fonts (libs/jobs/src/invoices/fonts) from
 # DejaVu Sans 2.37 as Debian's fonts-dejavu-core ships it, with fonttools'
 # pyftsubset (Debian's package `fonttools`). Run it only to change what the
 # fonts cover; the result is committed, so neither a build nor a new user
@@ -24,7 +24,7 @@
 set -euo pipefail
 
 SOURCE=${DEJAVU_DIR:-/usr/share/fonts/truetype/dejavu}
-TARGET="$(dirname "$0")/../apps/worker/src/invoices/fonts"
+TARGET="$(dirname "$0")/../libs/jobs/src/invoices/fonts"
 UNICODES=$(tr -d ' \n' <<'RANGES'
 U+0000-036F, U+0370-03FF, U+0400-052F, U+0530-058F, U+10A0-10FF,
 U+1C80-1C8F, U+1C90-1CBF, U+1E00-1EFF, U+1F00-1FFF, U+2000-206F,

@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { JobType } from '@baton/contracts';
-import { createDataSource, JobRepository, WorkoutRepository } from '@baton/persistence';
+import { createDataSource, JobExecutionRepository, JobIntakeRepository } from '@baton/persistence';
+import { BATON_SCHEMA, WorkoutRepository } from '@baton/jobs';
 import {
   batonEnv,
   BatonProcess,
@@ -127,7 +128,7 @@ describe('concurrent requests and deliveries, the same in both modes', () => {
     beforeAll(async () => {
       // The mode's database: PostgreSQL, or the embedded PostgreSQL of `npm start` (createTestDatabase starts one).
       effectsDb = await createTestDatabase('baton_e2e_concurrent_effects');
-      ds = await createDataSource({ url: effectsDb.url, poolSize: CONCURRENT_EFFECTS, applicationName: 'baton-e2e-concurrency' }).initialize();
+      ds = await createDataSource({ url: effectsDb.url, poolSize: CONCURRENT_EFFECTS, applicationName: 'baton-e2e-concurrency', schema: BATON_SCHEMA }).initialize();
     });
 
     afterAll(async () => {
@@ -136,13 +137,13 @@ describe('concurrent requests and deliveries, the same in both modes', () => {
     });
 
     it('applies exactly one; the others find the job done and change nothing', async () => {
-      const jobs = new JobRepository(ds);
-      const workouts = new WorkoutRepository(ds, jobs);
+      const execution = new JobExecutionRepository(ds);
+      const workouts = new WorkoutRepository(ds, execution);
       const jobId = randomUUID();
       await expect(
-        jobs.insert({ id: jobId, type: JobType.Workout, tenant: 'e2e', payload: workoutBody(), maxAttempts: 3, correlationId: `e2e-${jobId}` }),
+        new JobIntakeRepository(ds).insert({ id: jobId, type: JobType.Workout, tenant: 'e2e', payload: workoutBody(), maxAttempts: 3, correlationId: `e2e-${jobId}` }),
       ).resolves.toEqual({ kind: 'created' });
-      await expect(jobs.claim(jobId, JobType.Workout)).resolves.toMatchObject({ status: 'processing', attempts: 1 });
+      await expect(execution.claim(jobId, JobType.Workout)).resolves.toMatchObject({ status: 'processing', attempts: 1 });
 
       const outcomes = await Promise.all(
         Array.from({ length: CONCURRENT_EFFECTS }, () =>

@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { ApiKeyCache, ApiKeyService, ApiScope, hashApiKey } from '@baton/auth';
 import { BatonConfig } from '@baton/config';
 import { ApiKeyChangeFeed, ApiKeyChangeSubscriber, ApiKeyRepository, createDataSource } from '@baton/persistence';
+import { BATON_SCHEMA } from '@baton/jobs';
 import { testMode } from '../support/mode';
 import { createTestDatabase, TestDatabase } from '../support/services';
 import { TcpProxy } from '../support/tcp-proxy';
@@ -40,7 +41,7 @@ describe('API key changes (PostgreSQL LISTEN/NOTIFY)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('baton_key_changes');
-    ds = await createDataSource({ url: db.url, poolSize: 4, applicationName: 'baton-key-changes-test' }).initialize();
+    ds = await createDataSource({ url: db.url, poolSize: 4, applicationName: 'baton-key-changes-test', schema: BATON_SCHEMA }).initialize();
     service = new ApiKeyService(new ApiKeyRepository(ds));
   });
 

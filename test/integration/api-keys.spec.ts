@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ApiKeyInputError, ApiKeyService, ApiScope, generateApiKey, hashApiKey } from '@baton/auth';
 import { ApiKeyRepository, createDataSource } from '@baton/persistence';
+import { BATON_SCHEMA } from '@baton/jobs';
 import { createTestDatabase, TestDatabase } from '../support/services';
 import { waitFor } from '../support/wait-for';
 import { ApiKeyRow } from '../support/api-keys';
@@ -22,7 +23,7 @@ describe('API keys (PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('baton_api_keys');
-    ds = await createDataSource({ url: db.url, poolSize: 4, applicationName: 'baton-api-keys-test' }).initialize();
+    ds = await createDataSource({ url: db.url, poolSize: 4, applicationName: 'baton-api-keys-test', schema: BATON_SCHEMA }).initialize();
     repository = new ApiKeyRepository(ds);
     service = new ApiKeyService(repository);
   });

@@ -9,22 +9,25 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { JobStatus, JobType } from '@baton/contracts';
-import { createDataSource, InvoiceProfile, InvoiceProfileRepository, InvoiceRepository, JobRepository, NewInvoice, SellerChoice } from '@baton/persistence';
+import { createDataSource, JobExecutionRepository, JobIntakeRepository } from '@baton/persistence';
+import { BATON_SCHEMA, InvoiceProfile, InvoiceProfileRepository, InvoiceRepository, NewInvoice, SellerChoice } from '@baton/jobs';
 import { invoiceBody, pngImage } from '../support/fixtures';
 import { createTestDatabase, TestDatabase } from '../support/services';
 
 describe('InvoiceRepository: invoice numbers (PostgreSQL)', () => {
   let db: TestDatabase;
   let ds: DataSource;
-  let jobs: JobRepository;
+  let intake: JobIntakeRepository;
+  let execution: JobExecutionRepository;
   let invoices: InvoiceRepository;
   let profiles: InvoiceProfileRepository;
 
   beforeAll(async () => {
     db = await createTestDatabase('baton_invoice_numbers');
-    ds = await createDataSource({ url: db.url, poolSize: 20, applicationName: 'baton-invoice-numbers-test' }).initialize();
-    jobs = new JobRepository(ds);
-    invoices = new InvoiceRepository(ds, jobs);
+    ds = await createDataSource({ url: db.url, poolSize: 20, applicationName: 'baton-invoice-numbers-test', schema: BATON_SCHEMA }).initialize();
+    intake = new JobIntakeRepository(ds);
+    execution = new JobExecutionRepository(ds);
+    invoices = new InvoiceRepository(ds, execution);
     profiles = new InvoiceProfileRepository(ds);
   });
 
@@ -36,8 +39,8 @@ describe('InvoiceRepository: invoice numbers (PostgreSQL)', () => {
   /** A claimed invoice job of `tenant`, ready for its effect. */
   async function claimedJob(tenant: string): Promise<string> {
     const id = randomUUID();
-    await jobs.insert({ id, type: JobType.Invoice, tenant, payload: invoiceBody(), maxAttempts: 3, correlationId: `corr-${id}` });
-    await jobs.claim(id, JobType.Invoice);
+    await intake.insert({ id, type: JobType.Invoice, tenant, payload: invoiceBody(), maxAttempts: 3, correlationId: `corr-${id}` });
+    await execution.claim(id, JobType.Invoice);
     return id;
   }
 

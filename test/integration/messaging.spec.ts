@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import * as amqp from 'amqplib';
 import type { Channel, ChannelModel, GetMessage, MessageProperties } from 'amqplib';
 import { BatonConfig, loadConfig } from '@baton/config';
-import { JobType } from '@baton/contracts';
+import { JOB_TYPES, JobType } from '@baton/contracts';
 import {
   AmqpConnection,
   ATTEMPT_HEADER,
@@ -44,8 +44,9 @@ describeWithServices('tests the RabbitMQ code itself: topology, confirms, delay 
   let channel: Channel;
   const extraConnections: AmqpConnection[] = [];
 
+  // Every job type's queues: the topology is derived from JobType.
   const allQueues = (): string[] =>
-    [JobType.Workout, JobType.Invoice].flatMap((type) => [
+    JOB_TYPES.flatMap((type) => [
       workQueue(type),
       deadLetterQueue(type),
       ...topology.retryDelays().map((delay) => retryQueue(type, delay)),
@@ -150,7 +151,7 @@ describeWithServices('tests the RabbitMQ code itself: topology, confirms, delay 
     });
 
     it('start() declares the work, dead-letter and retry queues', async () => {
-      const expected = ['workouts', 'invoices', 'workouts.dead', 'invoices.dead', 'workouts.retry.50ms', 'workouts.retry.100ms', 'invoices.retry.50ms', 'invoices.retry.100ms'];
+      const expected = ['workouts', 'invoices', 'emails', 'workouts.dead', 'invoices.dead', 'emails.dead', 'workouts.retry.50ms', 'workouts.retry.100ms', 'invoices.retry.50ms', 'invoices.retry.100ms', 'emails.retry.50ms', 'emails.retry.100ms'];
       for (const queue of expected) {
         await expect(onOwnChannel((own) => own.checkQueue(queue))).resolves.toMatchObject({ queue, messageCount: 0 });
       }
@@ -162,7 +163,7 @@ describeWithServices('tests the RabbitMQ code itself: topology, confirms, delay 
 
       expect([...queues.keys()].sort()).toEqual(allQueues().sort());
       for (const queue of queues.values()) expect(queue).toMatchObject({ type: 'quorum' });
-      for (const type of ['workouts', 'invoices']) {
+      for (const type of ['workouts', 'invoices', 'emails']) {
         expect(queues.get(type)!.arguments).toMatchObject({
           'x-queue-type': 'quorum',
           'x-delivery-limit': 2,

@@ -11,3 +11,5 @@ export * from './faults';
 export * from './mode';
 export * from './embedded-database';
 export * from './pdf-text';
+export * from './smtp-server';
+export * from './email-fixtures';

@@ -86,16 +86,17 @@ export function describeWithServices(reason: ServicesReason, name: string, body:
 }
 
 /**
- * A group of tests that needs Redis (and, for several API processes, the
- * services mode): an ordinary `describe` when both are there, else skipped
- * with its reason, which REQUIRE_SERVICES=1 forbids.
+ * A group of tests that needs Redis (and, for several API or worker
+ * processes, the services mode): an ordinary `describe` when both are there,
+ * else skipped with its reason, which REQUIRE_SERVICES=1 forbids. The skip
+ * names RabbitMQ in embedded mode unless `needsBroker` is false (Redis alone).
  */
-export function describeWithRedis(reason: string, name: string, body: () => void): void {
+export function describeWithRedis(reason: string, name: string, body: () => void, needsBroker = true): void {
   if (testMode() === 'services' && process.env[REDIS_VARIABLE] === 'up') {
     describe(name, body);
     return;
   }
-  recordSkip(name, { needs: testMode() === 'services' ? 'Redis' : 'RabbitMQ', reason });
+  recordSkip(name, { needs: testMode() === 'services' || !needsBroker ? 'Redis' : 'RabbitMQ', reason });
   describe.skip(name, body);
 }
 

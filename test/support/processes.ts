@@ -90,9 +90,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Settings every test process gets: quick shutdown, quiet logs; `env` overrides. */
+/**
+ * Settings every test process gets: quick shutdown, quiet logs, and emails
+ * off (DISABLED_JOB_TYPES), so that a worker consuming every queue needs no
+ * mail server; the email suites turn them on with an SMTP server of their
+ * own. `env` overrides.
+ */
 function processEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, SHUTDOWN_DELAY_MS: '0', LOG_LEVEL: 'warn', ...env };
+  return { PATH: process.env.PATH, SHUTDOWN_DELAY_MS: '0', LOG_LEVEL: 'warn', DISABLED_JOB_TYPES: 'emails', ...env };
 }
 
 export function spawnNode(main: string, env: Record<string, string>, args: string[] = []): ChildProcess {

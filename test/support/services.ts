@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { runMigrations } from '@baton/persistence';
+import { BATON_SCHEMA } from '@baton/jobs';
+import { createDataSource, runMigrations } from '@baton/persistence';
+import type { DataSource } from 'typeorm';
 import { storeApiKey, TEST_API_KEY } from './api-keys';
 import { startEmbeddedDatabase } from './embedded-database';
 import { ADMIN_DATABASE_URL, RABBITMQ_BASE_URL, RABBITMQ_USER, RABBITMQCTL, uniqueName } from './env';
@@ -40,7 +42,7 @@ export async function createTestDatabase(prefix = 'baton_test', options: { migra
   }
   try {
     if (options.migrate !== false) {
-      await runMigrations(url);
+      await runMigrations(url, BATON_SCHEMA);
       await storeApiKey(url, { key: TEST_API_KEY });
     }
   } catch (error) {
@@ -106,6 +108,25 @@ export async function createTestVhost(prefix = 'baton_test'): Promise<TestVhost>
     url: `${RABBITMQ_BASE_URL.replace(/\/$/, '')}/${encodeURIComponent(name)}`,
     drop: async () => {
       await run(RABBITMQCTL, ['delete_vhost', name]).catch(() => undefined);
+    },
+  };
+}
+
+/** A test database of its own (see createTestDatabase) and a DataSource on it with Baton's whole schema; `close()` undoes both. */
+export async function openTestDataSource(prefix: string): Promise<{ db: TestDatabase; ds: DataSource; close(): Promise<void> }> {
+  const db = await createTestDatabase(prefix);
+  const ds = await createDataSource({ url: db.url, poolSize: 20, applicationName: `${prefix}-test`, schema: BATON_SCHEMA })
+    .initialize()
+    .catch(async (error: unknown) => {
+      await db.drop();
+      throw error;
+    });
+  return {
+    db,
+    ds,
+    close: async () => {
+      if (ds.isInitialized) await ds.destroy();
+      await db.drop();
     },
   };
 }

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from '@baton/auth';
 import { BatonConfig, ConfigModule } from '@baton/config';
+import { BATON_SCHEMA, JOB_DEFINITIONS, JobTypesModule } from '@baton/jobs';
 import { MessagingModule } from '@baton/messaging';
 import { ObservabilityModule } from '@baton/observability';
 import { PersistenceModule } from '@baton/persistence';
@@ -10,6 +11,7 @@ import { InvoiceProfileController } from './invoice-profile/invoice-profile.cont
 import { InvoicesController } from './invoices/invoices.controller';
 import { JobOperationsService } from './jobs/job-operations.service';
 import { JobRelay } from './jobs/job-relay';
+import { submissionControllerFor } from './jobs/job-submission.controller';
 import { JobSubmissionService } from './jobs/job-submission.service';
 import { JobsController } from './jobs/jobs.controller';
 import { WorkoutsController } from './workouts/workouts.controller';
@@ -22,11 +24,27 @@ import { WorkoutsController } from './workouts/workouts.controller';
   exports: [JobRelay],
 })
 export class ApiModule {
+  /**
+   * The routes, with `POST /<path>` for every job type the API accepts: each
+   * defined type not named in DISABLED_JOB_TYPES. A disabled type's route
+   * does not exist (`404`).
+   */
+  static register(config: BatonConfig): DynamicModule {
+    const accepted = JOB_DEFINITIONS.filter((definition) => !config.DISABLED_JOB_TYPES.includes(definition.type));
+    return { module: ApiModule, controllers: accepted.map(submissionControllerFor) };
+  }
+
   /** The API process: the API over PostgreSQL and RabbitMQ. */
   static forProcess(config: BatonConfig): DynamicModule {
     return {
-      module: ApiModule,
-      imports: [ConfigModule.forRoot(config), ObservabilityModule, PersistenceModule.forRoot('baton-api'), MessagingModule.forRoot({ broker: 'rabbitmq' })],
+      ...ApiModule.register(config),
+      imports: [
+        ConfigModule.forRoot(config),
+        ObservabilityModule,
+        PersistenceModule.forRoot('baton-api', BATON_SCHEMA),
+        MessagingModule.forRoot({ broker: 'rabbitmq' }),
+        JobTypesModule.forRoot(),
+      ],
     };
   }
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfigOrExit } from '@baton/config';
+import { checkJobDefinitionsOrExit } from '@baton/jobs';
 import { serveHealth } from '@baton/health';
 import { JobPublisher } from '@baton/messaging';
 import { BatonLogger } from '@baton/observability';
@@ -10,6 +11,7 @@ import { ApiModule } from './api.module';
 import { API_APP_OPTIONS, configureHttp, createHttpAdapter } from './http/http-setup';
 
 async function bootstrap(): Promise<void> {
+  checkJobDefinitionsOrExit();
   const config = loadConfigOrExit(['DATABASE_URL', 'RABBITMQ_URL']);
   const logger = new BatonLogger('baton-api', config.LOG_LEVEL);
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forProcess(config), createHttpAdapter(config), {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { isJobType, JobType } from '@baton/contracts';
+import { isJobType, JOB_TYPES, JobType } from '@baton/contracts';
 import { UsageError } from './cli-error';
 
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
@@ -13,10 +13,10 @@ export function parseCommand<T extends Options>(args: string[], options: T, allo
   }
 }
 
-/** A job type as operators write it: `workouts` or `workout`, `invoices` or `invoice`. */
+/** A job type as operators write it, plural or singular: `invoices` or `invoice`. */
 export function jobTypeArgument(value: string, what = 'type'): JobType {
   const type = value.endsWith('s') ? value : `${value}s`;
-  if (!isJobType(type)) throw new UsageError(`${what} must be workouts or invoices (got ${value})`);
+  if (!isJobType(type)) throw new UsageError(`${what} must be one of ${JOB_TYPES.join(', ')} (got ${value})`);
   return type;
 }
 

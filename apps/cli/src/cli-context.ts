@@ -1,7 +1,8 @@
 import { ApiKeyService } from '@baton/auth';
 import { BatonConfig, ConfigVariable, loadConfig } from '@baton/config';
+import { BATON_SCHEMA } from '@baton/jobs';
 import { BrokerAdmin, Topology } from '@baton/messaging';
-import { ApiKeyRepository, createDataSource, JobRepository } from '@baton/persistence';
+import { ApiKeyRepository, createDataSource, JobIntakeRepository, JobOperationsRepository } from '@baton/persistence';
 import type { DataSource } from 'typeorm';
 
 /** Where a command writes: stdout for results a script may capture, stderr for what people read. */
@@ -29,8 +30,14 @@ export class CliContext {
     return new ApiKeyService(new ApiKeyRepository(await this.database()));
   }
 
-  async jobs(): Promise<JobRepository> {
-    return new JobRepository(await this.database());
+  /** Jobs as operators see and act on them: list, retry. */
+  async jobOperations(): Promise<JobOperationsRepository> {
+    return new JobOperationsRepository(await this.database());
+  }
+
+  /** For marking the jobs a command published itself, so that the API's relay does not publish them again. */
+  async jobIntake(): Promise<JobIntakeRepository> {
+    return new JobIntakeRepository(await this.database());
   }
 
   /** RabbitMQ (RABBITMQ_URL), connected once: a command fails at once when it is unreachable. */
@@ -45,7 +52,7 @@ export class CliContext {
   private async database(): Promise<DataSource> {
     if (!this.dataSource) {
       const config = this.config(['DATABASE_URL']);
-      this.dataSource = await createDataSource({ url: config.DATABASE_URL!, poolSize: 1, applicationName: 'baton-cli' }).initialize();
+      this.dataSource = await createDataSource({ url: config.DATABASE_URL!, poolSize: 1, applicationName: 'baton-cli', schema: BATON_SCHEMA }).initialize();
     }
     return this.dataSource;
   }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { JobRelay } from '@baton/api';
-import { DatabaseConnector, JobRepository } from '@baton/persistence';
+import { DatabaseConnector, JobOperationsRepository } from '@baton/persistence';
 
 /**
  * With the in-process broker, queued messages die with the process. At
@@ -14,7 +14,7 @@ export class JobRecovery {
   private readonly logger = new Logger('JobRecovery');
 
   constructor(
-    private readonly jobs: JobRepository,
+    private readonly jobs: JobOperationsRepository,
     private readonly relay: JobRelay,
     private readonly database: DatabaseConnector,
   ) {}

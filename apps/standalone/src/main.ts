@@ -5,6 +5,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { API_APP_OPTIONS, configureHttp, createHttpAdapter } from '@baton/api';
 import { ApiKeyService } from '@baton/auth';
 import { loadConfigOrExit } from '@baton/config';
+import { BATON_SCHEMA, checkJobDefinitionsOrExit } from '@baton/jobs';
 import { serveHealth } from '@baton/health';
 import { JobTransport } from '@baton/messaging';
 import { BatonLogger, describeError } from '@baton/observability';
@@ -22,6 +23,7 @@ import { StandaloneModule } from './standalone.module';
  * and creates a development API key on first start, which they never do either.
  */
 async function bootstrap(): Promise<void> {
+  checkJobDefinitionsOrExit();
   const config = loadConfigOrExit([]);
   const logger = new BatonLogger('baton', config.LOG_LEVEL);
   let embedded: EmbeddedPostgres | undefined;
@@ -29,9 +31,9 @@ async function bootstrap(): Promise<void> {
     embedded = await EmbeddedPostgres.start(resolve(config.BATON_DATA_DIR));
     config.DATABASE_URL = embedded.url;
   }
-  await runMigrations(config.DATABASE_URL);
+  await runMigrations(config.DATABASE_URL, BATON_SCHEMA);
 
-  const app = await NestFactory.create<NestFastifyApplication>(StandaloneModule.register(config), createHttpAdapter(config), {
+  const app = await NestFactory.create<NestFastifyApplication>(await StandaloneModule.register(config), createHttpAdapter(config), {
     logger,
     ...API_APP_OPTIONS,
   });

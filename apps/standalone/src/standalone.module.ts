@@ -1,6 +1,7 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { ApiModule } from '@baton/api';
 import { BatonConfig, ConfigModule } from '@baton/config';
+import { BATON_SCHEMA, JobTypesModule } from '@baton/jobs';
 import { MessagingModule } from '@baton/messaging';
 import { ObservabilityModule } from '@baton/observability';
 import { PersistenceModule } from '@baton/persistence';
@@ -13,7 +14,7 @@ import { JobRecovery } from './job-recovery';
  */
 @Module({})
 export class StandaloneModule {
-  static register(config: BatonConfig): DynamicModule {
+  static async register(config: BatonConfig): Promise<DynamicModule> {
     const inProcess = config.RABBITMQ_URL === undefined;
     const providers: Provider[] = inProcess ? [JobRecovery] : [];
     return {
@@ -21,10 +22,11 @@ export class StandaloneModule {
       imports: [
         ConfigModule.forRoot(config),
         ObservabilityModule,
-        PersistenceModule.forRoot('baton'),
+        PersistenceModule.forRoot('baton', BATON_SCHEMA),
         MessagingModule.forRoot({ broker: inProcess ? 'in-process' : 'rabbitmq', processor: JobRunner }),
-        ApiModule,
-        WorkerModule,
+        JobTypesModule.forRoot(),
+        ApiModule.register(config),
+        ...(await WorkerModule.handlersFor(config.WORKER_QUEUES)),
       ],
       providers,
     };

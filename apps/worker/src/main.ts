@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfigOrExit } from '@baton/config';
+import { checkJobDefinitionsOrExit, variablesRequiredFor } from '@baton/jobs';
 import { serveHealth } from '@baton/health';
 import { JobTransport, QueueInspector } from '@baton/messaging';
 import { BatonLogger, Metrics, sampled } from '@baton/observability';
@@ -12,10 +13,12 @@ import { WorkerModule } from './worker.module';
 const METRICS_SAMPLE_MS = 5_000;
 
 async function bootstrap(): Promise<void> {
-  const config = loadConfigOrExit(['DATABASE_URL', 'RABBITMQ_URL']);
+  checkJobDefinitionsOrExit();
+  // A queue's job type may need more (the emails worker: SMTP_URL, MAIL_FROM).
+  const config = loadConfigOrExit((parsed) => ['DATABASE_URL', 'RABBITMQ_URL', ...variablesRequiredFor(parsed.WORKER_QUEUES)]);
   const logger = new BatonLogger('baton-worker', config.LOG_LEVEL);
   // The HTTP side serves only health and metrics: no API routes in a worker.
-  const app = await NestFactory.create<NestFastifyApplication>(WorkerModule.forProcess(config), new FastifyAdapter(), { logger });
+  const app = await NestFactory.create<NestFastifyApplication>(await WorkerModule.forProcess(config), new FastifyAdapter(), { logger });
   const consumer = app.get(JobTransport);
   app.connectMicroservice({ strategy: consumer }, { inheritAppConfig: false });
   const database = app.get(DatabaseHealth);

@@ -1,31 +1,35 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { BatonConfig, ConfigModule } from '@baton/config';
+import { JobType } from '@baton/contracts';
+import { BATON_SCHEMA, JobTypesModule } from '@baton/jobs';
 import { MessagingModule } from '@baton/messaging';
 import { ObservabilityModule } from '@baton/observability';
 import { PersistenceModule } from '@baton/persistence';
-import { InvoicePdfRenderer } from './invoices/invoice-pdf.renderer';
-import { InvoiceService } from './invoices/invoice.service';
-import { RenderInvoiceHandler } from './invoices/render-invoice.handler';
 import { JobRunner } from './jobs/job-runner';
-import { SaveWorkoutHandler } from './workouts/save-workout.handler';
-import { WorkoutService } from './workouts/workout.service';
 
-/** The job handlers and their services; the process around it brings configuration, PostgreSQL and a broker. */
-@Module({
-  controllers: [SaveWorkoutHandler, RenderInvoiceHandler],
-  providers: [WorkoutService, InvoiceService, InvoicePdfRenderer],
-})
+/** The worker process: the handlers of the queues it consumes, over RabbitMQ and PostgreSQL. */
+@Module({})
 export class WorkerModule {
-  /** The worker process: the handlers consuming RabbitMQ, over PostgreSQL. */
-  static forProcess(config: BatonConfig): DynamicModule {
+  static async forProcess(config: BatonConfig): Promise<DynamicModule> {
     return {
       module: WorkerModule,
       imports: [
         ConfigModule.forRoot(config),
         ObservabilityModule,
-        PersistenceModule.forRoot('baton-worker'),
+        PersistenceModule.forRoot('baton-worker', BATON_SCHEMA),
         MessagingModule.forRoot({ broker: 'rabbitmq', processor: JobRunner }),
+        JobTypesModule.forRoot(),
+        ...(await WorkerModule.handlersFor(config.WORKER_QUEUES)),
       ],
     };
+  }
+
+  /**
+   * The worker modules of the job types consumed, each with its
+   * `@JobHandler`. The transport refuses to start when a consumed queue
+   * ends up with no handler, or with two.
+   */
+  static handlersFor(queues: readonly JobType[]): Promise<Type<unknown>[]> {
+    return JobTypesModule.workersFor(queues);
   }
 }

@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import {
   ArrayNotEmpty,
+  Validate,
   ArrayUnique,
   IsIn,
   IsInt,
@@ -12,6 +13,7 @@ import {
   Min,
 } from 'class-validator';
 import { API_KEY_PATTERN, JOB_TYPES, JobType, TENANT_PATTERN } from '@baton/contracts';
+import { MailFromConstraint, QueueRateLimit, RateLimitsConstraint, SmtpUrlConstraint, toRateLimits } from './config-formats';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -59,6 +61,7 @@ export class BatonConfig {
   @ArrayNotEmpty({ message: 'WORKER_QUEUES must name at least one queue' })
   @ArrayUnique({ message: 'WORKER_QUEUES must not name a queue twice' })
   @IsIn(JOB_TYPES, { each: true, message: `WORKER_QUEUES may only contain ${JOB_TYPES.join(', ')}` })
+  /** The queues a worker consumes; unset, every job type not in DISABLED_JOB_TYPES. */
   WORKER_QUEUES: JobType[] = [...JOB_TYPES];
 
   @Transform(toInt)
@@ -66,6 +69,42 @@ export class BatonConfig {
   @Min(1)
   @Max(1000)
   WORKER_CONCURRENCY = 8;
+
+  /**
+   * How fast each queue's jobs may start, across every worker replica
+   * together (shared through REDIS_URL), e.g. `emails=10/s,invoices=600/m`.
+   * A job held back waits; it never fails or spends an attempt for it.
+   */
+  @Transform(toRateLimits)
+  @IsOptional()
+  @Validate(RateLimitsConstraint)
+  WORKER_RATE_LIMITS?: QueueRateLimit[];
+
+  /**
+   * Job types the API refuses (`404` on their route), e.g. `emails` where no
+   * mail server is configured. Their queues still exist.
+   */
+  @Transform(toList)
+  @IsOptional()
+  @ArrayUnique({ message: 'DISABLED_JOB_TYPES must not name a type twice' })
+  @IsIn(JOB_TYPES, { each: true, message: `DISABLED_JOB_TYPES may only contain ${JOB_TYPES.join(', ')}` })
+  DISABLED_JOB_TYPES: JobType[] = [];
+
+  /**
+   * Where the emails worker sends: `smtp://` or `smtps://` (TLS from the
+   * first byte), credentials in the URL; over smtp:// STARTTLS is used
+   * whenever the server offers it.
+   */
+  @IsOptional()
+  @IsString()
+  @Validate(SmtpUrlConstraint)
+  SMTP_URL?: string;
+
+  /** The sender of every email: `billing@example.com` or `Example Shop <billing@example.com>`. */
+  @IsOptional()
+  @IsString()
+  @Validate(MailFromConstraint)
+  MAIL_FROM?: string;
 
   @Transform(toInt)
   @IsInt()
@@ -219,4 +258,7 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'CORS_ORIGINS',
   'REDIS_URL',
   'BATON_BOOTSTRAP_API_KEY',
+  'WORKER_RATE_LIMITS',
+  'SMTP_URL',
+  'MAIL_FROM',
 ];

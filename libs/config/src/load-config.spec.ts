@@ -3,7 +3,7 @@ import { BatonConfig } from './baton-config';
 import { ConfigError, ConfigVariable, loadConfig } from './load-config';
 
 /** Runs loadConfig and returns the ConfigError it throws; fails the test if it throws nothing or something else. */
-function configError(env: NodeJS.ProcessEnv, required: ConfigVariable[] = []): ConfigError {
+function configError(env: NodeJS.ProcessEnv, required: Parameters<typeof loadConfig>[1] = []): ConfigError {
   let thrown: unknown;
   try {
     loadConfig(env, required);
@@ -25,7 +25,7 @@ describe(loadConfig.name, () => {
       expect(config.RABBITMQ_URL).toBeUndefined();
       expect(config.DATABASE_POOL_SIZE).toBe(10);
       expect(config.PORT).toBe(3000);
-      expect(config.WORKER_QUEUES).toEqual(['workouts', 'invoices']);
+      expect(config.WORKER_QUEUES).toEqual(['workouts', 'invoices', 'emails']);
       expect(config.WORKER_CONCURRENCY).toBe(8);
       expect(config.JOB_MAX_ATTEMPTS).toBe(5);
       expect(config.JOB_RETRY_BASE_MS).toBe(1000);
@@ -52,7 +52,7 @@ describe(loadConfig.name, () => {
     it('does not share the default WORKER_QUEUES array between configurations', () => {
       const first = loadConfig({});
       first.WORKER_QUEUES.pop();
-      expect(loadConfig({}).WORKER_QUEUES).toEqual(['workouts', 'invoices']);
+      expect(loadConfig({}).WORKER_QUEUES).toEqual(['workouts', 'invoices', 'emails']);
     });
   });
 
@@ -235,7 +235,7 @@ describe(loadConfig.name, () => {
     it.each([[''], ['   '], ['\t']])('treat %j as unset, so the default applies', (blank) => {
       const config = loadConfig({ PORT: blank, WORKER_QUEUES: blank, LOG_LEVEL: blank, JOB_MAX_ATTEMPTS: blank });
       expect(config.PORT).toBe(3000);
-      expect(config.WORKER_QUEUES).toEqual(['workouts', 'invoices']);
+      expect(config.WORKER_QUEUES).toEqual(['workouts', 'invoices', 'emails']);
       expect(config.LOG_LEVEL).toBe('info');
       expect(config.JOB_MAX_ATTEMPTS).toBe(5);
     });
@@ -326,6 +326,78 @@ describe(loadConfig.name, () => {
 
     it('refuses something that is not an origin, naming the variable', () => {
       expect(() => loadConfig({ CORS_ORIGINS: 'app.example.com/path' })).toThrow(/CORS_ORIGINS/);
+    });
+  });
+
+  describe('DISABLED_JOB_TYPES', () => {
+    it('is empty by default: the API accepts every job type', () => {
+      expect(loadConfig({}).DISABLED_JOB_TYPES).toEqual([]);
+    });
+
+    it('reads a list of job types', () => {
+      expect(loadConfig({ DISABLED_JOB_TYPES: 'emails, invoices' }).DISABLED_JOB_TYPES).toEqual(['emails', 'invoices']);
+    });
+
+    it('refuses a name that is no job type, naming the variable', () => {
+      expect(configError({ DISABLED_JOB_TYPES: 'email' }).problems).toEqual([expect.stringContaining('DISABLED_JOB_TYPES may only contain workouts, invoices, emails')]);
+    });
+  });
+
+  describe('WORKER_RATE_LIMITS', () => {
+    it('is unset by default: no queue is limited', () => {
+      expect(loadConfig({}).WORKER_RATE_LIMITS).toBeUndefined();
+    });
+
+    it('reads per-second, per-minute and per-hour rates', () => {
+      expect(loadConfig({ WORKER_RATE_LIMITS: 'emails=10/s, invoices=600/m,workouts=5/h' }).WORKER_RATE_LIMITS).toEqual([
+        { queue: 'emails', limit: 10, intervalMs: 1_000 },
+        { queue: 'invoices', limit: 600, intervalMs: 60_000 },
+        { queue: 'workouts', limit: 5, intervalMs: 3_600_000 },
+      ]);
+    });
+
+    it.each([['emails=10'], ['emails=0/s'], ['emails=10/d'], ['email=10/s'], ['emails=10/s,emails=5/s'], ['emails=-1/s'], ['=10/s']])(
+      'refuses %j, naming the variable',
+      (value) => {
+        expect(configError({ WORKER_RATE_LIMITS: value }).problems).toEqual([expect.stringMatching(/^WORKER_RATE_LIMITS must list/)]);
+      },
+    );
+  });
+
+  describe('SMTP_URL and MAIL_FROM', () => {
+    it('accept smtp:// and smtps:// URLs with credentials, and an address with or without a name', () => {
+      const config = loadConfig({ SMTP_URL: 'smtps://user:p%40ss@mail.example.com:465', MAIL_FROM: 'Example Shop <billing@example.com>' });
+      expect(config.SMTP_URL).toBe('smtps://user:p%40ss@mail.example.com:465');
+      expect(config.MAIL_FROM).toBe('Example Shop <billing@example.com>');
+      expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:2525', MAIL_FROM: 'billing@example.com' }).MAIL_FROM).toBe('billing@example.com');
+    });
+
+    it.each([
+      ['http://mail.example.com'],
+      ['smtp://'],
+      ['smtp://mail.example.com/path'],
+      ['mail.example.com:25'],
+      ['smtp://mail.example.com:99999'],
+      ['smtp://mail.example.com?tls.rejectUnauthorized=false'],
+    ])('refuse SMTP_URL %j, naming the variable and not quoting it', (value) => {
+      const problems = configError({ SMTP_URL: value }).problems;
+      expect(problems).toEqual([expect.stringMatching(/^SMTP_URL must /)]);
+      expect(problems[0]).not.toContain(value);
+    });
+
+    it.each([['billing'], ['Shop <billing@example.com'], ['a@example.com, b@example.com'], ['Shop\r\nBcc: x@example.com <a@example.com>']])(
+      'refuse MAIL_FROM %j, naming the variable',
+      (value) => {
+        expect(configError({ MAIL_FROM: value }).problems).toEqual([expect.stringMatching(/^MAIL_FROM must /)]);
+      },
+    );
+  });
+
+  describe('required variables', () => {
+    it('may depend on the rest of the configuration (a worker consuming emails needs SMTP_URL and MAIL_FROM)', () => {
+      const required = (config: { WORKER_QUEUES: string[] }) => (config.WORKER_QUEUES.includes('emails') ? (['SMTP_URL', 'MAIL_FROM'] as const) : []);
+      expect(configError({ WORKER_QUEUES: 'emails' }, (config) => [...required(config)]).problems).toEqual(['SMTP_URL is required', 'MAIL_FROM is required']);
+      expect(loadConfig({ WORKER_QUEUES: 'workouts' }, (config) => [...required(config)]).WORKER_QUEUES).toEqual(['workouts']);
     });
   });
 });

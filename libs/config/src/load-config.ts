@@ -5,6 +5,15 @@ import { BatonConfig, CONFIG_VARIABLES } from './baton-config';
 
 export type ConfigVariable = keyof BatonConfig;
 
+/** A variable a process needs, and why, for the message when it is unset. */
+export interface RequiredVariable {
+  name: ConfigVariable;
+  because: string;
+}
+
+/** What a process cannot start without: fixed, or found from the rest of its configuration (the queues it consumes). */
+export type RequiredVariables = Array<ConfigVariable | RequiredVariable> | ((config: BatonConfig) => Array<ConfigVariable | RequiredVariable>);
+
 /** Raised at start when the environment cannot run Baton; its message names each bad variable. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -18,15 +27,26 @@ export class ConfigError extends Error {
  * calling process cannot start without. Empty strings count as unset, since
  * Kubernetes and shells produce them for variables declared without a value.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, required: ConfigVariable[] = []): BatonConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  required: RequiredVariables = [],
+): BatonConfig {
   const defined = Object.fromEntries(
     CONFIG_VARIABLES.filter((name) => env[name] !== undefined && env[name]!.trim() !== '')
       .map((name) => [name, env[name]!.trim()]),
   );
   const config = plainToInstance(BatonConfig, defined);
   const problems = validateSync(config, { forbidUnknownValues: true }).flatMap(describe);
-  for (const name of required) {
-    if (config[name] === undefined) problems.push(`${name} is required`);
+  // Unset, WORKER_QUEUES is every job type that is not disabled.
+  if (defined.WORKER_QUEUES === undefined && Array.isArray(config.DISABLED_JOB_TYPES)) {
+    config.WORKER_QUEUES = config.WORKER_QUEUES.filter((type) => !config.DISABLED_JOB_TYPES.includes(type));
+  }
+  // A list found from the configuration needs it valid first; a fixed list is checked with the rest.
+  if (typeof required !== 'function' || problems.length === 0) {
+    for (const entry of typeof required === 'function' ? required(config) : required) {
+      const { name, because } = typeof entry === 'string' ? { name: entry, because: undefined } : entry;
+      if (config[name] === undefined) problems.push(because ? `${name} is required: ${because}` : `${name} is required`);
+    }
   }
   if (problems.length === 0 && config.JOB_RETRY_MAX_MS < config.JOB_RETRY_BASE_MS) {
     problems.push('JOB_RETRY_MAX_MS must not be less than JOB_RETRY_BASE_MS');

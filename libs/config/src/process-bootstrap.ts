@@ -1,8 +1,8 @@
 import { BatonConfig } from './baton-config';
-import { ConfigError, ConfigVariable, loadConfig } from './load-config';
+import { ConfigError, loadConfig, RequiredVariables } from './load-config';
 
 /** Loads the configuration, or ends the process with exit code 1 and a message naming each bad variable. */
-export function loadConfigOrExit(required: ConfigVariable[]): BatonConfig {
+export function loadConfigOrExit(required: RequiredVariables): BatonConfig {
   try {
     return loadConfig(process.env, required);
   } catch (error) {

@@ -1,20 +1,5 @@
 import { plainToInstance } from 'class-transformer';
 import { validate, ValidationError } from 'class-validator';
-import { CreateInvoiceDto } from './create-invoice.dto';
-import { CreateWorkoutDto } from './create-workout.dto';
-import { JobType } from './job-type';
-
-/** The payload each job type carries, defined once for publisher and handler alike. */
-export interface JobPayloads {
-  [JobType.Workout]: CreateWorkoutDto;
-  [JobType.Invoice]: CreateInvoiceDto;
-}
-
-export const JOB_PAYLOAD_CLASSES: { [T in JobType]: new () => JobPayloads[T] } = {
-  [JobType.Workout]: CreateWorkoutDto,
-  [JobType.Invoice]: CreateInvoiceDto,
-};
-
 /** One wrong field: its dotted path (`sets.3.reps`) and what is wrong with it. */
 export interface FieldError {
   field: string;
@@ -41,11 +26,6 @@ export function toFieldErrors(errors: ValidationError[], parent = ''): FieldErro
 }
 
 export type PayloadCheck<T> = { valid: true; payload: T } | { valid: false; errors: FieldError[] };
-
-/** Validates a job payload exactly as the API validated the request body. */
-export function validatePayload<T extends JobType>(type: T, plain: unknown): Promise<PayloadCheck<JobPayloads[T]>> {
-  return validateBody(JOB_PAYLOAD_CLASSES[type] as new () => JobPayloads[T], plain);
-}
 
 /** Validates a JSON body against its class: every rule of a job payload, for any body the API takes. */
 export async function validateBody<T extends object>(type: new () => T, plain: unknown): Promise<PayloadCheck<T>> {

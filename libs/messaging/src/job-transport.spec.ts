@@ -2,11 +2,13 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@baton/config';
 import { JobType } from '@baton/contracts';
+import { Metrics } from '@baton/observability';
 import { InProcessBroker } from './in-process/in-process-broker';
 import { InProcessJobTransport } from './in-process/in-process-job-transport';
 import { DeliveryOutcome, JobProcessor } from './job-processor';
 import { JobTransport } from './job-transport';
-import { Topology } from './topology';
+import { QueueRateLimiter } from './queue-rate-limiter';
+import { Topology, workQueue } from './topology';
 
 /** A processor whose jobs run until the test lets them finish. */
 class HeldProcessor implements JobProcessor {
@@ -65,11 +67,11 @@ class OneByOneProcessor implements JobProcessor {
 }
 
 describe(JobTransport.name, () => {
-  function setUp(shutdownTimeoutMs: number) {
-    const config = loadConfig({ WORKER_QUEUES: 'workouts', WORKER_CONCURRENCY: '2', SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs) });
+  function setUp(shutdownTimeoutMs: number, env: Record<string, string> = {}) {
+    const config = loadConfig({ WORKER_QUEUES: 'workouts', WORKER_CONCURRENCY: '2', SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs), ...env });
     const broker = new InProcessBroker(config, new Topology(config));
     const processor = new HeldProcessor();
-    const transport = new InProcessJobTransport(broker, config, processor);
+    const transport = new InProcessJobTransport(broker, config, processor, new QueueRateLimiter(config, new Metrics()));
     transport.addHandler(JobType.Workout, async () => undefined, true);
     transport.listen(() => undefined);
     return { broker, processor, transport };
@@ -104,11 +106,30 @@ describe(JobTransport.name, () => {
     await broker.onApplicationShutdown();
   });
 
+  it('gives back a delivery still waiting for its turn under a rate limit at shutdown: requeued, not started, not counted as running', async () => {
+    // One start an hour: the second job waits for its slot in the worker, already taken from the queue.
+    const { broker, processor, transport } = setUp(100, { WORKER_RATE_LIMITS: 'workouts=1/h' });
+    const [running, waiting] = [randomUUID(), randomUUID()];
+    await publish(broker, running);
+    await processor.whenStarted(1);
+    await publish(broker, waiting);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(transport.jobsInFlight).toBe(2);
+
+    await transport.close();
+
+    expect(processor.started).toEqual([running]);
+    expect(processor.returned).toEqual([[running]]);
+    expect(await broker.stats()).toContainEqual({ queue: workQueue(JobType.Workout), messages: 1, consumers: 0 });
+    processor.finish();
+    await broker.onApplicationShutdown();
+  });
+
   it('runs a redelivered job alone: after the jobs running beside it, and before those delivered after it', async () => {
     const config = loadConfig({ WORKER_QUEUES: 'workouts', WORKER_CONCURRENCY: '4', SHUTDOWN_TIMEOUT_MS: '100' });
     const broker = new InProcessBroker(config, new Topology(config));
     const processor = new OneByOneProcessor();
-    const transport = new InProcessJobTransport(broker, config, processor);
+    const transport = new InProcessJobTransport(broker, config, processor, new QueueRateLimiter(config, new Metrics()));
     transport.addHandler(JobType.Workout, async () => undefined, true);
     transport.listen(() => undefined);
     const [first, redelivered, later] = [randomUUID(), randomUUID(), randomUUID()];

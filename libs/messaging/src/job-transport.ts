@@ -7,6 +7,7 @@ import { describeError, runWithLogContext } from '@baton/observability';
 import { backoffDelay, sleep } from '@baton/resilience';
 import { JobDelivery } from './job-message';
 import { DeliveryOutcome, JobContext, JobProcessor } from './job-processor';
+import { QueueRateLimiter } from './queue-rate-limiter';
 import { IsolationGate, Semaphore } from './semaphore';
 
 const PAUSE_BASE_MS = 500;
@@ -53,10 +54,13 @@ export abstract class JobTransport extends Server implements CustomTransportStra
   /** Ids of the jobs being processed now (taken, not yet settled). */
   private readonly running = new Set<string>();
   protected closing = false;
+  /** Fires when shutdown begins: jobs waiting for their turn under a rate limit are handed back, not started. */
+  private readonly stopping = new AbortController();
 
   constructor(
     protected readonly config: BatonConfig,
     private readonly processor: JobProcessor,
+    private readonly rateLimiter: QueueRateLimiter,
   ) {
     super();
     this.slots = new Semaphore(config.WORKER_CONCURRENCY);
@@ -98,8 +102,8 @@ export abstract class JobTransport extends Server implements CustomTransportStra
   private checkHandlers(): void {
     for (const queue of this.config.WORKER_QUEUES) {
       const handler = this.messageHandlers.get(queue);
-      if (!handler) throw new Error(`no handler for job type "${queue}": add an @EventPattern('${queue}') handler`);
-      if (handler.next) throw new Error(`two handlers for job type "${queue}"`);
+      if (!handler) throw new Error(`WORKER_QUEUES includes "${queue}", but no handler for it is registered: its worker module needs a class marked @JobHandler('${queue}')`);
+      if (handler.next) throw new Error(`two handlers for job type "${queue}": exactly one class may be marked @JobHandler('${queue}')`);
     }
   }
 
@@ -115,7 +119,7 @@ export abstract class JobTransport extends Server implements CustomTransportStra
     await (delivery.redelivered ? this.isolation.enterAlone() : this.isolation.enterTogether());
     try {
       // Prefetched while others ran, and shutdown began meanwhile: not started, so given back at once.
-      if (this.closing) {
+      if (this.closing || !(await this.rateLimiter.waitForTurn(delivery.queue, this.stopping.signal)) || this.closing) {
         if (settlement.owned) settlement.requeue();
         return;
       }
@@ -177,6 +181,7 @@ export abstract class JobTransport extends Server implements CustomTransportStra
    */
   async close(): Promise<void> {
     this.closing = true;
+    this.stopping.abort();
     await this.stopConsuming();
     const pending = this.inFlight.size;
     let timer: NodeJS.Timeout | undefined;

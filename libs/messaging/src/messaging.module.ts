@@ -9,6 +9,7 @@ import { JOB_PROCESSOR, JobProcessor } from './job-processor';
 import { JobPublisher } from './job-publisher';
 import { JobTransport } from './job-transport';
 import { QueueInspector } from './queue-inspector';
+import { QueueRateLimiter } from './queue-rate-limiter';
 import { Topology } from './topology';
 
 export type BrokerKind = 'rabbitmq' | 'in-process';
@@ -49,8 +50,8 @@ export class MessagingModule {
     if (rabbit) exported.push(AmqpConnection);
     if (options.processor) {
       const transport = rabbit ? AmqpJobTransport : InProcessJobTransport;
-      providers.push(transport, { provide: JobTransport, useExisting: transport }, { provide: JOB_PROCESSOR, useClass: options.processor });
-      exported.push(JobTransport);
+      providers.push(QueueRateLimiter, transport, { provide: JobTransport, useExisting: transport }, { provide: JOB_PROCESSOR, useClass: options.processor });
+      exported.push(JobTransport, QueueRateLimiter);
     }
     return { module: MessagingModule, providers, exports: exported as Provider[] };
   }

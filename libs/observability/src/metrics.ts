@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { JOB_TYPES } from '@baton/contracts';
 
 export interface QueueSample {
   queue: string;
@@ -70,8 +71,28 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly rateLimitWait = new Histogram({
+    name: 'baton_worker_rate_limit_wait_seconds',
+    help: 'Worker only: time a job waited for its turn under WORKER_RATE_LIMITS before it started, by queue.',
+    labelNames: ['queue'] as const,
+    buckets: END_TO_END_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly rateLimitShared = new Gauge({
+    name: 'baton_worker_rate_limit_shared',
+    help: 'Worker only, per rate-limited queue: 1 while the limit is shared with the other replicas through Redis; 0 while this process applies the whole rate on its own (no REDIS_URL, or Redis unreachable).',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // Every job type's series exist from the start, at zero, so that rate()
+    // and alerts see a type's first job instead of a series appearing.
+    for (const type of JOB_TYPES) {
+      for (const counter of [this.jobsAccepted, this.jobsPublished, this.jobsCompleted, this.jobsFailed, this.jobsDead]) counter.inc({ type }, 0);
+    }
   }
 
   /**

@@ -1,11 +1,21 @@
 import { DataSource } from 'typeorm';
-import { ENTITIES } from './entities';
-import { MIGRATIONS } from './migrations';
+import { CORE_ENTITIES } from './entities';
+import { CORE_MIGRATIONS } from './migrations';
+
+/** The tables a process maps and the migrations that make them: the core's and every job type's. */
+export interface DatabaseSchema {
+  entities: Function[];
+  migrations: Function[];
+}
+
+/** The core's part of the schema; libs/jobs adds the job types' (BATON_SCHEMA). */
+export const CORE_SCHEMA: DatabaseSchema = { entities: CORE_ENTITIES, migrations: CORE_MIGRATIONS };
 
 export interface DataSourceSettings {
   url: string;
   poolSize: number;
   applicationName: string;
+  schema: DatabaseSchema;
 }
 
 // Without these bounds a request waits on an unreachable database for the
@@ -18,8 +28,8 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
   return new DataSource({
     type: 'postgres',
     url: settings.url,
-    entities: ENTITIES,
-    migrations: MIGRATIONS,
+    entities: settings.schema.entities,
+    migrations: settings.schema.migrations,
     migrationsTableName: 'baton_migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,

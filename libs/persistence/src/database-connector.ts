@@ -5,7 +5,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { BatonConfig } from '@baton/config';
 import { describeError } from '@baton/observability';
 import { backoffDelay, sleep } from '@baton/resilience';
-import { createDataSource } from './data-source';
+import { createDataSource, DatabaseSchema } from './data-source';
 import { isDatabaseUnavailable } from './database-errors';
 
 const RETRY_BASE_MS = 250;
@@ -32,8 +32,8 @@ export class DatabaseConnector implements OnApplicationShutdown {
   private closing = false;
   private readonly connecting: Promise<void>;
 
-  constructor(config: BatonConfig, applicationName: string) {
-    this.dataSource = createDataSource({ url: config.DATABASE_URL!, poolSize: config.DATABASE_POOL_SIZE, applicationName });
+  constructor(config: BatonConfig, applicationName: string, schema: DatabaseSchema) {
+    this.dataSource = createDataSource({ url: config.DATABASE_URL!, poolSize: config.DATABASE_POOL_SIZE, applicationName, schema });
     this.connecting = this.connect();
   }
 

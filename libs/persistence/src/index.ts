@@ -1,31 +1,25 @@
-export { createDataSource, DataSourceSettings } from './data-source';
+export { CORE_SCHEMA, createDataSource, DatabaseSchema, DataSourceSettings } from './data-source';
 export { ApiKeyChangeFeed, ApiKeyChangeFeedTiming, ApiKeyChangeSubscriber } from './api-key-change-feed';
 export { isDatabaseUnavailable } from './database-errors';
 export { DatabaseHealth } from './database-health';
-export { DatabaseConnector, DatabaseNotConnectedError } from './database-connector';
-export { ApiKeyEntity, AttemptError, InvoiceEntity, InvoiceLineEntity, InvoiceSeller, JobEntity, WorkoutEntity, WorkoutSetEntity } from './entities';
+export { connected, connectedPool, DatabaseConnector, DatabaseNotConnectedError } from './database-connector';
+export { ApiKeyEntity, AttemptError, JobEntity } from './entities';
+export { bigintAsNumber } from './entities/bigint-number.transformer';
+export { insertRows } from './repositories/multi-row-insert';
 export { ActiveApiKey, ApiKeyRepository, NewApiKey } from './repositories/api-key.repository';
 export { PersistenceModule } from './persistence.module';
+export { InsertOutcome, JobIntakeRepository, NewJob, UnpublishedJob } from './repositories/job-intake.repository';
 export {
   AttemptFailure,
-  CancelOutcome,
   ClaimedJob,
   EffectJob,
   EffectOutcome,
-  InsertOutcome,
-  InvalidCursorError,
-  JobFilter,
-  JobPage,
-  JobRepository,
+  EffectSql,
+  JobExecutionRepository,
   MAX_ATTEMPT_ERRORS,
   MAX_ERROR_LENGTH,
   MAX_STACK_LENGTH,
-  NewJob,
-  RetryOutcome,
-  UnpublishedJob,
-} from './repositories/job.repository';
-export { NewWorkout, WorkoutRepository } from './repositories/workout.repository';
-export { InvoicePdf, InvoiceRepository, NewInvoice, NumberedInvoice, PrintedSeller, SellerChoice } from './repositories/invoice.repository';
-export { InvoiceProfile, InvoiceProfileRepository } from './repositories/invoice-profile.repository';
+} from './repositories/job-execution.repository';
+export { CancelOutcome, InvalidCursorError, JobFilter, JobOperationsRepository, JobPage, RetryOutcome } from './repositories/job-operations.repository';
 export { runMigrations } from './run-migrations';
 export { EmbeddedPostgres } from './embedded-postgres';

@@ -1,15 +1,15 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { BatonConfig } from '@baton/config';
+import { DatabaseSchema } from './data-source';
 import { DatabaseConnector } from './database-connector';
 import { DatabaseHealth } from './database-health';
 import { ApiKeyRepository } from './repositories/api-key.repository';
-import { InvoiceProfileRepository } from './repositories/invoice-profile.repository';
-import { InvoiceRepository } from './repositories/invoice.repository';
-import { JobRepository } from './repositories/job.repository';
-import { WorkoutRepository } from './repositories/workout.repository';
+import { JobExecutionRepository } from './repositories/job-execution.repository';
+import { JobIntakeRepository } from './repositories/job-intake.repository';
+import { JobOperationsRepository } from './repositories/job-operations.repository';
 
-const REPOSITORIES = [JobRepository, WorkoutRepository, InvoiceRepository, InvoiceProfileRepository, ApiKeyRepository, DatabaseHealth];
+const REPOSITORIES = [JobIntakeRepository, JobExecutionRepository, JobOperationsRepository, ApiKeyRepository, DatabaseHealth];
 
 /**
  * PostgreSQL for the process: one pool, connected in the background so that
@@ -19,11 +19,12 @@ const REPOSITORIES = [JobRepository, WorkoutRepository, InvoiceRepository, Invoi
 @Global()
 @Module({})
 export class PersistenceModule {
-  static forRoot(applicationName: string): DynamicModule {
+  /** `schema`: the core's tables and every job type's (BATON_SCHEMA, from libs/jobs). */
+  static forRoot(applicationName: string, schema: DatabaseSchema): DynamicModule {
     return {
       module: PersistenceModule,
       providers: [
-        { provide: DatabaseConnector, inject: [BatonConfig], useFactory: (config: BatonConfig) => new DatabaseConnector(config, applicationName) },
+        { provide: DatabaseConnector, inject: [BatonConfig], useFactory: (config: BatonConfig) => new DatabaseConnector(config, applicationName, schema) },
         { provide: DataSource, inject: [DatabaseConnector], useFactory: (connector: DatabaseConnector) => connector.dataSource },
         ...REPOSITORIES,
       ],

@@ -1,5 +1,6 @@
 import { BadRequestException, Injectable, PipeTransform, UnsupportedMediaTypeException } from '@nestjs/common';
-import { JobPayloads, JobType, PayloadCheck, validateBody, validatePayload } from '@baton/contracts';
+import { JobType, PayloadCheck, validateBody } from '@baton/contracts';
+import { validatePayload } from '@baton/jobs';
 import { errorBody } from './error-body';
 
 /**
@@ -8,10 +9,10 @@ import { errorBody } from './error-body';
  * can read. Unknown fields are refused, not dropped.
  */
 @Injectable()
-export class PayloadPipe<T extends JobType> implements PipeTransform<unknown, Promise<JobPayloads[T]>> {
-  constructor(private readonly type: T) {}
+export class PayloadPipe implements PipeTransform<unknown, Promise<object>> {
+  constructor(private readonly type: JobType) {}
 
-  async transform(body: unknown): Promise<JobPayloads[T]> {
+  async transform(body: unknown): Promise<object> {
     return accepted(body, (plain) => validatePayload(this.type, plain));
   }
 }

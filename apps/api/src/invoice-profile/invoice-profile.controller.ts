@@ -1,7 +1,6 @@
 import { Body, Controller, Get, NotFoundException, Put } from '@nestjs/common';
 import { ApiScope, Principal } from '@baton/auth';
-import { DEFAULT_INVOICE_NUMBER_PREFIX, InvoiceProfileDto } from '@baton/contracts';
-import { InvoiceProfileRepository } from '@baton/persistence';
+import { DEFAULT_INVOICE_NUMBER_PREFIX, InvoiceProfileDto, InvoiceProfileRepository } from '@baton/jobs';
 import { Caller, RequireScope } from '../auth/require-scope.decorator';
 import { BodyPipe } from '../http/payload.pipe';
 import { invoiceProfileView } from './invoice-profile.view';

@@ -1,4 +1,4 @@
-import { InvoiceProfile } from '@baton/persistence';
+import { InvoiceProfile } from '@baton/jobs';
 
 /** A profile as PUT takes it, so that what GET answers can be sent back as it is. */
 export function invoiceProfileView(profile: InvoiceProfile) {

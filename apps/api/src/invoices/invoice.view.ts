@@ -1,5 +1,5 @@
 import { invoicePdfLocation } from '@baton/contracts';
-import { InvoiceEntity } from '@baton/persistence';
+import { InvoiceEntity } from '@baton/jobs';
 
 export function invoiceView(invoice: InvoiceEntity) {
   return {

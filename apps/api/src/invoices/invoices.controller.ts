@@ -1,36 +1,15 @@
-import { Body, Controller, Get, NotFoundException, Param, Post, Res } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { CreateInvoiceDto, JobType } from '@baton/contracts';
 import { ApiScope, Principal } from '@baton/auth';
-import { InvoiceRepository } from '@baton/persistence';
+import { InvoiceRepository } from '@baton/jobs';
 import { Caller, RequireScope } from '../auth/require-scope.decorator';
-import { CorrelationId } from '../http/correlation-id';
-import { IdempotencyKey } from '../http/idempotency-key.decorator';
-import { PayloadPipe } from '../http/payload.pipe';
 import { UuidParamPipe } from '../http/uuid-param.pipe';
-import { JobSubmissionService } from '../jobs/job-submission.service';
-import { replyAccepted } from '../jobs/job.view';
 import { invoiceView } from './invoice.view';
 
+/** Issued invoices and their PDFs; `POST /v1/invoices` comes from the type's definition. */
 @Controller('v1/invoices')
 export class InvoicesController {
-  constructor(
-    private readonly submissions: JobSubmissionService,
-    private readonly invoices: InvoiceRepository,
-  ) {}
-
-  @Post()
-  @RequireScope(ApiScope.JobsWrite)
-  async create(
-    @Body(new PayloadPipe(JobType.Invoice)) invoice: CreateInvoiceDto,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @CorrelationId() correlationId: string,
-    @Caller() caller: Principal,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    const submission = await this.submissions.submit(JobType.Invoice, invoice, { caller, correlationId, idempotencyKey });
-    return replyAccepted(reply, submission);
-  }
+  constructor(private readonly invoices: InvoiceRepository) {}
 
   @Get(':invoiceId')
   @RequireScope(ApiScope.JobsRead)

@@ -2,7 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { ApiScope, grantsScope, Principal } from '@baton/auth';
 import { JobStatus } from '@baton/contracts';
 import { jobMessageOf } from '@baton/messaging';
-import { JobEntity, JobRepository } from '@baton/persistence';
+import { JobEntity, JobOperationsRepository } from '@baton/persistence';
 import { JobRelay } from './job-relay';
 
 /** The job is not in a state the operation applies to. */
@@ -25,7 +25,7 @@ export class NotJobOwnerError extends Error {
 @Injectable()
 export class JobOperationsService {
   constructor(
-    private readonly jobs: JobRepository,
+    private readonly jobs: JobOperationsRepository,
     private readonly relay: JobRelay,
   ) {}
 

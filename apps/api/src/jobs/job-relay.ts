@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { BatonConfig } from '@baton/config';
 import { JobMessage, jobMessageOf, JobPublisher } from '@baton/messaging';
 import { describeError, Metrics } from '@baton/observability';
-import { JobRepository, UnpublishedJob } from '@baton/persistence';
+import { JobIntakeRepository, UnpublishedJob } from '@baton/persistence';
 
 // A sweep leaves jobs younger than this to the request that accepted them,
 // whose own publish is normally confirmed within milliseconds.
@@ -30,7 +30,7 @@ export class JobRelay implements OnApplicationBootstrap, BeforeApplicationShutdo
 
   constructor(
     private readonly publisher: JobPublisher,
-    private readonly jobs: JobRepository,
+    private readonly jobs: JobIntakeRepository,
     private readonly config: BatonConfig,
     private readonly metrics: Metrics,
   ) {}

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Principal } from '@baton/auth';
 import { BatonConfig } from '@baton/config';
-import { JobPayloads, JobStatus, JobType } from '@baton/contracts';
+import { JobStatus, JobType } from '@baton/contracts';
 import { annotateLogContext, Metrics } from '@baton/observability';
-import { JobRepository } from '@baton/persistence';
+import { JobIntakeRepository } from '@baton/persistence';
 import { JobRelay } from './job-relay';
 import { requestHash } from './request-hash';
 
@@ -33,14 +33,14 @@ export interface SubmissionOptions {
 @Injectable()
 export class JobSubmissionService {
   constructor(
-    private readonly jobs: JobRepository,
+    private readonly jobs: JobIntakeRepository,
     private readonly relay: JobRelay,
     private readonly config: BatonConfig,
     private readonly metrics: Metrics,
   ) {}
 
   /** Commits the job, then hands it to the relay: once this resolves, the job is safe. */
-  async submit<T extends JobType>(type: T, payload: JobPayloads[T], options: SubmissionOptions): Promise<Submission> {
+  async submit(type: JobType, payload: object, options: SubmissionOptions): Promise<Submission> {
     const jobId = randomUUID();
     annotateLogContext({ jobId, jobType: type });
     const { caller, correlationId, idempotencyKey } = options;

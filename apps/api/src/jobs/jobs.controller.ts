@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, NotFoundException, Param, Post, Query, Res }
 import type { FastifyReply } from 'fastify';
 import { ApiScope, grantsScope, Principal } from '@baton/auth';
 import { jobLocation, JobStatus } from '@baton/contracts';
-import { JobRepository } from '@baton/persistence';
+import { JobOperationsRepository } from '@baton/persistence';
 import { Caller, RequireScope } from '../auth/require-scope.decorator';
 import { QueryPipe } from '../http/query.pipe';
 import { UuidParamPipe } from '../http/uuid-param.pipe';
@@ -13,7 +13,7 @@ import { DEFAULT_PAGE_SIZE, ListJobsQuery } from './list-jobs.query';
 @Controller('v1/jobs')
 export class JobsController {
   constructor(
-    private readonly jobs: JobRepository,
+    private readonly jobs: JobOperationsRepository,
     private readonly operations: JobOperationsService,
   ) {}
 

@@ -1,4 +1,4 @@
-import { WorkoutEntity } from '@baton/persistence';
+import { WorkoutEntity } from '@baton/jobs';
 
 export function workoutView(workout: WorkoutEntity) {
   return {

@@ -1,10 +1,10 @@
-import { isUuid, JobStatus } from '@baton/contracts';
+import { isUuid, JOB_TYPES, JobStatus } from '@baton/contracts';
 import { jobMessageOf } from '@baton/messaging';
 import { countArgument, jobTypeArgument, parseCommand } from '../cli-arguments';
 import { CliContext } from '../cli-context';
 import { CommandError, UsageError } from '../cli-error';
 
-export const DLQ_USAGE = `dlq replay <queue> [--limit N] replay dead letters (queue: workouts or invoices, or workouts.dead...): each dead
+export const DLQ_USAGE = `dlq replay <queue> [--limit N] replay dead letters (queue: a job type, ${JOB_TYPES.join(', ')}, or workouts.dead...): each dead
                                 job goes back to its work queue with a fresh attempt budget; letters of jobs
                                 retried or finished since are dropped, letters naming no job are kept
   dlq purge <queue> --yes       delete every dead letter of the queue (the jobs stay dead in PostgreSQL)`;
@@ -23,7 +23,7 @@ async function replay(args: string[], context: CliContext): Promise<void> {
   const { values, positionals } = parseCommand(args, { limit: { type: 'string' } }, true);
   const type = queueArgument(positionals, 'replay');
   const limit = countArgument(values.limit, 'limit', MAX_REPLAY, MAX_REPLAY);
-  const jobs = await context.jobs();
+  const jobs = await context.jobOperations();
   const broker = await context.broker();
   const report = await broker.replayDeadLetters(type, limit, async (jobId) => {
     if (jobId === undefined || !isUuid(jobId)) return 'keep';
@@ -33,7 +33,7 @@ async function replay(args: string[], context: CliContext): Promise<void> {
     if (outcome.kind === 'conflict' && outcome.status !== JobStatus.Dead) return 'drop';
     return 'keep';
   });
-  await jobs.markPublished(report.replayed);
+  await (await context.jobIntake()).markPublished(report.replayed);
   context.output.out(`${type}.dead: replayed ${report.replayed.length}, dropped ${report.dropped} obsolete, kept ${report.kept} naming no job`);
 }
 
@@ -46,6 +46,6 @@ async function purge(args: string[], context: CliContext): Promise<void> {
 }
 
 function queueArgument(positionals: string[], command: string) {
-  if (positionals.length !== 1) throw new UsageError(`dlq ${command} takes one queue: workouts or invoices`);
+  if (positionals.length !== 1) throw new UsageError(`dlq ${command} takes one queue: ${JOB_TYPES.join(', ')}`);
   return jobTypeArgument(positionals[0].replace(/\.dead$/, ''), 'queue');
 }

@@ -34,7 +34,7 @@ async function list(args: string[], context: CliContext): Promise<void> {
   }
   const type = values.type === undefined ? undefined : jobTypeArgument(values.type, '--type');
   const limit = countArgument(values.limit, 'limit', 50, MAX_LIST);
-  const page = await (await context.jobs()).list({ status: values.status as JobStatus | undefined, type, tenant: values.tenant }, limit);
+  const page = await (await context.jobOperations()).list({ status: values.status as JobStatus | undefined, type, tenant: values.tenant }, limit);
   if (values.json) {
     context.output.out(JSON.stringify(page.jobs.map(describeJob)));
     return;
@@ -61,14 +61,14 @@ async function retry(args: string[], context: CliContext): Promise<void> {
   if (positionals.length !== 1) throw new UsageError('jobs retry takes one job id (see jobs list --status dead)');
   const [id] = positionals;
   if (!isUuid(id)) throw new CommandError(`${id} is not a job id (a UUID)`);
-  const repository = await context.jobs();
+  const repository = await context.jobOperations();
   const outcome = await repository.retry(id.toLowerCase());
   if (outcome.kind === 'not-found') throw new CommandError(`no job ${id}`);
   if (outcome.kind === 'conflict') throw new CommandError(`job ${id} is ${outcome.status}: only a dead job can be retried`);
   const { job } = outcome;
   // Committed first, unpublished: if the publish below fails, the API's relay publishes it.
   await (await context.broker()).publishJob(jobMessageOf(job));
-  await repository.markPublished([job.id]);
+  await (await context.jobIntake()).markPublished([job.id]);
   context.output.out(`job ${job.id} queued again (${job.type}), with a fresh attempt budget`);
 }
 

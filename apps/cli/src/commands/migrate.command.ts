@@ -1,4 +1,5 @@
 import { ApiScope } from '@baton/auth';
+import { BATON_SCHEMA } from '@baton/jobs';
 import { runMigrations } from '@baton/persistence';
 import { CliContext } from '../cli-context';
 import { UsageError } from '../cli-error';
@@ -13,7 +14,7 @@ export const MIGRATE_USAGE = `migrate                       apply pending databa
 export async function migrate(args: string[], context: CliContext): Promise<void> {
   if (args.length > 0) throw new UsageError(`migrate takes no arguments (got ${args.join(' ')})`);
   const config = context.config(['DATABASE_URL']);
-  const applied = await runMigrations(config.DATABASE_URL!);
+  const applied = await runMigrations(config.DATABASE_URL!, BATON_SCHEMA);
   context.output.out(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'database is up to date');
   const bootstrapKey = config.BATON_BOOTSTRAP_API_KEY;
   if (bootstrapKey === undefined) return;

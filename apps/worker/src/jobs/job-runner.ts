@@ -1,23 +1,24 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { isUuid, JobStatus, JobType, validatePayload } from '@baton/contracts';
+import { validatePayload } from '@baton/jobs';
 import { DeliveryOutcome, JobDelivery, JobProcessor } from '@baton/messaging';
 import { describeError, Metrics } from '@baton/observability';
-import { isDatabaseUnavailable, JobRepository } from '@baton/persistence';
-
-type Outcome = DeliveryOutcome & { metric?: 'completed' | 'duplicate' | 'retry' | 'dead' | 'cancelled' };
+import { AttemptFailure, ClaimedJob, isDatabaseUnavailable, JobExecutionRepository } from '@baton/persistence';
+import { checkMessage, claimVerdict, DeadVerdict, DeliveryVerdict, failureVerdict, giveUpVerdict, handlerVerdict, HandlerResult, payloadVerdict, readBody, Unavailable } from './delivery-decisions';
 
 /**
  * The one place that decides what a delivery means, and so Baton's retry
  * and dead-letter policy. A delivery is taken (an attempt spent) before
  * anything else, so that even a payload that kills the process counts
- * against the job's attempts; then it is read, validated and run.
+ * against the job's attempts; then it is read, validated and run. The
+ * decisions themselves are delivery-decisions.ts; this runs the database
+ * calls and the handler between them, and logs and counts the verdict.
  */
 @Injectable()
 export class JobRunner implements JobProcessor {
   private readonly logger = new Logger('JobRunner');
 
   constructor(
-    private readonly jobs: JobRepository,
+    private readonly jobs: JobExecutionRepository,
     private readonly metrics: Metrics,
   ) {}
 
@@ -27,7 +28,7 @@ export class JobRunner implements JobProcessor {
     this.metrics.jobsInFlight.inc({ type });
     try {
       const outcome = await this.decide(delivery, handle);
-      if (outcome.metric) {
+      if (outcome.action !== 'pause') {
         this.metrics.jobDuration.observe({ type, outcome: outcome.metric }, Number(process.hrtime.bigint() - started) / 1e9);
         if (outcome.metric === 'completed') this.metrics.jobsCompleted.inc({ type });
         if (outcome.metric === 'retry') this.metrics.jobsFailed.inc({ type });
@@ -49,75 +50,63 @@ export class JobRunner implements JobProcessor {
     }
   }
 
-  private async decide(delivery: JobDelivery, handle: (payload: object) => Promise<unknown>): Promise<Outcome> {
-    const { jobId, queue } = delivery;
-    if (!jobId || !isUuid(jobId)) return this.dead(delivery, 'message has no job id (a UUID in its messageId property)');
-    if (delivery.type && delivery.type !== queue) return this.dead(delivery, `message of type ${delivery.type} on queue ${queue}`);
+  private async decide(delivery: JobDelivery, handle: (payload: object) => Promise<unknown>): Promise<DeliveryVerdict> {
+    const { queue } = delivery;
+    const message = checkMessage(delivery);
+    if ('action' in message) return this.deadLettered(delivery, message);
 
-    const claimed = await this.guard(() => this.jobs.claim(jobId, queue));
-    if (claimed === 'unavailable') return { action: 'pause' };
-    if (!claimed) return this.dead(delivery, `no ${queue} job with id ${jobId}`);
-    if (claimed.status === JobStatus.Completed) {
-      this.logger.debug('job already completed; duplicate delivery dropped');
-      return { action: 'ack', metric: 'duplicate' };
+    const claim = claimVerdict(queue, message.jobId, await this.guard(() => this.jobs.claim(message.jobId, queue)));
+    if ('action' in claim) {
+      if (claim.action === 'dead') return this.deadLettered(delivery, claim);
+      if (claim.action === 'ack' && claim.metric === 'duplicate') this.logger.debug('job already completed; duplicate delivery dropped');
+      if (claim.action === 'ack' && claim.metric === 'cancelled') this.logger.log(`${queue} job was cancelled; delivery dropped without effect`);
+      return claim;
     }
-    if (claimed.status === JobStatus.Dead) return this.dead(delivery, 'job is dead');
-    if (claimed.status === JobStatus.Cancelled) {
-      this.logger.log(`${queue} job was cancelled; delivery dropped without effect`);
-      return { action: 'ack', metric: 'cancelled' };
-    }
-    if (claimed.attempts > claimed.maxAttempts) {
-      // Only a delivery that never reported back (its worker died) gets here.
-      return this.giveUp(delivery, `gave up after ${claimed.maxAttempts} attempts; the last ones ended with their worker`);
-    }
+    if (claim.step === 'give-up') return this.giveUp(delivery, claim.reason);
 
-    const body = parseJson(delivery.body);
-    if (body === undefined) return this.giveUp(delivery, 'message body is not valid JSON');
-    const check = await validatePayload(queue, body);
-    if (!check.valid) {
-      return this.giveUp(delivery, `invalid payload: ${check.errors.map((e) => `${e.field} ${e.messages.join(', ')}`).join('; ')}`);
-    }
+    const read = readBody(delivery.body);
+    if (read.step === 'give-up') return this.giveUp(delivery, read.reason);
+    const payload = payloadVerdict(await validatePayload(queue, read.body));
+    if (payload.step === 'give-up') return this.giveUp(delivery, payload.reason);
 
+    let result: HandlerResult;
     try {
-      const applied = await handle(check.payload);
-      if (applied === false) return { action: 'ack', metric: 'duplicate' };
-      this.metrics.jobEndToEnd.observe({ type: queue }, (Date.now() - claimed.createdAt.getTime()) / 1000);
-      return { action: 'ack', metric: 'completed' };
+      result = { returned: await handle(payload.payload) };
     } catch (error) {
-      if (isDatabaseUnavailable(error)) return { action: 'pause' };
-      return this.fail(delivery, queue, claimed.attempts, claimed.maxAttempts, error);
+      result = { threw: error };
     }
+    const handled = handlerVerdict(result);
+    if ('action' in handled) {
+      if (handled.action === 'ack' && handled.metric === 'completed') {
+        this.metrics.jobEndToEnd.observe({ type: queue }, (Date.now() - claim.job.createdAt.getTime()) / 1000);
+      }
+      return handled;
+    }
+    if (handled.step === 'give-up') return this.giveUp(delivery, handled.reason);
+    return this.fail(delivery, claim.job, handled.failure);
   }
 
-  private async fail(delivery: JobDelivery, type: JobType, attempts: number, maxAttempts: number, error: unknown): Promise<Outcome> {
-    const reason = error instanceof Error ? error.message || error.name : String(error);
-    const stack = error instanceof Error ? error.stack : undefined;
-    const status = await this.guard(() => this.jobs.recordFailure(delivery.jobId!, { message: reason, stack }));
-    if (status === 'unavailable') return { action: 'pause' };
-    // Null: a concurrent delivery of the same job finished it meanwhile.
-    if (status === null) return { action: 'ack', metric: 'duplicate' };
-    if (status === JobStatus.Dead) {
-      this.logger.warn(`${type} job dead after ${attempts} attempts: ${reason}`);
-      return { action: 'dead', reason, metric: 'dead' };
-    }
-    this.logger.log(`${type} job failed attempt ${attempts} of ${maxAttempts}: ${reason}; will retry`);
-    return { action: 'retry', nextAttempt: attempts + 1, metric: 'retry' };
+  /** Records a failed attempt: retried while attempts remain, dead-lettered once they are spent. */
+  private async fail(delivery: JobDelivery, job: ClaimedJob, failure: AttemptFailure): Promise<DeliveryVerdict> {
+    const verdict = failureVerdict(await this.guard(() => this.jobs.recordFailure(delivery.jobId!, failure)), job.attempts, failure);
+    if (verdict.action === 'dead') this.logger.warn(`${delivery.queue} job dead after ${job.attempts} attempts: ${failure.message}`);
+    if (verdict.action === 'retry') this.logger.log(`${delivery.queue} job failed attempt ${job.attempts} of ${job.maxAttempts}: ${failure.message}; will retry`);
+    return verdict;
   }
 
   /** Marks the job dead at once (no retry can help) and dead-letters the message. */
-  private async giveUp(delivery: JobDelivery, reason: string): Promise<Outcome> {
-    const status = await this.guard(() => this.jobs.recordFailure(delivery.jobId!, { message: reason }, true));
-    if (status === 'unavailable') return { action: 'pause' };
-    return this.dead(delivery, reason);
+  private async giveUp(delivery: JobDelivery, reason: string): Promise<DeliveryVerdict> {
+    const verdict = giveUpVerdict(await this.guard(() => this.jobs.recordFailure(delivery.jobId!, { message: reason }, true)), reason);
+    return verdict.action === 'dead' ? this.deadLettered(delivery, verdict) : verdict;
   }
 
-  private dead(delivery: JobDelivery, reason: string): Outcome {
-    this.logger.warn(`dead-lettering ${delivery.queue} message ${delivery.jobId ?? '(no id)'}: ${reason}`);
-    return { action: 'dead', reason, metric: 'dead' };
+  private deadLettered(delivery: JobDelivery, verdict: DeadVerdict): DeliveryVerdict {
+    this.logger.warn(`dead-lettering ${delivery.queue} message ${delivery.jobId ?? '(no id)'}: ${verdict.reason}`);
+    return verdict;
   }
 
   /** Runs a database call, turning "PostgreSQL is away" into a value the caller can wait out. */
-  private async guard<T>(call: () => Promise<T>): Promise<T | 'unavailable'> {
+  private async guard<T>(call: () => Promise<T>): Promise<T | Unavailable> {
     try {
       return await call();
     } catch (error) {
@@ -127,17 +116,5 @@ export class JobRunner implements JobProcessor {
       }
       throw error;
     }
-  }
-}
-
-// As strict as the API: bytes that are not UTF-8 are refused, not replaced with U+FFFD.
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
-
-/** The body as JSON; undefined when it is not valid UTF-8 JSON. Keys such as __proto__ are refused later, by validatePayload. */
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(STRICT_UTF8.decode(body));
-  } catch {
-    return undefined;
   }
 }

@@ -6,6 +6,7 @@ import { describeError } from '@baton/observability';
 import { decodeDelivery } from '../job-message';
 import { JOB_PROCESSOR, JobProcessor } from '../job-processor';
 import { JobTransport, Settlement } from '../job-transport';
+import { QueueRateLimiter } from '../queue-rate-limiter';
 import { workQueue } from '../topology';
 import { AmqpConnection } from './amqp-connection';
 import { AmqpJobPublisher } from './amqp-job-publisher';
@@ -21,8 +22,9 @@ export class AmqpJobTransport extends JobTransport {
     private readonly publisher: AmqpJobPublisher,
     config: BatonConfig,
     @Inject(JOB_PROCESSOR) processor: JobProcessor,
+    rateLimiter: QueueRateLimiter,
   ) {
-    super(config, processor);
+    super(config, processor, rateLimiter);
   }
 
   get isConsuming(): boolean {

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { BatonConfig } from '@baton/config';
 import { JOB_PROCESSOR, JobProcessor } from '../job-processor';
 import { JobTransport, Settlement } from '../job-transport';
+import { QueueRateLimiter } from '../queue-rate-limiter';
 import { InProcessBroker, InProcessMessage } from './in-process-broker';
 
 /** The job transport over the in-process broker of the embedded mode. */
@@ -13,8 +14,9 @@ export class InProcessJobTransport extends JobTransport {
     private readonly broker: InProcessBroker,
     config: BatonConfig,
     @Inject(JOB_PROCESSOR) processor: JobProcessor,
+    rateLimiter: QueueRateLimiter,
   ) {
-    super(config, processor);
+    super(config, processor, rateLimiter);
   }
 
   get isConsuming(): boolean {

@@ -1,21 +1,7 @@
 import { ApiKeyEntity } from './api-key.entity';
-import { InvoiceEntity, InvoiceLineEntity, InvoiceLogoEntity, InvoiceNumberCounterEntity, InvoicePdfEntity, InvoiceSeller } from './invoice.entity';
-import { InvoiceProfileEntity } from './invoice-profile.entity';
 import { AttemptError, JobEntity } from './job.entity';
-import { WorkoutEntity, WorkoutSetEntity } from './workout.entity';
 
-export { ApiKeyEntity, AttemptError, InvoiceEntity, InvoiceLineEntity, InvoicePdfEntity, JobEntity, WorkoutEntity, WorkoutSetEntity };
-export { InvoiceLogoEntity, InvoiceNumberCounterEntity, InvoiceProfileEntity, InvoiceSeller };
+export { ApiKeyEntity, AttemptError, JobEntity };
 
-export const ENTITIES = [
-  JobEntity,
-  WorkoutEntity,
-  WorkoutSetEntity,
-  InvoiceEntity,
-  InvoiceLineEntity,
-  InvoicePdfEntity,
-  InvoiceLogoEntity,
-  InvoiceNumberCounterEntity,
-  InvoiceProfileEntity,
-  ApiKeyEntity,
-];
+/** The tables of Baton's core; each job type brings its own (libs/jobs). */
+export const CORE_ENTITIES = [JobEntity, ApiKeyEntity];

@@ -4,8 +4,12 @@ import { JobOperations1764100000000 } from './1764100000000-job-operations';
 import { ApiKeyChangeNotifications1764200000000 } from './1764200000000-api-key-change-notifications';
 import { InvoiceProfilesAndNumbers1764300000000 } from './1764300000000-invoice-profiles-and-numbers';
 
-/** Every migration, oldest first. */
-export const MIGRATIONS = [
+/**
+ * The core's migrations, oldest first. The first ones also created the
+ * workouts' and invoices' tables, from before job types had folders of
+ * their own; a job type's later migrations live in its folder (libs/jobs).
+ */
+export const CORE_MIGRATIONS = [
   CreateJobPipeline1763800000000,
   TenantsAndApiKeys1764000000000,
   JobOperations1764100000000,

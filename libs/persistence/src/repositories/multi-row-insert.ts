@@ -1,4 +1,4 @@
-import type { EffectSql } from './job.repository';
+import type { EffectSql } from './job-execution.repository';
 
 /**
  * Inserts rows in one statement per chunk: one round trip for a workout's

@@ -1,0 +1,20 @@
+import { JobType } from '@baton/contracts';
+import { defineJob } from '../job-definition';
+import { EmailAttachmentAdmission } from './email-attachment.admission';
+import { EmailMessageEntity } from './email-message.entity';
+import { EmailMessageRepository } from './email-message.repository';
+import { EmailMessages1764400000000 } from './1764400000000-email-messages';
+import { SendEmailDto } from './send-email.dto';
+
+export const emailJob = defineJob({
+  type: JobType.Email,
+  payload: SendEmailDto,
+  path: 'v1/emails',
+  summary: 'sends a transactional email over SMTP, with an invoice PDF attached if asked',
+  worker: () => import('./email-worker.module').then((loaded) => loaded.EmailWorkerModule),
+  workerRequires: ['SMTP_URL', 'MAIL_FROM'],
+  entities: [EmailMessageEntity],
+  migrations: [EmailMessages1764400000000],
+  providers: [EmailMessageRepository],
+  admission: EmailAttachmentAdmission,
+});

@@ -1,0 +1,25 @@
+export { JobAdmission, JobDefinition, defineJob } from './job-definition';
+export { JOB_HANDLER_TYPE, JobHandler, JobHandlerOf } from './job-handler.decorator';
+export { JobErrorFilter } from './job-error.filter';
+export { PermanentJobFailure } from './permanent-job-failure';
+export { BATON_SCHEMA, JOB_DEFINITIONS, checkJobDefinitions, checkJobDefinitionsOrExit, jobDefinition, validatePayload, variablesRequiredFor } from './job-catalogue';
+export { JobTypesModule } from './job-types.module';
+// What the API's result routes and the tests read of each type.
+export { ACTIVITIES, Activity, CreateWorkoutDto, WorkoutSetDto } from './workouts/create-workout.dto';
+export { WorkoutEntity, WorkoutSetEntity } from './workouts/workout.entity';
+export { NewWorkout, WorkoutRepository } from './workouts/workout.repository';
+export { CreateInvoiceDto, InvoiceCustomerDto, InvoiceLineDto } from './invoices/create-invoice.dto';
+export { InvoiceLogoDto, InvoiceProfileDto, InvoiceSellerDto } from './invoices/invoice-profile.dto';
+export { DEFAULT_INVOICE_NUMBER_PREFIX, INVOICE_NUMBER_PREFIX_PATTERN, formatInvoiceNumber, invoiceYear } from './invoices/invoice-number';
+export { InvoiceTotals, PricedLine, computeInvoiceTotals } from './invoices/invoice-totals';
+export { LOGO_CONTENT_TYPES, LogoContentType, LogoImage, LogoInspection, MAX_LOGO_BYTES, MAX_LOGO_SIDE_PIXELS, inspectLogoImage } from './invoices/logo-image';
+export { InvoiceEntity, InvoiceLineEntity, InvoicePdfEntity, InvoiceSeller } from './invoices/invoice.entity';
+export { InvoicePdf, InvoiceRepository, NewInvoice, NumberedInvoice, PrintedSeller, SellerChoice } from './invoices/invoice.repository';
+export { InvoiceProfile, InvoiceProfileRepository } from './invoices/invoice-profile.repository';
+export { EMAIL_TEMPLATES, EmailTemplateName, RenderedEmail, renderEmail } from './emails/email-templates';
+export { OrderConfirmationData, OrderItemData, SendEmailDto, WelcomeEmailData } from './emails/send-email.dto';
+export { MailReceipt, MailRefusedError, MailTransport, MailUnavailableError, OutgoingEmail, messageIdFor } from './emails/mail-transport';
+export { SmtpMailTransport } from './emails/smtp-mail-transport';
+export { EmlFileMailTransport } from './emails/eml-file-mail-transport';
+export { EmailMessageEntity } from './emails/email-message.entity';
+export { EmailMessageRepository } from './emails/email-message.repository';

@@ -1,0 +1,25 @@
+import { DynamicModule, Global, Module, Provider, Type } from '@nestjs/common';
+import { JobType } from '@baton/contracts';
+import { JOB_DEFINITIONS, jobDefinition } from './job-catalogue';
+
+/**
+ * The job types' shared providers (their repositories and admission checks),
+ * for every process; and, for the processes that consume queues, each
+ * consumed type's worker module with its handler.
+ */
+@Global()
+@Module({})
+export class JobTypesModule {
+  static forRoot(): DynamicModule {
+    const providers: Provider[] = JOB_DEFINITIONS.flatMap((definition) => [
+      ...(definition.providers ?? []),
+      ...(definition.admission ? [definition.admission] : []),
+    ]);
+    return { module: JobTypesModule, providers, exports: providers };
+  }
+
+  /** The worker modules of `types`, loaded now: only a process that consumes a type loads its handler's dependencies. */
+  static async workersFor(types: readonly JobType[]): Promise<Type<unknown>[]> {
+    return Promise.all(types.map((type) => jobDefinition(type).worker()));
+  }
+}

@@ -1,0 +1,175 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import { JobStatus, JobType, RUNNABLE_STATUSES } from '@baton/contracts';
+import { connected } from '../database-connector';
+import { rows, RUNNABLE } from './job-sql';
+
+/** A job as a worker sees it after taking it: its state after the take. */
+export interface ClaimedJob {
+  type: JobType;
+  status: JobStatus;
+  attempts: number;
+  maxAttempts: number;
+  /** When the API accepted the job. */
+  createdAt: Date;
+}
+
+/** Why an attempt failed, as the worker caught it. */
+export interface AttemptFailure {
+  message: string;
+  stack?: string;
+}
+
+export type EffectOutcome<R> = { applied: true; result: R } | { applied: false };
+
+/** Where an effect runs its statements: the job's transaction. Resolves with the rows. */
+export interface EffectSql {
+  query<T = any>(text: string, values?: unknown[]): Promise<T[]>;
+}
+
+/** The job an effect is applied for, as its row says (never as its message says). */
+export interface EffectJob {
+  id: string;
+  tenant: string;
+}
+
+// Bounded so that a job that fails with a huge message (a stack, a dumped
+// payload) cannot bloat its row or the API's answer.
+export const MAX_ERROR_LENGTH = 4000;
+export const MAX_STACK_LENGTH = 4000;
+/** Attempt errors kept per job: the most recent ones, which say why it is failing now. */
+export const MAX_ATTEMPT_ERRORS = 20;
+
+const COMPLETE_JOB = `UPDATE jobs SET status = '${JobStatus.Completed}', result = $2, last_error = NULL, updated_at = now(), completed_at = now() WHERE id = $1`;
+
+/**
+ * A job's run in a worker: the worker's JobRunner takes a delivered job,
+ * records its failed attempts and gives back the ones it leaves unfinished at
+ * shutdown; each job type's repository (libs/jobs: workouts, invoices,
+ * emails) applies the job's effect under the job's row lock. Every statement
+ * here runs once or more per job.
+ */
+@Injectable()
+export class JobExecutionRepository {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  /**
+   * Takes a delivered job: a runnable job becomes `processing` and spends an
+   * attempt (a delivery that crashed its worker spent one too). A finished
+   * job is returned as it is. Null when no job of that type has that id.
+   */
+  async claim(id: string, type: JobType): Promise<ClaimedJob | null> {
+    const [row] = await rows<{ type: JobType; status: JobStatus; attempts: number; max_attempts: number; created_at: Date }>(
+      this.dataSource,
+      `UPDATE jobs SET
+         status = CASE WHEN status IN (${RUNNABLE}) THEN '${JobStatus.Processing}' ELSE status END,
+         attempts = CASE WHEN status IN (${RUNNABLE}) THEN attempts + 1 ELSE attempts END,
+         updated_at = CASE WHEN status IN (${RUNNABLE}) THEN now() ELSE updated_at END
+       WHERE id = $1 AND type = $2
+       RETURNING type, status, attempts, max_attempts, created_at`,
+      [id, type],
+      'baton-claim-job',
+    );
+    return row
+      ? { type: row.type, status: row.status, attempts: row.attempts, maxAttempts: row.max_attempts, createdAt: row.created_at }
+      : null;
+  }
+
+  /**
+   * Records a failed attempt: `failed` (a retry follows) while attempts
+   * remain, `dead` once they are spent or when `final`. Returns the new
+   * status, or null if the job is no longer being processed (a duplicate
+   * delivery finished it meanwhile).
+   */
+  async recordFailure(id: string, failure: AttemptFailure, final = false): Promise<JobStatus.Failed | JobStatus.Dead | null> {
+    const message = failure.message.slice(0, MAX_ERROR_LENGTH);
+    const [row] = await rows<{ status: JobStatus.Failed | JobStatus.Dead }>(
+      this.dataSource,
+      `UPDATE jobs SET
+         status = CASE WHEN $3 OR attempts >= max_attempts THEN '${JobStatus.Dead}' ELSE '${JobStatus.Failed}' END,
+         last_error = $2,
+         errors = CASE WHEN jsonb_array_length(errors) >= ${MAX_ATTEMPT_ERRORS} THEN errors - 0 ELSE errors END
+           || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
+                'attempt', attempts, 'at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'message', $2::text, 'stack', $4::text))),
+         updated_at = now()
+       WHERE id = $1 AND status IN (${RUNNABLE})
+       RETURNING status`,
+      [id, message, final, failure.stack?.slice(0, MAX_STACK_LENGTH) ?? null],
+    );
+    return row ? row.status : null;
+  }
+
+  /**
+   * Undoes the claim of jobs a stopping worker gives back unfinished: back
+   * to `queued`, the attempt not spent. A job whose effect is committing at
+   * this very moment (its row locked) is skipped: it completes, or its
+   * attempt stays spent. Returns how many were given back.
+   */
+  async returnAttempts(ids: readonly string[]): Promise<number> {
+    const returned = await rows<{ id: string }>(
+      this.dataSource,
+      `WITH free AS (
+         SELECT id FROM jobs WHERE id = ANY($1::uuid[]) AND status = '${JobStatus.Processing}' AND attempts > 0 FOR UPDATE SKIP LOCKED
+       )
+       UPDATE jobs SET attempts = jobs.attempts - 1, status = '${JobStatus.Queued}', updated_at = now()
+       FROM free WHERE jobs.id = free.id RETURNING jobs.id`,
+      [ids],
+    );
+    return returned.length;
+  }
+
+  /**
+   * Applies a job's effect exactly once: under the job's row lock, runs
+   * `effect` and marks the job completed with its result, in one
+   * transaction. A job that is already finished is left alone. A worker
+   * runs this for every job: its statements are named (prepared) and skip
+   * TypeORM's query layer, which would cost more than they do.
+   */
+  completeWith<R extends object>(jobId: string, effect: (sql: EffectSql, job: EffectJob) => Promise<R>): Promise<EffectOutcome<R>> {
+    return this.underJobLock(jobId, effect, true);
+  }
+
+  /**
+   * Commits a first part of a job's effect that the rest builds on (an
+   * invoice's number, which its PDF prints), under the job's row lock, as
+   * completeWith does, but leaves the job running: completeWith finishes it.
+   * `step` must find its own earlier commit on a later delivery and return
+   * it, so that a retried job carries on from it. Not applied when the job
+   * is already finished.
+   */
+  prepareWith<R>(jobId: string, step: (sql: EffectSql, job: EffectJob) => Promise<R>): Promise<EffectOutcome<R>> {
+    return this.underJobLock(jobId, step, false);
+  }
+
+  private async underJobLock<R>(jobId: string, work: (sql: EffectSql, job: EffectJob) => Promise<R>, complete: boolean): Promise<EffectOutcome<R>> {
+    // The connection comes through a query runner so that closing the
+    // DataSource at shutdown cuts a transaction still under way (PostgreSQL
+    // rolls it back): a job given back is never half-applied behind its
+    // next delivery. The statements themselves go straight to the pg client.
+    const runner = connected(this.dataSource).createQueryRunner();
+    try {
+      const client = (await runner.connect()) as PoolClient;
+      await client.query('BEGIN');
+      try {
+        const {
+          rows: [job],
+        } = await client.query<{ status: JobStatus; tenant: string }>({ name: 'baton-lock-job', text: `SELECT status, tenant FROM jobs WHERE id = $1 FOR UPDATE`, values: [jobId] });
+        if (!job || !RUNNABLE_STATUSES.includes(job.status)) {
+          await client.query('ROLLBACK');
+          return { applied: false };
+        }
+        const result = await work({ query: async (text, values) => (await client.query(text, values)).rows }, { id: jobId, tenant: job.tenant });
+        if (complete) await client.query({ name: 'baton-complete-job', text: COMPLETE_JOB, values: [jobId, result] });
+        await client.query('COMMIT');
+        return { applied: true, result };
+      } catch (error) {
+        // A connection too broken to roll back is dropped by the runner (it listens for the client's errors).
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { JobStatus, JobType } from '@baton/contracts';
+import { connected, connectedPool } from '../database-connector';
+
+export interface NewJob {
+  id: string;
+  type: JobType;
+  tenant: string;
+  /** The API key that submitted it. */
+  apiKeyId?: string;
+  payload: object;
+  maxAttempts: number;
+  correlationId: string;
+  idempotencyKey?: string;
+  requestHash?: string;
+}
+
+export type InsertOutcome =
+  | { kind: 'created' }
+  /** The idempotency key was used before with the same request: the earlier job stands. */
+  | { kind: 'replayed'; jobId: string; status: JobStatus }
+  /** The idempotency key was used before with a different request. */
+  | { kind: 'conflict' };
+
+/** A job the relay still has to hand to the broker. */
+export interface UnpublishedJob {
+  id: string;
+  type: JobType;
+  payload: object;
+  correlationId: string | null;
+  attempts: number;
+}
+
+/**
+ * Jobs on their way in: the API records an accepted job (JobSubmissionService)
+ * and hands it to the broker, publishing at once or through the relay's sweep
+ * (JobRelay), whose backlog it samples as a metric (http-setup). The operators'
+ * CLI marks the jobs it publishes itself (`jobs retry`, `dlq replay`).
+ */
+@Injectable()
+export class JobIntakeRepository {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  /** Records an accepted job. With an idempotency key, a second insert returns the first job instead. */
+  async insert(job: NewJob): Promise<InsertOutcome> {
+    const values = [
+      job.id,
+      job.type,
+      job.payload,
+      job.maxAttempts,
+      job.correlationId,
+      job.idempotencyKey ?? null,
+      job.requestHash ?? null,
+      job.tenant,
+      job.apiKeyId ?? null,
+    ];
+    const insert = `INSERT INTO jobs (id, type, payload, max_attempts, correlation_id, idempotency_key, request_hash, tenant, api_key_id)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
+    if (job.idempotencyKey === undefined) {
+      await connectedPool(this.dataSource).query({ name: 'baton-insert-job', text: insert, values });
+      return { kind: 'created' };
+    }
+    // Two attempts: the first job with this key might be deleted between our
+    // conflicting insert and the look-up that follows it.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const inserted = await connectedPool(this.dataSource).query({
+        name: 'baton-insert-idempotent-job',
+        text: `${insert} ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
+        values,
+      });
+      if (inserted.rows.length > 0) return { kind: 'created' };
+      const [earlier] = await connected(this.dataSource).query(
+        `SELECT id, status, request_hash FROM jobs WHERE tenant = $1 AND idempotency_key = $2`,
+        [job.tenant, job.idempotencyKey],
+      );
+      if (earlier) {
+        return earlier.request_hash === job.requestHash ? { kind: 'replayed', jobId: earlier.id, status: earlier.status } : { kind: 'conflict' };
+      }
+    }
+    return { kind: 'conflict' };
+  }
+
+  /** Jobs accepted but not yet confirmed by the broker (the relay's backlog). */
+  async countUnpublished(): Promise<number> {
+    const [row] = await connected(this.dataSource).query(`SELECT count(*)::int AS backlog FROM jobs WHERE published_at IS NULL AND status = '${JobStatus.Queued}'`);
+    return row.backlog;
+  }
+
+  /** Notes that the broker confirmed these jobs, so the relay does not publish them again. */
+  async markPublished(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await connected(this.dataSource).query(`UPDATE jobs SET published_at = now() WHERE id = ANY($1::uuid[]) AND published_at IS NULL`, [ids]);
+  }
+
+  /**
+   * Hands the oldest unpublished jobs to `publish` and marks the ones it
+   * returns as published, in one transaction whose row locks (SKIP LOCKED)
+   * keep other API replicas from publishing the same jobs at the same time.
+   * `minAgeMs` leaves just-accepted jobs to the process that accepted them.
+   */
+  async relayUnpublished(limit: number, minAgeMs: number, publish: (jobs: UnpublishedJob[]) => Promise<string[]>): Promise<number> {
+    return connected(this.dataSource).transaction(async (manager) => {
+      const rows: Array<{ id: string; type: JobType; payload: object; correlation_id: string | null; attempts: number }> =
+        await manager.query(
+          `SELECT id, type, payload, correlation_id, attempts FROM jobs
+           WHERE published_at IS NULL AND status = '${JobStatus.Queued}' AND created_at < now() - make_interval(secs => $2::double precision / 1000)
+           ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+          [limit, minAgeMs],
+        );
+      if (rows.length === 0) return 0;
+      const published = await publish(
+        rows.map((row) => ({ id: row.id, type: row.type, payload: row.payload, correlationId: row.correlation_id, attempts: row.attempts })),
+      );
+      if (published.length > 0) {
+        await manager.query(`UPDATE jobs SET published_at = now() WHERE id = ANY($1::uuid[])`, [published]);
+      }
+      return rows.length;
+    });
+  }
+}

@@ -1,0 +1,154 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { CANCELLABLE_STATUSES, isUuid, JobStatus, JobType } from '@baton/contracts';
+import { connected } from '../database-connector';
+import { JobEntity } from '../entities';
+import type { UnpublishedJob } from './job-intake.repository';
+import { quoted, rows, RUNNABLE } from './job-sql';
+
+const CANCELLABLE = quoted(CANCELLABLE_STATUSES);
+
+export interface JobFilter {
+  status?: JobStatus;
+  type?: JobType;
+  /** Only this tenant's jobs; every tenant's when absent (the operators' CLI). */
+  tenant?: string;
+}
+
+export interface JobPage {
+  jobs: JobEntity[];
+  /** Where the next page starts; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** A cursor that does not decode to a position: the client's input, refused with a 400. */
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('cursor is not one this API returned');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+export type RetryOutcome = { kind: 'retried'; job: UnpublishedJob } | { kind: 'not-found' } | { kind: 'conflict'; status: JobStatus };
+
+export type CancelOutcome =
+  | { kind: 'cancelled'; job: JobEntity }
+  | { kind: 'not-found' }
+  /** The key may only cancel the jobs it submitted. */
+  | { kind: 'not-owner' }
+  | { kind: 'conflict'; status: JobStatus };
+
+/**
+ * What clients and operators see of accepted jobs and do to them: the API's
+ * JobsController (find, list) and JobOperationsService (retry, cancel), the
+ * CLI's `jobs` and `dlq` commands, and the embedded mode's start-up recovery
+ * (JobRecovery, requeueUnfinished).
+ */
+@Injectable()
+export class JobOperationsRepository {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  /** The tenant's job with this id; null for another tenant's, as for one that does not exist. */
+  async findById(id: string, tenant: string): Promise<JobEntity | null> {
+    return this.findJob(id, tenant);
+  }
+
+  /**
+   * Jobs newest first, filtered, a page at a time. The cursor is the last
+   * row's position (creation time to the microsecond, then id), so pages
+   * stay stable while jobs are inserted: new jobs only ever come before.
+   */
+  async list(filter: JobFilter, limit: number, cursor?: string): Promise<JobPage> {
+    const query = connected(this.dataSource).getRepository(JobEntity).createQueryBuilder('job').addSelect('job.created_at::text', 'position');
+    if (filter.tenant !== undefined) query.andWhere('job.tenant = :tenant', { tenant: filter.tenant });
+    if (filter.status !== undefined) query.andWhere('job.status = :status', { status: filter.status });
+    if (filter.type !== undefined) query.andWhere('job.type = :type', { type: filter.type });
+    if (cursor !== undefined) {
+      const after = decodeCursor(cursor);
+      query.andWhere('(job.created_at, job.id) < (:at::timestamptz, :id::uuid)', after);
+    }
+    query.orderBy('job.created_at', 'DESC').addOrderBy('job.id', 'DESC').limit(limit + 1);
+    const { entities, raw } = await query.getRawAndEntities<{ position: string; job_id: string }>();
+    const more = entities.length > limit;
+    const jobs = entities.slice(0, limit);
+    const last = jobs.at(-1);
+    const position = last && raw.find((row) => row.job_id === last.id)?.position;
+    return { jobs, nextCursor: more && last && position ? encodeCursor(position, last.id) : null };
+  }
+
+  /**
+   * Gives a dead job a fresh attempt budget: back to `queued`, unpublished,
+   * so that the relay (or the caller, at once) publishes it again.
+   */
+  async retry(id: string, tenant?: string): Promise<RetryOutcome> {
+    const [row] = await rows<{ id: string; type: JobType; payload: object; correlation_id: string | null; attempts: number }>(
+      this.dataSource,
+      `UPDATE jobs SET status = '${JobStatus.Queued}', attempts = 0, published_at = NULL, updated_at = now(), completed_at = NULL
+       WHERE id = $1 AND ($2::text IS NULL OR tenant = $2) AND status = '${JobStatus.Dead}'
+       RETURNING id, type, payload, correlation_id, attempts`,
+      [id, tenant ?? null],
+    );
+    if (row) return { kind: 'retried', job: { id: row.id, type: row.type, payload: row.payload, correlationId: row.correlation_id, attempts: row.attempts } };
+    const job = await this.findJob(id, tenant);
+    return job ? { kind: 'conflict', status: job.status } : { kind: 'not-found' };
+  }
+
+  /**
+   * Cancels a job no worker holds (`queued`, or `failed` and waiting for its
+   * retry); a delivery that comes later finds it cancelled and does nothing.
+   * With `byKeyId`, only a job that key submitted.
+   */
+  async cancel(id: string, tenant: string, byKeyId?: string): Promise<CancelOutcome> {
+    const cancelled = await rows<{ id: string }>(
+      this.dataSource,
+      `UPDATE jobs SET status = '${JobStatus.Cancelled}', updated_at = now()
+       WHERE id = $1 AND tenant = $2 AND status IN (${CANCELLABLE}) AND ($3::uuid IS NULL OR api_key_id = $3)
+       RETURNING id`,
+      [id, tenant, byKeyId ?? null],
+    );
+    const job = await this.findJob(id, tenant);
+    if (!job) return { kind: 'not-found' };
+    if (cancelled.length > 0) return { kind: 'cancelled', job };
+    if (byKeyId !== undefined && job.apiKeyId !== byKeyId) return { kind: 'not-owner' };
+    return { kind: 'conflict', status: job.status };
+  }
+
+  /**
+   * Puts every unfinished job back to `queued` and unpublished, so that the
+   * relay publishes it again. Only for a broker that loses its messages with
+   * the process (the embedded mode's in-process queue), at start, before any
+   * worker runs: a RabbitMQ deployment has the messages still.
+   */
+  async requeueUnfinished(): Promise<number> {
+    const requeued = await rows<{ id: string }>(
+      this.dataSource,
+      `UPDATE jobs SET status = '${JobStatus.Queued}', published_at = NULL, updated_at = now()
+       WHERE status IN (${RUNNABLE}) RETURNING id`,
+      [],
+    );
+    return requeued.length;
+  }
+
+  private findJob(id: string, tenant?: string): Promise<JobEntity | null> {
+    return connected(this.dataSource)
+      .getRepository(JobEntity)
+      .findOneBy(tenant === undefined ? { id } : { id, tenant });
+  }
+}
+
+// A cursor is opaque to clients: base64url of the row's position.
+function encodeCursor(createdAt: string, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt, id]), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: string; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof at === 'string' && typeof id === 'string' && /^\d{4}-\d{2}-\d{2} [\d:.]+[+-]\d{2}(:\d{2})?$/.test(at) && isUuid(id)) {
+      return { at, id };
+    }
+  } catch {
+    // Not base64url JSON: refused below.
+  }
+  throw new InvalidCursorError();
+}
