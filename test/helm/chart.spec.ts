@@ -4,15 +4,17 @@
  * what the apps need from it (probes, variables, shutdown, migrations).
  */
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { BatonConfig, loadConfig } from '@baton/config';
+import { BatonConfig, ConfigVariable, loadConfig, RequiredVariable, RequiredVariables } from '@baton/config';
 import { API_KEY_PATTERN, JOB_TYPES, TENANT_PATTERN } from '@baton/contracts';
 import { LIVE_PATH, READY_PATH } from '@baton/health';
-import { CHART_DIR, HelmError, K8sObject, lint, named, ofKind, podSpecOf, SCENARIOS, selects, template } from './helm';
+import { SmtpMailTransport, variablesRequiredFor } from '@baton/jobs';
+import { CHART_DIR, helm, HelmError, K8sObject, lint, named, notes, ofKind, podSpecOf, SCENARIOS, selects, template } from './helm';
 import { validateStrictly } from './kube-schema';
-import { APP_VARIABLES, ContainerRun, containerRuns, PROBES, resolveEnv, resolvePort, variableNames, workloadsOf } from './pods';
+import { APP_VARIABLES, ContainerRun, containerRuns, PROBES, resolveEnv, resolvePort, Role, variableNames, workloadsOf } from './pods';
 
 const DEFAULTS = '(default values)';
 const CASES = [DEFAULTS, ...SCENARIOS];
@@ -33,6 +35,8 @@ const EXPECTED_OPTIONAL: Record<string, string[]> = {
   'api-http-values.yaml': [],
   'auth-and-rate-limit-values.yaml': ['NetworkPolicy'],
   'readme-example-values.yaml': ['Ingress', 'PodDisruptionBudget', 'ScaledObject', 'TriggerAuthentication', 'ServiceMonitor'],
+  'emails-values.yaml': ['NetworkPolicy', 'ScaledObject', 'TriggerAuthentication'],
+  'emails-existing-secret-values.yaml': ['HorizontalPodAutoscaler', 'NetworkPolicy'],
 };
 
 const RECOMMENDED_LABELS = [
@@ -62,9 +66,13 @@ function effectiveValues(scenario: string): Record<string, any> {
   return scenario === DEFAULTS ? VALUES : merge(VALUES, parseYaml(readFileSync(join(CHART_DIR, 'ci', scenario), 'utf8')));
 }
 
-/** The enabled worker groups of a scenario, each merged over workerDefaults. */
+/**
+ * The worker groups a scenario renders, each merged over workerDefaults: the
+ * enabled ones, less those consuming only emails while emails is off.
+ */
 function workerGroups(scenario: string): Record<string, any> {
   const values = effectiveValues(scenario);
+  const disabled: string[] = values.emails.enabled ? [] : ['emails'];
   const merge = (base: any, over: any): any =>
     typeof over === 'object' && over !== null && !Array.isArray(over) && typeof base === 'object' && base !== null && !Array.isArray(base)
       ? Object.fromEntries([...new Set([...Object.keys(base), ...Object.keys(over)])].map((key) => [key, key in over ? merge(base[key], over[key]) : base[key]]))
@@ -73,7 +81,7 @@ function workerGroups(scenario: string): Record<string, any> {
     Object.entries(values.workers as Record<string, any>)
       .filter(([, group]) => group)
       .map(([name, group]) => [name, merge(values.workerDefaults, group)])
-      .filter(([, group]) => group.enabled),
+      .filter(([, group]) => group.enabled && (group.queues as string[]).some((queue) => !disabled.includes(queue))),
   );
 }
 
@@ -87,13 +95,28 @@ const EXISTING_SECRETS: Record<string, Record<string, string>> = {
     RABBITMQ_URL: 'amqp://baton:secret@mq.example:5672/baton',
   },
   'baton-redis': { url: 'rediss://:secret@redis.example:6380/0' },
+  'baton-smtp': { url: 'smtps://baton:secret@smtp.example.com:465' },
   'baton-bootstrap-key': { 'api-key': `baton_${'0123456789abcdef'.repeat(4)}` },
 };
 const external = (name: string, key: string) => EXISTING_SECRETS[name]?.[key];
 
-/** Variables the chart sets on the API container only, and on the migration Job only. */
-const API_ONLY = ['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'CORS_ORIGINS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS', 'REDIS_URL', 'API_KEY_CACHE_MS'];
+/** Variables the chart sets on the API container only, on the migration Job only, and on the emails workers only. */
+const API_ONLY = ['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'CORS_ORIGINS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS', 'API_KEY_CACHE_MS', 'DISABLED_JOB_TYPES'];
 const MIGRATE_ONLY = ['BATON_BOOTSTRAP_API_KEY', 'BATON_BOOTSTRAP_TENANT'];
+const EMAILS_WORKER_ONLY = ['SMTP_URL', 'MAIL_FROM'];
+
+/**
+ * The variables a process refuses to start without, as its main.ts asks
+ * loadConfig for them: the migration needs DATABASE_URL; the API both URLs;
+ * a worker both URLs and whatever the job types of its WORKER_QUEUES need
+ * (apps/worker/src/main.ts; the emails worker: SMTP_URL and MAIL_FROM).
+ */
+function requiredVariables(role: Role): RequiredVariables {
+  if (role === 'migrate') return ['DATABASE_URL'];
+  if (role === 'api') return ['DATABASE_URL', 'RABBITMQ_URL'];
+  return (config) => ['DATABASE_URL', 'RABBITMQ_URL', ...variablesRequiredFor(config.WORKER_QUEUES)];
+}
+const variableName = (entry: ConfigVariable | RequiredVariable): string => (typeof entry === 'string' ? entry : entry.name);
 /** A container's env entry by name (undefined when it has none). */
 const envVar = (run: ContainerRun, name: string): any => (run.container.env as any[]).find((variable) => variable.name === name);
 
@@ -113,7 +136,7 @@ beforeAll(async () => {
 
 describe('scenario files', () => {
   it('cover every feature the chart makes optional', () => {
-    for (const file of ['hpa', 'keda', 'existing-secret', 'ingress', 'networkpolicy', 'servicemonitor', 'pdb', 'api-http', 'auth-and-rate-limit']) {
+    for (const file of ['hpa', 'keda', 'existing-secret', 'ingress', 'networkpolicy', 'servicemonitor', 'pdb', 'api-http', 'auth-and-rate-limit', 'emails', 'emails-existing-secret']) {
       expect(SCENARIOS).toContain(`${file}-values.yaml`);
     }
     // A new scenario must say which optional objects it renders.
@@ -238,25 +261,37 @@ describe.each(CASES)('with %s', (scenario) => {
     for (const run of containerRuns(objects)) {
       const names = variableNames(run, objects);
       expect(names.filter((name) => !APP_VARIABLES.has(name))).toEqual([]);
-      const required = run.role === 'migrate' ? ['DATABASE_URL'] : ['DATABASE_URL', 'RABBITMQ_URL'];
-      expect(names).toEqual(expect.arrayContaining(required));
-      // The app's own validation, as at its start: a bad value fails here.
-      expect(() => loadConfig(resolveEnv(run, objects, external), required as any)).not.toThrow();
+      const env = resolveEnv(run, objects, external);
+      const required = requiredVariables(run.role);
+      const where = `${run.workload.kind}/${run.workload.metadata.name}`;
+      const requiredNames = (typeof required === 'function' ? required(loadConfig(env)) : required).map(variableName);
+      expect({ where, missing: requiredNames.filter((name) => !names.includes(name)) }).toEqual({ where, missing: [] });
+      // The app's own validation, as at its start: a bad or missing value fails here.
+      expect(() => loadConfig(env, required)).not.toThrow();
     }
   });
 
-  it('sets the HTTP, CORS and rate-limit variables on the API only, and the bootstrap key on the migration Job only', () => {
+  it('sets the HTTP, CORS and rate-limit variables on the API only, the bootstrap key on the migration Job only, the mail settings on the emails workers only, and Redis where a limit uses it', () => {
     const objects = render(scenario);
     for (const run of containerRuns(objects)) {
       const names = variableNames(run, objects);
       const where = `${run.workload.kind}/${run.workload.metadata.name}`;
-      const misplaced = names.filter((name) => (API_ONLY.includes(name) && run.role !== 'api') || (MIGRATE_ONLY.includes(name) && run.role !== 'migrate'));
+      const queues = run.role === 'worker' ? loadConfig(resolveEnv(run, objects, external)).WORKER_QUEUES : [];
+      const misplaced = names.filter(
+        (name) =>
+          (API_ONLY.includes(name) && run.role !== 'api') ||
+          (MIGRATE_ONLY.includes(name) && run.role !== 'migrate') ||
+          (EMAILS_WORKER_ONLY.includes(name) && !queues.includes('emails' as any)) ||
+          (name === 'WORKER_RATE_LIMITS' && run.role !== 'worker') ||
+          // Redis: for the API's counts, or for a worker's queue rate limits.
+          (name === 'REDIS_URL' && run.role !== 'api' && !names.includes('WORKER_RATE_LIMITS')),
+      );
       expect({ where, misplaced }).toEqual({ where, misplaced: [] });
       if (run.role === 'api') expect(names).toEqual(expect.arrayContaining(['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS', 'API_KEY_CACHE_MS']));
     }
     // Credentials only ever come from a Secret, never inline.
     for (const run of containerRuns(objects)) {
-      for (const name of ['REDIS_URL', 'BATON_BOOTSTRAP_API_KEY', 'DATABASE_URL', 'RABBITMQ_URL']) {
+      for (const name of ['REDIS_URL', 'BATON_BOOTSTRAP_API_KEY', 'DATABASE_URL', 'RABBITMQ_URL', 'SMTP_URL']) {
         const variable = envVar(run, name);
         if (variable) expect({ name, value: variable.value, ref: variable.valueFrom?.secretKeyRef }).toEqual({ name, value: undefined, ref: expect.objectContaining({ name: expect.any(String), key: expect.any(String) }) });
       }
@@ -500,7 +535,9 @@ describe('API settings, rate limit and the bootstrap key', () => {
     const objects = render(DEFAULTS);
     const appDefaults = new BatonConfig() as unknown as Record<string, unknown>;
     const env = resolveEnv(apiRun(objects), objects);
-    const compared = Object.keys(env).filter((name) => appDefaults[name] !== undefined);
+    // The one departure, on purpose: emails needs a mail server, so the chart turns it off (see describe('emails')).
+    expect(loadConfig(env).DISABLED_JOB_TYPES).toEqual(['emails']);
+    const compared = Object.keys(env).filter((name) => appDefaults[name] !== undefined && name !== 'DISABLED_JOB_TYPES');
     expect(compared).toEqual(expect.arrayContaining(['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'API_KEY_CACHE_MS', 'LOG_LEVEL', 'PORT']));
     for (const name of compared) expect({ name, value: env[name] }).toEqual({ name, value: String(appDefaults[name]) });
     // The app's documented defaults (RATE_LIMIT_MAX 6000 per RATE_LIMIT_WINDOW_MS 60000).
@@ -602,6 +639,277 @@ describe('pod rollouts', () => {
   });
 });
 
+describe('job types', () => {
+  /** What a define of _helpers.tpl gives, rendered in a copy of the chart beside one template that prints it. */
+  async function defineOutput(define: string, values: Record<string, unknown> = {}): Promise<string> {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-chart-'));
+    try {
+      const chart = join(dir, 'baton');
+      cpSync(CHART_DIR, chart, { recursive: true });
+      writeFileSync(join(chart, 'templates', 'define-probe.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\ndata:\n  output: {{ include "${define}" . | quote }}\n`);
+      writeFileSync(join(dir, 'values.json'), JSON.stringify(values));
+      const { stdout } = await helm(['template', 'baton', chart, '--show-only', 'templates/define-probe.yaml', '-f', join(dir, 'values.json')]);
+      return parseYaml(stdout).data.output;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('the chart has one list of them, baton.jobTypes, and it is the apps’ JOB_TYPES', async () => {
+    expect(JSON.parse(await defineOutput('baton.jobTypes'))).toEqual([...JOB_TYPES]);
+  });
+
+  it('the API refuses emails until emails.enabled, and no other type', async () => {
+    expect(JSON.parse(await defineOutput('baton.disabledJobTypes'))).toEqual(['emails']);
+    expect(JSON.parse(await defineOutput('baton.disabledJobTypes', { emails: { enabled: true, from: 'billing@example.com', smtp: { url: 'smtp://relay.example.com' } } }))).toEqual([]);
+  });
+
+  it.each(JOB_TYPES.filter((type) => type !== 'emails'))('removing the only group that consumes %s fails, naming it', async (type) => {
+    for (const values of [{ workers: { [type]: null } }, { workers: { [type]: { enabled: false } } }]) {
+      const error = await template({ values }).catch((failure: unknown) => failure);
+      expect(error).toBeInstanceOf(HelmError);
+      expect((error as HelmError).stderr).toMatch(new RegExp(`no enabled worker group consumes ${type}\\b`));
+    }
+  });
+
+  it('a type may move to another group: the chart only asks that some enabled group consumes it', async () => {
+    const objects = await template({ values: { workers: { workouts: null, invoices: { queues: ['invoices', 'workouts'] } } } });
+    const [run, ...others] = runsOf(objects, 'worker');
+    expect(others).toEqual([]);
+    expect(loadConfig(resolveEnv(run, objects)).WORKER_QUEUES).toEqual(['invoices', 'workouts']);
+  });
+});
+
+describe('emails', () => {
+  const SMTP_URL = 'smtp://baton:example-password@mail.example.com:2525';
+  const enabled = (extra: Record<string, unknown> = {}) => ({ emails: { enabled: true, from: 'billing@example.com', smtp: { url: SMTP_URL }, ...extra } });
+  const workerRun = (objects: K8sObject[], group: string) => {
+    const run = runsOf(objects, 'worker').find((candidate) => component(candidate.workload) === `worker-${group}`);
+    if (!run) throw new Error(`no worker group ${group} among ${runsOf(objects, 'worker').map((candidate) => component(candidate.workload))}`);
+    return run;
+  };
+  const egressOf = (objects: K8sObject[], componentName: string) => ofKind(objects, 'NetworkPolicy').find((policy) => component(policy) === componentName)!.spec.egress as any[];
+  const portsOf = (rules: any[]) => rules.flatMap((rule) => rule.ports.map((port: any) => `${port.protocol}/${port.port}`)).sort();
+  const refusal = async (values: Record<string, unknown>) => {
+    const error = await template({ values }).catch((failure: unknown) => failure);
+    expect(error).toBeInstanceOf(HelmError);
+    return (error as HelmError).stderr;
+  };
+
+  it('are off by default: no emails worker, no mail settings or Secret anywhere, and the API refuses them', () => {
+    const objects = render(DEFAULTS);
+    expect(ofKind(objects, 'Deployment').map(component)).not.toContain('worker-emails');
+    for (const run of runsOf(objects, 'worker')) expect(loadConfig(resolveEnv(run, objects)).WORKER_QUEUES).not.toContain('emails');
+    for (const run of containerRuns(objects)) for (const name of EMAILS_WORKER_ONLY) expect(variableNames(run, objects)).not.toContain(name);
+    expect(ofKind(objects, 'Secret').map((secret) => secret.metadata.name)).not.toContain('baton-smtp');
+    const api = runsOf(objects, 'api')[0];
+    expect(envVar(api, 'DISABLED_JOB_TYPES')).toEqual({ name: 'DISABLED_JOB_TYPES', value: 'emails' });
+    expect(loadConfig(resolveEnv(api, objects)).DISABLED_JOB_TYPES).toEqual(['emails']);
+  });
+
+  it('when enabled, the API accepts them and an emails worker consumes them with SMTP_URL from a Secret and MAIL_FROM', () => {
+    const objects = render('emails-values.yaml');
+    const api = runsOf(objects, 'api')[0];
+    expect(envVar(api, 'DISABLED_JOB_TYPES')).toBeUndefined();
+    expect(loadConfig(resolveEnv(api, objects, external)).DISABLED_JOB_TYPES).toEqual([]);
+    const run = workerRun(objects, 'emails');
+    expect(envVar(run, 'SMTP_URL')).toEqual({ name: 'SMTP_URL', valueFrom: { secretKeyRef: { name: 'baton-smtp', key: 'SMTP_URL' } } });
+    const [secret] = ofKind(objects, 'Secret').filter((candidate) => candidate.metadata.name === 'baton-smtp');
+    expect(secret.stringData).toEqual({ SMTP_URL: 'smtp://baton:example-password@mail.example.com:2525' });
+    // Nowhere else: not in the ConfigMap, not in any container's plain env.
+    const elsewhere = objects.filter((object) => object !== secret && JSON.stringify(object).includes('example-password'));
+    expect(elsewhere.map((object) => `${object.kind}/${object.metadata.name}`)).toEqual([]);
+    // The worker's own check at start, with what its queues need.
+    const config = loadConfig(resolveEnv(run, objects, external), requiredVariables('worker'));
+    expect(config.WORKER_QUEUES).toEqual(['emails']);
+    expect([config.SMTP_URL, config.MAIL_FROM]).toEqual([SMTP_URL, 'Example Shop <billing@example.com>']);
+    expect(() => new SmtpMailTransport(config.SMTP_URL!).close()).not.toThrow();
+  });
+
+  it('when enabled with an existing Secret, reads SMTP_URL from it under its key and renders no Secret of its own', () => {
+    const objects = render('emails-existing-secret-values.yaml');
+    const run = workerRun(objects, 'emails');
+    expect(envVar(run, 'SMTP_URL')).toEqual({ name: 'SMTP_URL', valueFrom: { secretKeyRef: { name: 'baton-smtp', key: 'url' } } });
+    expect(ofKind(objects, 'Secret').map((secret) => secret.metadata.name)).not.toContain('baton-smtp');
+    const config = loadConfig(resolveEnv(run, objects, external), requiredVariables('worker'));
+    expect([config.SMTP_URL, config.MAIL_FROM]).toEqual([EXISTING_SECRETS['baton-smtp'].url, 'billing@example.com']);
+    expect(loadConfig(resolveEnv(runsOf(objects, 'api')[0], objects, external)).DISABLED_JOB_TYPES).toEqual([]);
+  });
+
+  it('scale the emails workers with KEDA on the emails queue, or with an HPA, as asked', () => {
+    const keda = render('emails-values.yaml');
+    const [scaled] = ofKind(keda, 'ScaledObject').filter((object) => component(object) === 'worker-emails');
+    expect(scaled.spec.triggers.map((trigger: any) => trigger.metadata.queueName)).toEqual(['emails']);
+    expect([scaled.spec.minReplicaCount, scaled.spec.maxReplicaCount]).toEqual([0, 4]);
+    expect(deploymentOf(keda, 'baton-worker-emails').spec.replicas).toBeUndefined();
+    const hpa = render('emails-existing-secret-values.yaml');
+    expect(ofKind(hpa, 'HorizontalPodAutoscaler').map(component)).toEqual(['worker-emails']);
+    expect(ofKind(hpa, 'ScaledObject')).toEqual([]);
+  });
+
+  it('let the emails workers, and no other pod, reach the SMTP port (the URL’s), to networkPolicy.smtpTo', () => {
+    const objects = render('emails-values.yaml');
+    const smtpRule = (rules: any[]) => rules.find((rule) => rule.ports.some((port: any) => port.port === 2525));
+    for (const policy of ofKind(objects, 'NetworkPolicy')) {
+      const rule = smtpRule(policy.spec.egress);
+      if (component(policy) === 'worker-emails') expect(rule).toEqual({ ports: [{ port: 2525, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '203.0.113.25/32' } }] });
+      else expect({ policy: component(policy), rule }).toEqual({ policy: component(policy), rule: undefined });
+    }
+    // With an existing Secret the chart cannot read the URL: emails.smtp.port; no smtpTo, any destination.
+    const existing = egressOf(render('emails-existing-secret-values.yaml'), 'worker-emails');
+    expect(existing).toContainEqual({ ports: [{ port: 465, protocol: 'TCP' }] });
+  });
+
+  it('give the emails workers WORKER_RATE_LIMITS, REDIS_URL and the Redis port, and no other worker any of them', () => {
+    const objects = render('emails-values.yaml');
+    const run = workerRun(objects, 'emails');
+    expect(envVar(run, 'WORKER_RATE_LIMITS')).toEqual({ name: 'WORKER_RATE_LIMITS', value: 'emails=10/s' });
+    expect(envVar(run, 'REDIS_URL')).toEqual({ name: 'REDIS_URL', valueFrom: { secretKeyRef: { name: 'baton-redis', key: 'url' } } });
+    const config = loadConfig(resolveEnv(run, objects, external));
+    expect(config.WORKER_RATE_LIMITS).toEqual([{ queue: 'emails', limit: 10, intervalMs: 1000 }]);
+    expect(config.REDIS_URL).toBe(EXISTING_SECRETS['baton-redis'].url);
+    for (const other of runsOf(objects, 'worker').filter((candidate) => component(candidate.workload) !== 'worker-emails')) {
+      expect({ worker: component(other.workload), rate: envVar(other, 'WORKER_RATE_LIMITS'), redis: envVar(other, 'REDIS_URL') }).toEqual({ worker: component(other.workload), rate: undefined, redis: undefined });
+    }
+    const redisPort = 'TCP/6380';
+    expect(portsOf(egressOf(objects, 'worker-emails'))).toContain(redisPort);
+    expect(portsOf(egressOf(objects, 'api'))).toContain(redisPort);
+    for (const group of ['workouts', 'invoices']) expect(portsOf(egressOf(objects, `worker-${group}`))).not.toContain(redisPort);
+  });
+
+  it('without a rate limit, or without Redis, give the emails workers no Redis', async () => {
+    const unlimited = render('emails-existing-secret-values.yaml');
+    expect(envVar(workerRun(unlimited, 'emails'), 'WORKER_RATE_LIMITS')).toBeUndefined();
+    const noRedis = await template({ values: { ...enabled({ rateLimit: '600/m' }), networkPolicy: { enabled: true } } });
+    const run = workerRun(noRedis, 'emails');
+    expect(loadConfig(resolveEnv(run, noRedis)).WORKER_RATE_LIMITS).toEqual([{ queue: 'emails', limit: 600, intervalMs: 60_000 }]);
+    expect(envVar(run, 'REDIS_URL')).toBeUndefined();
+    expect(portsOf(egressOf(noRedis, 'worker-emails'))).not.toContain('TCP/6379');
+  });
+
+  it('give every group that consumes emails the mail settings and the rate, and a group that does not, none', async () => {
+    const objects = await template({
+      values: { ...enabled({ rateLimit: '5/s' }), rateLimit: { redis: { existingSecret: 'baton-redis', secretKey: 'url' } }, workers: { emails: null, mixed: { queues: ['workouts', 'emails'] } } },
+    });
+    const mixed = workerRun(objects, 'mixed');
+    const config = loadConfig(resolveEnv(mixed, objects, external), requiredVariables('worker'));
+    expect(config.WORKER_QUEUES).toEqual(['workouts', 'emails']);
+    expect(config.WORKER_RATE_LIMITS).toEqual([{ queue: 'emails', limit: 5, intervalMs: 1000 }]);
+    for (const group of ['workouts', 'invoices']) {
+      const names = variableNames(workerRun(objects, group), objects);
+      expect(names.filter((name) => [...EMAILS_WORKER_ONLY, 'WORKER_RATE_LIMITS', 'REDIS_URL'].includes(name))).toEqual([]);
+    }
+  });
+
+  it.each([
+    ['neither emails.smtp.url nor emails.smtp.existingSecret', { emails: { enabled: true, from: 'billing@example.com' } }, /emails\.smtp\.url/],
+    ['no emails.from', { emails: { enabled: true, smtp: { url: SMTP_URL } } }, /emails\.from/],
+    ['both emails.smtp.url and emails.smtp.existingSecret', enabled({ smtp: { url: SMTP_URL, existingSecret: 'baton-smtp' } }), /emails\.smtp\.url or emails\.smtp\.existingSecret, not both/],
+    ['no group consuming emails', { ...enabled(), workers: { emails: null } }, /no enabled worker group consumes emails\b/],
+    ['the emails group disabled', { ...enabled(), workers: { emails: { enabled: false } } }, /no enabled worker group consumes emails\b/],
+    ['a group consuming emails beside another type while emails is off', { workers: { invoices: { queues: ['invoices', 'emails'] } } }, /workers\.invoices consumes emails.*emails\.enabled/],
+  ])('refuse to render with %s', async (_what, values, message) => {
+    expect(await refusal(values)).toMatch(message);
+  });
+
+  it('leave out a group that consumes only emails while emails is off, and say so in the NOTES', async () => {
+    const values = { workers: { mailer: { queues: ['emails'] } } };
+    const objects = await template({ values });
+    expect(ofKind(objects, 'Deployment').map(component).sort()).toEqual(['api', 'worker-invoices', 'worker-workouts']);
+    expect(await notes({ values })).toMatch(/Not deployed, as they consume only emails: worker group\(s\) emails, mailer\./);
+  });
+
+  // The worker is the judge of SMTP_URL (libs/config, and the transport it builds at start); the chart must
+  // accept what it accepts, refuse at `helm template` what it refuses, and open the port it will connect to.
+  it.each([
+    ['smtp://relay.example.com', 587],
+    ['smtp://relay.example.com/', 587],
+    ['smtps://relay.example.com', 465],
+    ['smtps://baton:p%2F%3Fss@smtp.example.com:465', 465],
+    ['smtp://postmaster@mg.example.com:secret@smtp.mailgun.org:2525', 2525],
+    ['smtps://[2001:db8::25]', 465],
+    ['smtp://[2001:db8::25]:25', 25],
+  ])('accept an SMTP URL the worker accepts, %s, and open its port %d', async (url, port) => {
+    expect(loadConfig({ SMTP_URL: url }).SMTP_URL).toBe(url);
+    expect(() => new SmtpMailTransport(url).close()).not.toThrow();
+    const objects = await template({ values: { ...enabled({ smtp: { url } }), networkPolicy: { enabled: true } } });
+    expect(egressOf(objects, 'worker-emails')).toContainEqual({ ports: [{ port, protocol: 'TCP' }] });
+  });
+
+  it.each([
+    'smtp://baton:secret@relay.example.com/baton',
+    'smtp://baton:secret@relay.example.com?tls.rejectUnauthorized=false',
+    'smtp://baton:secret@relay.example.com#x',
+    'smtp://baton:secret@:587',
+    'smtp://baton:secret@relay.example.com:0',
+    'smtp://baton:secret@relay.example.com:65536',
+    'smtp://baton:secret@relay.example.com:smtp',
+    'smtps://baton:secret@relay example.com',
+    'https://baton:secret@relay.example.com',
+  ])('refuse an SMTP URL the worker refuses, %s, naming emails.smtp.url', async (url) => {
+    const worker = (() => {
+      try {
+        loadConfig({ SMTP_URL: url });
+        new SmtpMailTransport(url).close();
+        return 'accepted';
+      } catch {
+        return 'refused';
+      }
+    })();
+    expect(worker).toBe('refused');
+    const message = await refusal(enabled({ smtp: { url } }));
+    expect(message).toMatch(/emails\.smtp\.url must be smtp:\/\/ or smtps:\/\//);
+    // Never the URL itself: it holds a password (hence no pattern in values.schema.json, whose errors quote the value).
+    expect(message).not.toContain('secret');
+  });
+
+  it.each(['billing@example.com', 'Example Shop <billing@example.com>', 'Example Shop <billing@mail.example.com>'])('accept a sender the worker accepts: %s', async (from) => {
+    expect(loadConfig({ MAIL_FROM: from }).MAIL_FROM).toBe(from);
+    const objects = await template({ values: enabled({ from }) });
+    expect(loadConfig(resolveEnv(workerRun(objects, 'emails'), objects)).MAIL_FROM).toBe(from);
+  });
+
+  it.each(['billing', 'Example Shop billing@example.com', 'billing@example.com\nBcc: everyone@example.com'])('refuse a sender the worker refuses: %j', async (from) => {
+    expect(() => loadConfig({ MAIL_FROM: from })).toThrow(/MAIL_FROM/);
+    expect(await refusal(enabled({ from }))).toMatch(/emails\/from/);
+  });
+
+  it.each([
+    ['1/s', { limit: 1, intervalMs: 1000 }],
+    ['600/m', { limit: 600, intervalMs: 60_000 }],
+    ['9999999/h', { limit: 9_999_999, intervalMs: 3_600_000 }],
+  ])('turn emails.rateLimit %s into a WORKER_RATE_LIMITS the worker reads back', async (rate, parsed) => {
+    const objects = await template({ values: enabled({ rateLimit: rate }) });
+    expect(loadConfig(resolveEnv(workerRun(objects, 'emails'), objects)).WORKER_RATE_LIMITS).toEqual([{ queue: 'emails', ...parsed }]);
+  });
+
+  it.each(['0/s', '10/d', '10 /s', '10000000/s', 'emails=10/s'])('refuse emails.rateLimit %j, which the worker would refuse too', async (rate) => {
+    expect(() => loadConfig({ WORKER_RATE_LIMITS: `emails=${rate}` })).toThrow(/WORKER_RATE_LIMITS/);
+    expect(await refusal(enabled({ rateLimit: rate }))).toMatch(/emails\/rateLimit/);
+  });
+
+  it('roll the emails workers, and no other pod, when the relay changes; the API when emails is turned on', async () => {
+    const podTemplates = (objects: K8sObject[]) => Object.fromEntries(ofKind(objects, 'Deployment').map((deployment) => [component(deployment), deployment.spec.template]));
+    const before = podTemplates(await template({ values: enabled() }));
+    const after = podTemplates(await template({ values: enabled({ smtp: { url: 'smtps://baton:other@mail.example.com' } }) }));
+    expect(after['worker-emails'].metadata.annotations['checksum/smtp']).not.toBe(before['worker-emails'].metadata.annotations['checksum/smtp']);
+    for (const name of ['api', 'worker-workouts', 'worker-invoices']) expect({ name, pod: after[name] }).toEqual({ name, pod: before[name] });
+    const renamed = podTemplates(await template({ valuesFiles: ['emails-existing-secret-values.yaml'], set: ['emails.smtp.existingSecret=baton-smtp-v2'] }));
+    const existing = podTemplates(render('emails-existing-secret-values.yaml'));
+    expect(renamed['worker-emails'].metadata.annotations['checksum/smtp']).not.toBe(existing['worker-emails'].metadata.annotations['checksum/smtp']);
+    expect(podTemplates(render(DEFAULTS)).api).not.toEqual(before.api);
+  });
+
+  it('say in the NOTES whether emails are on, who sends them, and when a rate limit is not shared', async () => {
+    expect(await notes()).toMatch(/Off \(emails\.enabled is false\): the API answers 404 to POST \/v1\/emails/);
+    const on = await notes({ valuesFiles: ['emails-values.yaml'] });
+    expect(on).toMatch(/worker group\(s\) emails send them as Example Shop <billing@example\.com>\s+through the relay of SMTP_URL in Secret baton-smtp \(key SMTP_URL\), on port 2525\./);
+    expect(on).toMatch(/limited to 10\/s, shared by every emails worker pod through Redis/);
+    const unshared = await notes({ values: enabled({ rateLimit: '5/m' }) });
+    expect(unshared).toMatch(/WARNING: emails\.rateLimit \(5\/m\) without Redis/);
+  });
+});
+
 describe('two releases in one namespace', () => {
   it.each([
     ['alpha', 'beta'],
@@ -654,7 +962,7 @@ describe('values.schema.json and the chart refuse bad values', () => {
     ['a string for a number', { api: { replicas: 'two' } }, /api\/replicas/],
     ['a number for a boolean', { api: { ingress: { enabled: 1 } } }, /api\/ingress\/enabled/],
     ['an object for a list', { workers: { workouts: { queues: 'workouts' } } }, /workers\/workouts\/queues/],
-    ['a queue Baton does not have', { workers: { workouts: { queues: ['emails'] } } }, /workers\/workouts\/queues\/0/],
+    ['a queue Baton does not have', { workers: { workouts: { queues: ['sms'] } } }, /workers\/workouts\/queues\/0/],
     ['a log level the apps refuse', { config: { logLevel: 'verbose' } }, /config\/logLevel/],
     ['a database URL the apps refuse', { secret: { databaseUrl: 'mysql://db/baton' } }, /secret\/databaseUrl/],
     ['a rate limit of 0 requests', { rateLimit: { max: 0 } }, /rateLimit\/max/],
@@ -696,9 +1004,12 @@ describe('values.schema.json and the chart refuse bad values', () => {
     expect(open).toEqual([]);
   });
 
-  it('lists every queue the apps know, and only those', () => {
+  it('lists every queue the apps know, and only those, in the one jobType enum that every queues list refers to', () => {
     const schema = JSON.parse(readFileSync(join(CHART_DIR, 'values.schema.json'), 'utf8'));
-    expect([...schema.definitions.workerGroup.properties.queues.items.enum].sort()).toEqual([...JOB_TYPES].sort());
+    expect([...schema.definitions.jobType.enum].sort()).toEqual([...JOB_TYPES].sort());
+    for (const where of [schema.definitions.workerDefaults, schema.definitions.workerGroup]) {
+      expect(where.properties.queues.items).toEqual({ $ref: '#/definitions/jobType' });
+    }
   });
 
   it('checks a bootstrap tenant with the pattern the apps use', () => {

@@ -110,6 +110,21 @@ export async function template(options: RenderOptions = {}): Promise<K8sObject[]
   return parseManifests(await templateText(options));
 }
 
+/**
+ * The NOTES.txt a `helm install` prints, rendered client-side
+ * (`--dry-run=client`: no cluster is contacted). `helm template` renders
+ * no NOTES, so this is how they are tested.
+ */
+export function notes(options: RenderOptions = {}): Promise<string> {
+  return withScratch(async (scratch) => {
+    const args = ['install', options.release ?? 'baton', CHART_DIR, '--namespace', options.namespace ?? 'baton', '--dry-run=client'];
+    const { stdout } = await helm([...args, ...valuesArgs(options, scratch)]);
+    const start = stdout.indexOf('\nNOTES:\n');
+    if (start < 0) throw new Error(`no NOTES in the output of helm ${args.join(' ')}`);
+    return stdout.slice(start + '\nNOTES:\n'.length);
+  });
+}
+
 /** `helm lint --strict`; resolves with its output, rejects when it finds an error or a warning. */
 export function lint(options: RenderOptions = {}): Promise<string> {
   return withScratch(async (scratch) => (await helm(['lint', '--strict', CHART_DIR, ...valuesArgs(options, scratch)])).stdout);

@@ -224,11 +224,37 @@ imagePullSecrets:
 {{- end -}}
 
 {{/*
-baton.workers: the enabled worker groups, each merged over workerDefaults,
-as a YAML map from group name to settings. Templates read it with
-(include "baton.workers" . | fromYaml).
+baton.jobTypes: every job type Baton has, as a JSON list. Each is also the
+name of its queue and of its API route (POST /v1/<type>). It must equal
+JOB_TYPES of libs/contracts/src/job-type.ts and the jobType enum of
+values.schema.json; test/helm/chart.spec.ts compares the three. Read it with
+(include "baton.jobTypes" . | fromJsonArray).
 */}}
-{{- define "baton.workers" -}}
+{{- define "baton.jobTypes" -}}
+{{- list "workouts" "invoices" "emails" | toJson -}}
+{{- end -}}
+
+{{/*
+baton.disabledJobTypes: the job types the API refuses (its
+DISABLED_JOB_TYPES), as a JSON list: emails unless emails.enabled, since
+sending needs a mail server. Read it with
+(include "baton.disabledJobTypes" . | fromJsonArray).
+*/}}
+{{- define "baton.disabledJobTypes" -}}
+{{- $disabled := list -}}
+{{- if not .Values.emails.enabled -}}
+{{- $disabled = append $disabled "emails" -}}
+{{- end -}}
+{{- toJson $disabled -}}
+{{- end -}}
+
+{{/*
+baton.configuredWorkers: the entries of workers that are neither null nor
+enabled: false, each merged over workerDefaults, as a YAML map from group
+name to settings, whatever job types they consume. Templates render
+baton.workers, which filters it; NOTES.txt names the groups left out.
+*/}}
+{{- define "baton.configuredWorkers" -}}
 {{- $groups := dict -}}
 {{- range $name, $group := .Values.workers -}}
 {{- if $group -}}
@@ -239,6 +265,121 @@ as a YAML map from group name to settings. Templates read it with
 {{- end -}}
 {{- end -}}
 {{- toYaml $groups -}}
+{{- end -}}
+
+{{/*
+baton.workers: the worker groups the chart renders: those of
+baton.configuredWorkers, less any whose queues are all disabled job types
+(baton.disabledJobTypes). Such a group would have nothing to do, since the
+API refuses those jobs, and could not start (the emails worker needs
+SMTP_URL and MAIL_FROM): so the default emails group renders only with
+emails.enabled. A group that mixes a disabled type with others is refused
+by baton.validate. Templates read it with (include "baton.workers" . | fromYaml).
+*/}}
+{{- define "baton.workers" -}}
+{{- $disabled := include "baton.disabledJobTypes" . | fromJsonArray -}}
+{{- $groups := dict -}}
+{{- range $name, $group := include "baton.configuredWorkers" . | fromYaml -}}
+{{- $active := list -}}
+{{- range $group.queues }}{{ if not (has . $disabled) }}{{ $active = append $active . }}{{ end }}{{ end -}}
+{{- /* A group without queues stays, for baton.validate to refuse. */ -}}
+{{- if or $active (not $group.queues) -}}
+{{- $_ := set $groups $name $group -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $groups -}}
+{{- end -}}
+
+{{/*
+baton.workerRateLimits: the WORKER_RATE_LIMITS of one worker group
+("emails=10/s"), empty when none of its queues is limited. Only the emails
+queue has a limit, emails.rateLimit. The worker applies a queue's limit to
+every replica of every group consuming that queue together (one Redis key
+per queue), so a limit belongs to the queue, not to a group.
+Called with (dict "root" $ "worker" $worker).
+*/}}
+{{- define "baton.workerRateLimits" -}}
+{{- $emails := .root.Values.emails -}}
+{{- $limits := list -}}
+{{- if and $emails.enabled $emails.rateLimit (has "emails" .worker.queues) -}}
+{{- $limits = append $limits (printf "emails=%s" $emails.rateLimit) -}}
+{{- end -}}
+{{- join "," $limits -}}
+{{- end -}}
+
+{{/*
+baton.smtpSecretName: the Secret holding SMTP_URL: emails.smtp.existingSecret,
+or the chart's own "<fullname>-smtp" (templates/emails/secret.yaml) written
+from emails.smtp.url.
+*/}}
+{{- define "baton.smtpSecretName" -}}
+{{- if .Values.emails.smtp.existingSecret -}}
+{{- .Values.emails.smtp.existingSecret -}}
+{{- else -}}
+{{- include "baton.componentName" (dict "root" . "component" "smtp") -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+baton.smtpSecretKey: the key of SMTP_URL in baton.smtpSecretName:
+emails.smtp.secretKey in an existing Secret, SMTP_URL in the chart's own.
+*/}}
+{{- define "baton.smtpSecretKey" -}}
+{{- if .Values.emails.smtp.existingSecret -}}
+{{- .Values.emails.smtp.secretKey -}}
+{{- else -}}
+SMTP_URL
+{{- end -}}
+{{- end -}}
+
+{{/*
+baton.smtpChecksum: checksum/smtp of the pods that send emails, so that
+they, and only they, roll when the mail server changes: of the chart's
+Secret, or of an existing Secret's name and key (its content the chart
+cannot see).
+*/}}
+{{- define "baton.smtpChecksum" -}}
+{{- if .Values.emails.smtp.existingSecret -}}
+{{- printf "%s/%s" .Values.emails.smtp.existingSecret .Values.emails.smtp.secretKey | sha256sum -}}
+{{- else -}}
+{{- include (print .Template.BasePath "/emails/secret.yaml") . | sha256sum -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+baton.smtpUrlPattern: what baton.validate accepts in emails.smtp.url, as the
+worker does (libs/jobs/src/emails/mail-settings.ts): smtp:// or smtps://, an
+optional user:password@, a host, an optional port, then nothing but an
+optional "/" (no path, query or fragment). A "/", "?" or "#" in the
+credentials must be percent-encoded. Group 1 is the host and the port.
+*/}}
+{{- define "baton.smtpUrlPattern" -}}
+^smtps?://(?:[^\s/?#]*@)?([^\s/?#@:][^\s/?#@]*)/?$
+{{- end -}}
+
+{{/*
+baton.smtpPort: the TCP port the emails workers connect to, for their
+NetworkPolicy egress: the port of emails.smtp.url, or when it names none the
+worker's default (465 for smtps://, 587 for smtp://); with
+emails.smtp.existingSecret, whose URL the chart cannot read,
+emails.smtp.port. Parsed by regular expression, not urlParse, whose errors
+would print the URL and its password.
+*/}}
+{{- define "baton.smtpPort" -}}
+{{- $smtp := .Values.emails.smtp -}}
+{{- if $smtp.url -}}
+{{- $hostPort := regexReplaceAll (include "baton.smtpUrlPattern" .) $smtp.url "${1}" -}}
+{{- $port := regexFind ":[0-9]+$" $hostPort | trimPrefix ":" -}}
+{{- if $port -}}
+{{- int $port -}}
+{{- else if hasPrefix "smtps:" $smtp.url -}}
+465
+{{- else -}}
+587
+{{- end -}}
+{{- else -}}
+{{- int $smtp.port -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
@@ -299,21 +440,73 @@ once from the ConfigMap template, which every render includes.
 {{- fail (printf "workers.%s.autoscaling.keda.maxReplicas must not be less than minReplicas" $name) -}}
 {{- end -}}
 {{- end -}}
+{{- $emails := .Values.emails -}}
+{{- if $emails.enabled -}}
+{{- if and $emails.smtp.url $emails.smtp.existingSecret -}}
+{{- fail "emails.smtp: set emails.smtp.url or emails.smtp.existingSecret, not both" -}}
+{{- end -}}
+{{- if not (or $emails.smtp.url $emails.smtp.existingSecret) -}}
+{{- fail "emails.enabled needs a mail server: set emails.smtp.url (smtp://user:password@host:587 or smtps://user:password@host:465) or emails.smtp.existingSecret (a Secret holding that URL under emails.smtp.secretKey)" -}}
+{{- end -}}
+{{- with $emails.smtp.url -}}
+{{- /* The URL may hold a password: no message quotes it. */ -}}
+{{- $pattern := include "baton.smtpUrlPattern" $ -}}
+{{- $hostPort := regexMatch $pattern . | ternary (regexReplaceAll $pattern . "${1}") "" -}}
+{{- $port := regexFind `:[0-9]+$` $hostPort | trimPrefix ":" -}}
+{{- if or (not (regexMatch `^(\[[0-9a-fA-F:.]+\]|[^\[\]:]+)(:[0-9]+)?$` $hostPort)) (and $port (or (lt (atoi $port) 1) (gt (atoi $port) 65535))) -}}
+{{- fail "emails.smtp.url must be smtp:// or smtps://, optional user:password@, a host and an optional port (1-65535), and nothing after (no path, ?query or #fragment); percent-encode / ? # in the user name and password" -}}
+{{- end -}}
+{{- end -}}
+{{- if not $emails.from -}}
+{{- fail "emails.enabled needs emails.from: MAIL_FROM, the sender of every email (billing@example.com or Example Shop <billing@example.com>)" -}}
+{{- end -}}
+{{- end -}}
+{{- /* Every job type the API accepts has a group to run it. A rendered group
+     consumes no type the API refuses: baton.workers has left out the groups
+     that consume only such types, so one still here mixes it with others. */ -}}
+{{- $disabled := include "baton.disabledJobTypes" . | fromJsonArray -}}
+{{- range $name, $group := $workers -}}
+{{- range $group.queues -}}
+{{- if has . $disabled -}}
+{{- fail (printf "workers.%s consumes %s, which emails.enabled=false turns off (the API refuses it, and the group's worker would not start without SMTP_URL and MAIL_FROM): set emails.enabled=true, or take %s out of workers.%s.queues" $name . . $name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $consumed := list -}}
+{{- range $workers }}{{ $consumed = concat $consumed .queues }}{{ end -}}
+{{- range include "baton.jobTypes" . | fromJsonArray -}}
+{{- if and (not (has . $disabled)) (not (has . $consumed)) -}}
+{{- fail (printf "no enabled worker group consumes %s, whose jobs the API accepts: they would wait in their queue forever. Add %s to the queues of a group in workers (the chart's own is workers.%s)%s" . . . (eq . "emails" | ternary ", or set emails.enabled=false" "")) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
 baton.networkPolicyEgress: the egress rules of a Baton pod: DNS, and
-PostgreSQL and RabbitMQ ports (to networkPolicy.egressTo, or anywhere); for
-the API, Redis's port too when rateLimit.redis names a Secret (only the API
-counts requests, and only then does it connect to Redis).
-Called with (dict "root" $ "component" "api").
+PostgreSQL and RabbitMQ ports (to networkPolicy.egressTo, or anywhere); the
+Redis port too (same peers) when rateLimit.redis names a Secret and the pod
+connects to Redis: the API (it counts requests there) and a worker group
+with a rate limit (baton.workerRateLimits); and for a worker group that
+consumes emails, the SMTP port (baton.smtpPort) in a rule of its own, to
+networkPolicy.smtpTo or anywhere, since a mail relay is often outside the
+cluster.
+Called with (dict "root" $ "component" "api"), or for a worker group with
+(dict "root" $ "component" "worker-<group>" "worker" $worker).
 */}}
 {{- define "baton.networkPolicyEgress" -}}
 {{- $policy := .root.Values.networkPolicy -}}
 {{- /* As ints: values files give float64, --set gives int64, and has compares types. */ -}}
 {{- $ports := list -}}
 {{- range $policy.egressPorts }}{{ $ports = append $ports (int .) }}{{ end -}}
-{{- if and (eq .component "api") .root.Values.rateLimit.redis.existingSecret (not (has (int $policy.redisPort) $ports)) -}}
+{{- $usesRedis := false -}}
+{{- if .root.Values.rateLimit.redis.existingSecret -}}
+{{- if eq .component "api" -}}
+{{- $usesRedis = true -}}
+{{- else if and .worker (include "baton.workerRateLimits" (dict "root" .root "worker" .worker)) -}}
+{{- $usesRedis = true -}}
+{{- end -}}
+{{- end -}}
+{{- if and $usesRedis (not (has (int $policy.redisPort) $ports)) -}}
 {{- $ports = append $ports (int $policy.redisPort) -}}
 {{- end -}}
 {{- if $policy.allowDns }}
@@ -332,4 +525,13 @@ Called with (dict "root" $ "component" "api").
   to:
     {{- toYaml . | nindent 4 }}
   {{- end }}
+{{- if and .worker (has "emails" .worker.queues) }}
+- ports:
+    - port: {{ include "baton.smtpPort" .root }}
+      protocol: TCP
+  {{- with $policy.smtpTo }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
 {{- end -}}
