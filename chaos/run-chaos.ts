@@ -1,6 +1,6 @@
 /**
  * `npm run chaos`: drives the built API and worker processes (dist/) through
- * six faults, each against a RabbitMQ node and a PostgreSQL database of its
+ * seven faults, each against a RabbitMQ node and a PostgreSQL database of its
  * own, and prints one table: what was accepted, completed, dead, lost and
  * applied twice, measured from the rows. Exits 1 if any scenario lost a job,
  * applied one twice, failed to drain or failed a check of its own.
@@ -24,6 +24,7 @@ import { API_MAIN, CLI_MAIN, WORKER_MAIN } from '../test/support/processes';
 import { apiKills } from './scenarios/api-kills.scenario';
 import { brokerRestart } from './scenarios/broker-restart.scenario';
 import { databaseOutage } from './scenarios/database-outage.scenario';
+import { emailBurst } from './scenarios/email-burst.scenario';
 import { poisonJobs } from './scenarios/poison-jobs.scenario';
 import { rollingRestart } from './scenarios/rolling-restart.scenario';
 import { workerKills } from './scenarios/worker-kills.scenario';
@@ -35,7 +36,7 @@ import { closeOpenStages } from './support/stage';
 
 const run = promisify(execFile);
 
-const SCENARIOS: Array<ScenarioDefinition<any>> = [workerKills, brokerRestart, apiKills, databaseOutage, poisonJobs, rollingRestart];
+const SCENARIOS: Array<ScenarioDefinition<any>> = [workerKills, brokerRestart, apiKills, databaseOutage, poisonJobs, rollingRestart, emailBurst];
 const DRAIN_TIMEOUT_MS: Record<SizeName, number> = { quick: 90_000, full: 240_000 };
 const RESULTS_DIR = join(__dirname, 'results');
 

@@ -115,7 +115,7 @@ export async function measure(db: ChaosDatabase, submissions: Submission[]): Pro
   for (const row of [...twiceRequests.values()].slice(0, SHOWN)) problems.push(`applied twice: ${row.user_id} (job ${row.job_id}): ${row.why}`);
   if (twiceRequests.size > SHOWN) problems.push(`… and ${twiceRequests.size - SHOWN} more requests applied twice`);
 
-  const [{ count: committedUnanswered }] = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM jobs WHERE NOT (id = ANY($1::uuid[]))`, [ids]);
+  const [{ count: committedUnanswered }] = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM jobs WHERE type = 'workouts' AND NOT (id = ANY($1::uuid[]))`, [ids]);
 
   const unanswered: Record<string, number> = {};
   const rejected: Record<string, number> = {};

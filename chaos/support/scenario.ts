@@ -33,6 +33,8 @@ export interface ScenarioDefinition<Size extends LoadSize = LoadSize> {
   slug: string;
   sizes: Record<SizeName, Size>;
   stage(size: Size): Omit<StageOptions, 'slug'> & { apis: number; workers: number };
+  /** Starts what the scenario needs beside the stage (an SMTP server): its `env` goes to every process, `close` runs at the end. */
+  prepare?(size: Size): Promise<{ env: Record<string, string>; close(): Promise<void> }>;
   /** Request `index`'s body; a normal workout by default. */
   plan?(index: number, size: Size, random: SeededRandom): PlannedJob;
   /** The fault, while the load runs: resolves when it is over (processes back, broker up, database reachable). */
@@ -73,10 +75,12 @@ export async function runScenario<Size extends LoadSize>(definition: ScenarioDef
   const result: ScenarioResult = { id: definition.id, title: definition.title, drained: false, seconds: 0, ok: false, notes, failures };
   const { apis, workers, ...stageOptions } = definition.stage(size);
   let stage: Stage | undefined;
+  let extras: { env: Record<string, string>; close(): Promise<void> } | undefined;
   let keepLogs = false;
   try {
     context.log(`setting up: RabbitMQ node, database, ${apis} API and ${workers} worker process(es)`);
-    stage = await Stage.open({ slug: definition.slug, ...stageOptions });
+    extras = await definition.prepare?.(size);
+    stage = await Stage.open({ slug: definition.slug, ...stageOptions, env: { ...stageOptions.env, ...extras?.env } });
     await Promise.all([stage.apis.start(apis), stage.workers.start(workers)]);
 
     const planRandom = random.fork('plan');
@@ -148,6 +152,7 @@ export async function runScenario<Size extends LoadSize>(definition: ScenarioDef
     if ((!result.ok || keepLogs) && stage) writeLogs(context.logDir, definition.slug, stage, [...failures, ...notes]);
     context.log('cleaning up');
     await stage?.close();
+    await extras?.close().catch(() => undefined);
     result.seconds = (Date.now() - started) / 1000;
   }
   return result;

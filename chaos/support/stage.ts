@@ -16,8 +16,8 @@ export interface StageOptions {
 
 /**
  * The chaos defaults: fast retries so that poison jobs die quickly, no
- * shutdown delay, a rate limit that the load never reaches, and a pool that
- * covers the worker's concurrency. The topology variables are the same for
+ * shutdown delay, a rate limit that the load never reaches, a pool that
+ * covers the worker's concurrency, and emails off. The topology variables are the same for
  * every process, as Baton requires.
  */
 const COMMON_ENV: Record<string, string> = {
@@ -27,6 +27,8 @@ const COMMON_ENV: Record<string, string> = {
   JOB_DELIVERY_LIMIT: '10',
   SHUTDOWN_DELAY_MS: '0',
   LOG_LEVEL: 'warn',
+  // Workers consuming every queue need no mail server; the email scenario turns emails on with one of its own.
+  DISABLED_JOB_TYPES: 'emails',
 };
 // The API at info: it logs little per request then (a 202 is a debug line), and its lifecycle shows in the logs kept.
 const API_ENV: Record<string, string> = { RELAY_INTERVAL_MS: '200', RATE_LIMIT_MAX: '10000000', DATABASE_POOL_SIZE: '6', LOG_LEVEL: 'info' };
