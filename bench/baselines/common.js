@@ -20,11 +20,11 @@ const ACCEPTABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 // JSON is UTF-8: bytes that are not are refused, as Baton refuses them.
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-// JobRepository.insert, without an idempotency key.
+// JobIntakeRepository.insert, without an idempotency key.
 const INSERT_JOB = `INSERT INTO jobs (id, type, payload, max_attempts, correlation_id, idempotency_key, request_hash, tenant, api_key_id)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
 
-// JobRepository.claim: a runnable job becomes `processing` and spends an attempt.
+// JobExecutionRepository.claim: a runnable job becomes `processing` and spends an attempt.
 const CLAIM_JOB = `UPDATE jobs SET
     status = CASE WHEN status IN ('queued', 'processing', 'failed') THEN 'processing' ELSE status END,
     attempts = CASE WHEN status IN ('queued', 'processing', 'failed') THEN attempts + 1 ELSE attempts END,
@@ -32,7 +32,7 @@ const CLAIM_JOB = `UPDATE jobs SET
   WHERE id = $1 AND type = $2
   RETURNING type, status, attempts, max_attempts, created_at`;
 
-// JobRepository.completeWith and WorkoutRepository.saveForJob.
+// JobExecutionRepository.completeWith and WorkoutRepository.saveForJob.
 const LOCK_JOB = `SELECT status, tenant FROM jobs WHERE id = $1 FOR UPDATE`;
 const INSERT_WORKOUT = `INSERT INTO workouts (id, job_id, tenant, user_id, activity, started_at, duration_sec, distance_m, calories, notes)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
@@ -152,7 +152,7 @@ async function readPayload(body) {
 
 /**
  * A job's work, as Baton's worker does it: takes the job (UPDATE ... RETURNING,
- * committed on its own, as JobRepository.claim is), then in one transaction,
+ * committed on its own, as JobExecutionRepository.claim is), then in one transaction,
  * under the job row's lock, inserts the workout and its sets and completes
  * the job. With `claimInTransaction` the take is the transaction's first
  * statement instead (one commit per job rather than two).
