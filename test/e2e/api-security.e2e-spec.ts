@@ -13,6 +13,7 @@ import {
   createTestDatabase,
   describeWithRedis,
   invoiceBody,
+  invoiceProfileBody,
   REDIS_URL,
   startApi,
   startBaton,
@@ -20,8 +21,10 @@ import {
   StoredKey,
   TEST_API_KEY,
   TestDatabase,
+  TestSmtpServer,
   TestVhost,
   uniqueName,
+  welcomeEmailBody,
   workoutBody,
 } from '../support';
 import { Answer, countRows, get, post, request, stopAll, UUID_PATTERN, waitForJob } from './e2e-support';
@@ -30,10 +33,13 @@ import { Answer, countRows, get, post, request, stopAll, UUID_PATTERN, waitForJo
 const ROUTES = (ids: { job: string; workout: string; invoice: string }) => [
   { method: 'POST', path: '/v1/workouts', json: workoutBody(), scope: 'jobs:write' },
   { method: 'POST', path: '/v1/invoices', json: invoiceBody(), scope: 'jobs:write' },
+  { method: 'POST', path: '/v1/emails', json: welcomeEmailBody(), scope: 'jobs:write' },
   { method: 'GET', path: `/v1/jobs/${ids.job}`, scope: 'jobs:read' },
   { method: 'GET', path: `/v1/workouts/${ids.workout}`, scope: 'jobs:read' },
   { method: 'GET', path: `/v1/invoices/${ids.invoice}`, scope: 'jobs:read' },
   { method: 'GET', path: `/v1/invoices/${ids.invoice}/pdf`, scope: 'jobs:read' },
+  { method: 'PUT', path: '/v1/invoice-profile', json: invoiceProfileBody(), scope: 'admin' },
+  { method: 'GET', path: '/v1/invoice-profile', scope: 'admin' },
 ];
 
 function expectErrorBody(answer: Answer, status: number) {
@@ -46,6 +52,7 @@ describe('API security', () => {
   let db: TestDatabase;
   let vhost: TestVhost | undefined;
   let baton: Baton;
+  let smtp: TestSmtpServer | undefined;
   /** A completed workout job and a completed invoice job of tenant e2e (TEST_API_KEY's). */
   let owned: { job: string; workout: string; invoice: string; invoiceJob: string };
   let otherTenant: StoredKey;
@@ -59,7 +66,9 @@ describe('API security', () => {
       storeApiKey(db.url, { scopes: ['jobs:read'] }),
       storeApiKey(db.url, { scopes: ['jobs:write'] }),
     ]);
-    baton = await startBaton({ ...batonEnv(db, vhost), LOG_LEVEL: 'debug' });
+    smtp = await TestSmtpServer.start();
+    // Emails on, so that their route is checked like the others.
+    baton = await startBaton({ ...batonEnv(db, vhost), LOG_LEVEL: 'debug', DISABLED_JOB_TYPES: '', SMTP_URL: smtp.url, MAIL_FROM: 'shop@example.com' });
     const workoutJob = await waitForJob(baton.api, (await post(baton.api.url, '/v1/workouts', workoutBody())).body.jobId);
     const invoiceJob = await waitForJob(baton.api, (await post(baton.api.url, '/v1/invoices', invoiceBody())).body.jobId);
     expect([workoutJob.status, invoiceJob.status]).toEqual(['completed', 'completed']);
@@ -68,7 +77,7 @@ describe('API security', () => {
 
   afterAll(async () => {
     await stopAll(baton?.processes ?? []);
-    await Promise.all([db?.drop(), vhost?.drop()]);
+    await Promise.all([db?.drop(), vhost?.drop(), smtp?.close()]);
   }, 60_000);
 
   describe('authentication', () => {
@@ -124,7 +133,7 @@ describe('API security', () => {
     it('answers 403 naming the missing scope, and lets the right scope through', async () => {
       for (const route of ROUTES(owned)) {
         const denied = route.scope === 'jobs:write' ? reader : writer;
-        const allowed = route.scope === 'jobs:write' ? writer : reader;
+        const allowed = { 'jobs:write': writer, 'jobs:read': reader, admin: { key: TEST_API_KEY } }[route.scope]!;
         const refused = await request(baton.api.url, route.method, route.path, { json: route.json, apiKey: denied.key });
         expectErrorBody(refused, 403);
         expect(refused.body.message).toBe(`This API key lacks the ${route.scope} scope`);

@@ -24,7 +24,7 @@ function mailTransport(config: BatonConfig): MailTransport {
 export class EmailWorkerModule implements OnApplicationShutdown {
   constructor(@Inject(MailTransport) private readonly transport: MailTransport) {}
 
-  onApplicationShutdown(): void {
-    this.transport.close?.();
+  async onApplicationShutdown(): Promise<void> {
+    await this.transport.close();
   }
 }
