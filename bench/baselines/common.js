@@ -8,7 +8,8 @@ const amqp = require('amqplib');
 const pg = require('pg');
 const http = require('node:http');
 const { randomUUID } = require('node:crypto');
-const { validatePayload } = require('../../dist/libs/contracts/src');
+// Baton's own validator, from the job types' catalogue (libs/jobs), as the API and the worker use it.
+const { validatePayload } = require('../../dist/libs/jobs/src');
 
 const JOB_TYPE = 'workouts';
 const TENANT = 'bench';

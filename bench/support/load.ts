@@ -21,6 +21,10 @@ export class FailureTally {
   private readonly counts = new Map<string, { failed: number; total: number; kinds: Map<string, number> }>();
 
   add(contender: string, result: LoadResult): void {
+    // A contender that answers nothing but errors is broken, not slow: its figures would measure failures.
+    if (result.ok === 0 && result.failed > 0) {
+      throw new Error(`every request to ${contender} failed in a round (${result.failed}${kindsText(Object.entries(result.failures ?? {}))})`);
+    }
     const tally = this.counts.get(contender) ?? { failed: 0, total: 0, kinds: new Map<string, number>() };
     tally.failed += result.failed;
     tally.total += result.ok + result.failed;
