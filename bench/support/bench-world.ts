@@ -56,6 +56,8 @@ export class BenchWorld {
       RABBITMQ_URL: this.rabbitmqUrl,
       // The benchmark measures speed, not the rate limit.
       RATE_LIMIT_MAX: '10000000',
+      // No scenario sends email: a worker on the default queues then needs no mail server.
+      DISABLED_JOB_TYPES: 'emails',
       SHUTDOWN_DELAY_MS: '0',
       LOG_LEVEL: 'warn',
     };
