@@ -53,7 +53,6 @@ export abstract class JobTransport extends Server implements CustomTransportStra
   private readonly inFlight = new Set<Promise<void>>();
   /** Ids of the jobs being processed now (taken, not yet settled). */
   private readonly running = new Set<string>();
-  protected closing = false;
   /** Fires when shutdown begins: jobs waiting for their turn under a rate limit are handed back, not started. */
   private readonly stopping = new AbortController();
 
@@ -77,6 +76,11 @@ export abstract class JobTransport extends Server implements CustomTransportStra
 
   /** After the drain: gives back whatever was not settled. */
   protected abstract releaseUnsettled(): Promise<void>;
+
+  /** True once shutdown has begun. */
+  protected get closing(): boolean {
+    return this.stopping.signal.aborted;
+  }
 
   /** For readiness probes: throws, naming the queues, unless every configured queue has its consumer. */
   assertConsuming(): void {
@@ -180,7 +184,6 @@ export abstract class JobTransport extends Server implements CustomTransportStra
    * job completed) or never will.
    */
   async close(): Promise<void> {
-    this.closing = true;
     this.stopping.abort();
     await this.stopConsuming();
     const pending = this.inFlight.size;

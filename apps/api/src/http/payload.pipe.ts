@@ -1,5 +1,5 @@
 import { BadRequestException, Injectable, PipeTransform, UnsupportedMediaTypeException } from '@nestjs/common';
-import { JobType, PayloadCheck, validateBody } from '@baton/contracts';
+import { FieldError, JobType, PayloadCheck, validateBody } from '@baton/contracts';
 import { validatePayload } from '@baton/jobs';
 import { errorBody } from './error-body';
 
@@ -32,6 +32,10 @@ async function accepted<T>(body: unknown, check: (plain: unknown) => Promise<Pay
   if (body === undefined) throw new UnsupportedMediaTypeException(errorBody(415, 'Content-Type must be application/json'));
   const result = await check(body);
   if (result.valid) return result.payload;
-  const fields = result.errors.map((error) => error.field);
-  throw new BadRequestException(errorBody(400, `Invalid request body: ${fields.join(', ')}`, result.errors));
+  throw invalidBody(result.errors);
+}
+
+/** The 400 for a body with wrong fields, naming each: from the pipes, and from a job type's admission check. */
+export function invalidBody(errors: FieldError[]): BadRequestException {
+  return new BadRequestException(errorBody(400, `Invalid request body: ${errors.map((error) => error.field).join(', ')}`, errors));
 }

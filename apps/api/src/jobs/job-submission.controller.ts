@@ -1,13 +1,12 @@
-import { BadRequestException, Body, Controller, Post, Res, Type } from '@nestjs/common';
+import { Body, Controller, Post, Res, Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { ApiScope, Principal } from '@baton/auth';
 import { JobDefinition } from '@baton/jobs';
 import { Caller, RequireScope } from '../auth/require-scope.decorator';
 import { CorrelationId } from '../http/correlation-id';
-import { errorBody } from '../http/error-body';
 import { IdempotencyKey } from '../http/idempotency-key.decorator';
-import { PayloadPipe } from '../http/payload.pipe';
+import { invalidBody, PayloadPipe } from '../http/payload.pipe';
 import { JobSubmissionService } from './job-submission.service';
 import { replyAccepted } from './job.view';
 
@@ -35,7 +34,7 @@ export function submissionControllerFor(definition: JobDefinition): Type<unknown
     ) {
       if (definition.admission) {
         const errors = await this.modules.get(definition.admission, { strict: false }).check(payload, caller.tenant);
-        if (errors.length > 0) throw new BadRequestException(errorBody(400, `Invalid request body: ${errors.map((error) => error.field).join(', ')}`, errors));
+        if (errors.length > 0) throw invalidBody(errors);
       }
       const submission = await this.submissions.submit(definition.type, payload, { caller, correlationId, idempotencyKey });
       return replyAccepted(reply, submission);
