@@ -3,6 +3,9 @@ export { CANCELLABLE_STATUSES, JOB_STATUSES, JobStatus, RUNNABLE_STATUSES } from
 export { Characters } from './characters';
 export { CurrencyCode } from './currency-code';
 export { FieldError, PAYLOAD_VALIDATION, PayloadCheck, toFieldErrors, validateBody } from './payload-validation';
-export { jobLocation, invoicePdfLocation } from './locations';
+export { jobLocation, invoicePdfLocation, workoutLocation } from './locations';
 export { API_KEY_PATTERN, TENANT_PATTERN } from './tenancy';
 export { isUuid } from './uuid';
+export { EVENT_SUBSCRIPTIONS, EVENT_TYPES, EVENTS_EXCHANGE, EventEnvelope, EventType, isEventType, subscriptionMatches } from './events';
+export { AttemptErrorRecord, JobRecord, JobView, jobView } from './job-view';
+export { isWorkerQueue, WEBHOOK_DELIVERY_QUEUE, WORKER_QUEUE_NAMES, WorkerQueue } from './worker-queue';
