@@ -14,6 +14,7 @@ import {
   bearer,
   createTestBroker,
   createTestDatabase,
+  runCli,
   startBaton,
   storeApiKey,
   StoredKey,
@@ -256,6 +257,44 @@ describe('webhooks', () => {
       expect(receiver.requestsTo(theirs.path).filter((request) => JSON.parse(request.body).jobId === job.id)).toEqual([]);
       expect(await deliveriesOf(ours.id, otherTenant)).toEqual([]);
       expect((await post(baton.api.url, `/v1/webhook-deliveries/${(await deliveriesOf(ours.id))[0].id}/replay`, {}, bearer(otherTenant.key))).status).toBe(404);
+    });
+  });
+
+  describe("the operators' CLI", () => {
+    const baton_ = (...args: string[]) => runCli(['webhooks', ...args], { DATABASE_URL: db.url });
+
+    it('lists endpoints without their secrets, lists deliveries, and replays a failed one', async () => {
+      const path = `/hooks/${randomUUID()}`;
+      receiver.script(path, [500, 500, 500]);
+      const endpoint = await register(['job.completed'], path);
+      await completedWorkout();
+      const failed = await settledDelivery(endpoint.id, 'failed');
+
+      const listed = await baton_('list', '--tenant', 'e2e', '--json');
+      expect(listed.code).toBe(0);
+      const endpoints = JSON.parse(listed.stdout);
+      expect(endpoints).toContainEqual(expect.objectContaining({ id: endpoint.id, tenant: 'e2e', url: endpoint.url, events: ['job.completed'] }));
+      expect(listed.stdout).not.toContain('whsec_');
+      const table = await baton_('list');
+      expect(table.stdout).toMatch(new RegExp(`${endpoint.id}\\s+e2e\\s+${endpoint.url.replace(/[.]/g, '\\.')}`));
+
+      const deliveries = await baton_('deliveries', '--endpoint', endpoint.id, '--status', 'failed', '--json');
+      expect(deliveries.code).toBe(0);
+      expect(JSON.parse(deliveries.stdout)).toEqual([expect.objectContaining({ id: failed.id, status: 'failed', attempts: expect.any(Array) })]);
+      expect(JSON.parse(deliveries.stdout)[0].attempts.map((attempt: { statusCode: number }) => attempt.statusCode)).toEqual([500, 500, 500]);
+
+      const replayed = await baton_('replay', failed.id);
+      expect(replayed.code).toBe(0);
+      expect(replayed.stdout).toContain(`webhook delivery ${failed.id} (job.completed) is pending again`);
+      await receiver.waitForRequests(path, 4);
+      await settledDelivery(endpoint.id, 'succeeded');
+    });
+
+    it('refuses to replay an unknown delivery, and a bad command line', async () => {
+      expect((await baton_('replay', randomUUID())).code).toBe(1);
+      expect((await baton_('replay', 'not-an-id')).code).toBe(1);
+      expect((await baton_('deliveries', '--status', 'lost')).code).toBe(2);
+      expect((await baton_('frobnicate')).code).toBe(2);
     });
   });
 });

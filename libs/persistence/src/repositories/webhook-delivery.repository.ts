@@ -26,6 +26,7 @@ export interface StoredWebhookAttempt {
 
 export interface WebhookDelivery {
   id: string;
+  tenant: string;
   endpointId: string;
   eventId: string;
   eventType: EventType;
@@ -51,7 +52,8 @@ export type WebhookAttemptOutcome =
   | { status: WebhookDeliveryStatus.Pending; retryInSec: number };
 
 export interface WebhookDeliveryFilter {
-  tenant: string;
+  /** Only this tenant's deliveries; every tenant's when absent (the operators' CLI). */
+  tenant?: string;
   endpointId?: string;
   status?: WebhookDeliveryStatus;
 }
@@ -63,6 +65,7 @@ export const MAX_STORED_ATTEMPTS = 50;
 
 interface DeliveryRow {
   id: string;
+  tenant: string;
   endpoint_id: string;
   event_id: string;
   event_type: EventType;
@@ -73,10 +76,11 @@ interface DeliveryRow {
   position: string;
 }
 
-const DELIVERY_COLUMNS = 'id, endpoint_id, event_id, event_type, status, attempts, next_attempt_at, created_at, created_at::text AS position';
+const DELIVERY_COLUMNS = 'id, tenant, endpoint_id, event_id, event_type, status, attempts, next_attempt_at, created_at, created_at::text AS position';
 
 const deliveryOf = (row: DeliveryRow): WebhookDelivery => ({
   id: row.id,
+  tenant: row.tenant,
   endpointId: row.endpoint_id,
   eventId: row.event_id,
   eventType: row.event_type,
@@ -173,10 +177,10 @@ export class WebhookDeliveryRepository {
     const found = await rows<DeliveryRow>(
       connected(this.dataSource),
       `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries
-       WHERE tenant = $1 AND ($2::uuid IS NULL OR endpoint_id = $2) AND ($3::text IS NULL OR status = $3)
+       WHERE ($1::text IS NULL OR tenant = $1) AND ($2::uuid IS NULL OR endpoint_id = $2) AND ($3::text IS NULL OR status = $3)
          AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::uuid))
        ORDER BY created_at DESC, id DESC LIMIT $6`,
-      [filter.tenant, filter.endpointId ?? null, filter.status ?? null, after?.at ?? null, after?.id ?? null, limit + 1],
+      [filter.tenant ?? null, filter.endpointId ?? null, filter.status ?? null, after?.at ?? null, after?.id ?? null, limit + 1],
     );
     const page = found.slice(0, limit);
     const last = page.at(-1);
@@ -207,24 +211,24 @@ export class WebhookDeliveryRepository {
    * the start, its earlier attempts kept. Same webhook-id, so a receiver
    * that took it before can tell.
    */
-  async replay(id: string, tenant: string): Promise<ReplayOutcome> {
+  async replay(id: string, tenant?: string): Promise<ReplayOutcome> {
     const [row] = await rows<DeliveryRow>(
       connected(this.dataSource),
       `WITH replayed AS (
          UPDATE webhook_deliveries delivery SET status = '${WebhookDeliveryStatus.Pending}', scheduled_attempts = 0, next_attempt_at = now(), published_at = NULL, updated_at = now()
          FROM webhook_endpoints endpoint
-         WHERE delivery.id = $1 AND delivery.tenant = $2 AND delivery.status <> '${WebhookDeliveryStatus.Pending}'
+         WHERE delivery.id = $1 AND ($2::text IS NULL OR delivery.tenant = $2) AND delivery.status <> '${WebhookDeliveryStatus.Pending}'
            AND endpoint.id = delivery.endpoint_id AND NOT endpoint.disabled
          RETURNING delivery.*
        ) SELECT ${DELIVERY_COLUMNS} FROM replayed`,
-      [id, tenant],
+      [id, tenant ?? null],
     );
     if (row) return { kind: 'replayed', delivery: deliveryOf(row) };
     const [found] = await rows<{ status: WebhookDeliveryStatus; disabled: boolean }>(
       connected(this.dataSource),
       `SELECT delivery.status, endpoint.disabled FROM webhook_deliveries delivery JOIN webhook_endpoints endpoint ON endpoint.id = delivery.endpoint_id
-       WHERE delivery.id = $1 AND delivery.tenant = $2`,
-      [id, tenant],
+       WHERE delivery.id = $1 AND ($2::text IS NULL OR delivery.tenant = $2)`,
+      [id, tenant ?? null],
     );
     if (!found) return { kind: 'not-found' };
     return found.status === WebhookDeliveryStatus.Pending ? { kind: 'pending' } : { kind: 'endpoint-disabled' };

@@ -7,6 +7,7 @@ import { rows } from './job-sql';
 /** A tenant's webhook endpoint, without its secrets. */
 export interface WebhookEndpoint {
   id: string;
+  tenant: string;
   url: string;
   events: string[];
   description: string | null;
@@ -33,6 +34,7 @@ export interface WebhookEndpointChanges {
 
 interface EndpointRow {
   id: string;
+  tenant: string;
   url: string;
   events: string[];
   description: string | null;
@@ -42,10 +44,11 @@ interface EndpointRow {
   updated_at: Date;
 }
 
-const ENDPOINT_COLUMNS = 'id, url, events, description, disabled, disabled_reason, created_at, updated_at';
+const ENDPOINT_COLUMNS = 'id, tenant, url, events, description, disabled, disabled_reason, created_at, updated_at';
 
 const endpointOf = (row: EndpointRow): WebhookEndpoint => ({
   id: row.id,
+  tenant: row.tenant,
   url: row.url,
   events: row.events,
   description: row.description,
@@ -76,8 +79,13 @@ export class WebhookEndpointRepository {
     return row ? endpointOf(row) : null;
   }
 
-  async list(tenant: string): Promise<WebhookEndpoint[]> {
-    const found = await rows<EndpointRow>(this.dataSource, `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE tenant = $1 ORDER BY created_at, id`, [tenant]);
+  /** The tenant's endpoints, oldest first; every tenant's when `tenant` is absent (the operators' CLI). */
+  async list(tenant?: string): Promise<WebhookEndpoint[]> {
+    const found = await rows<EndpointRow>(
+      this.dataSource,
+      `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE $1::text IS NULL OR tenant = $1 ORDER BY created_at, id`,
+      [tenant ?? null],
+    );
     return found.map(endpointOf);
   }
 
