@@ -9,9 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { BatonConfig, ConfigVariable, loadConfig, RequiredVariable, RequiredVariables } from '@baton/config';
-import { API_KEY_PATTERN, JOB_TYPES, TENANT_PATTERN } from '@baton/contracts';
+import { API_KEY_PATTERN, JOB_TYPES, TENANT_PATTERN, WORKER_QUEUE_NAMES } from '@baton/contracts';
 import { LIVE_PATH, READY_PATH } from '@baton/health';
 import { SmtpMailTransport, variablesRequiredFor } from '@baton/jobs';
+import { WebhookAddressPolicy } from '@baton/webhooks';
+import ipaddr from 'ipaddr.js';
 import { CHART_DIR, helm, HelmError, K8sObject, lint, named, notes, ofKind, podSpecOf, SCENARIOS, selects, template } from './helm';
 import { validateStrictly } from './kube-schema';
 import { APP_VARIABLES, ContainerRun, containerRuns, PROBES, resolveEnv, resolvePort, Role, variableNames, workloadsOf } from './pods';
@@ -37,6 +39,7 @@ const EXPECTED_OPTIONAL: Record<string, string[]> = {
   'readme-example-values.yaml': ['Ingress', 'PodDisruptionBudget', 'ScaledObject', 'TriggerAuthentication', 'ServiceMonitor'],
   'emails-values.yaml': ['NetworkPolicy', 'ScaledObject', 'TriggerAuthentication'],
   'emails-existing-secret-values.yaml': ['HorizontalPodAutoscaler', 'NetworkPolicy'],
+  'webhooks-values.yaml': ['NetworkPolicy', 'ScaledObject', 'TriggerAuthentication'],
 };
 
 const RECOMMENDED_LABELS = [
@@ -68,11 +71,12 @@ function effectiveValues(scenario: string): Record<string, any> {
 
 /**
  * The worker groups a scenario renders, each merged over workerDefaults: the
- * enabled ones, less those consuming only emails while emails is off.
+ * enabled ones, less those consuming only emails while emails is off, or
+ * only webhooks while webhooks is off.
  */
 function workerGroups(scenario: string): Record<string, any> {
   const values = effectiveValues(scenario);
-  const disabled: string[] = values.emails.enabled ? [] : ['emails'];
+  const disabled: string[] = [...(values.emails.enabled ? [] : ['emails']), ...(values.webhooks.enabled ? [] : ['webhooks'])];
   const merge = (base: any, over: any): any =>
     typeof over === 'object' && over !== null && !Array.isArray(over) && typeof base === 'object' && base !== null && !Array.isArray(base)
       ? Object.fromEntries([...new Set([...Object.keys(base), ...Object.keys(over)])].map((key) => [key, key in over ? merge(base[key], over[key]) : base[key]]))
@@ -104,6 +108,9 @@ const external = (name: string, key: string) => EXISTING_SECRETS[name]?.[key];
 const API_ONLY = ['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'CORS_ORIGINS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS', 'API_KEY_CACHE_MS', 'DISABLED_JOB_TYPES'];
 const MIGRATE_ONLY = ['BATON_BOOTSTRAP_API_KEY', 'BATON_BOOTSTRAP_TENANT'];
 const EMAILS_WORKER_ONLY = ['SMTP_URL', 'MAIL_FROM'];
+/** The WEBHOOK_* variables: those the API reads too, and those only the groups that deliver webhooks read. */
+const WEBHOOK_API_AND_DELIVERY = ['WEBHOOK_ALLOW_HTTP', 'WEBHOOK_ALLOWED_HOSTS', 'WEBHOOK_SECRET_GRACE_SEC'];
+const WEBHOOK_DELIVERY_ONLY = ['WEBHOOK_RETRY_SCHEDULE_SEC', 'WEBHOOK_TIMEOUT_MS'];
 
 /**
  * The variables a process refuses to start without, as its main.ts asks
@@ -129,6 +136,16 @@ const render = (scenario: string) => {
 const component = (object: K8sObject) => object.metadata.labels?.['app.kubernetes.io/component'];
 const deploymentOf = (objects: K8sObject[], name: string) => named(objects, 'Deployment', name);
 const runsOf = (objects: K8sObject[], role: ContainerRun['role']) => containerRuns(objects).filter((run) => run.role === role);
+/** The container of worker group `group`. */
+const workerRun = (objects: K8sObject[], group: string) => {
+  const run = runsOf(objects, 'worker').find((candidate) => component(candidate.workload) === `worker-${group}`);
+  if (!run) throw new Error(`no worker group ${group} among ${runsOf(objects, 'worker').map((candidate) => component(candidate.workload))}`);
+  return run;
+};
+/** The egress rules of a component's NetworkPolicy. */
+const egressOf = (objects: K8sObject[], componentName: string) => ofKind(objects, 'NetworkPolicy').find((policy) => component(policy) === componentName)!.spec.egress as any[];
+/** Egress rules as protocol/port strings; a rule for every port of a protocol gives protocol/*. */
+const portsOf = (rules: any[]) => rules.flatMap((rule) => rule.ports.map((port: any) => `${port.protocol}/${port.port ?? '*'}`)).sort();
 
 beforeAll(async () => {
   await Promise.all(CASES.map(async (scenario) => rendered.set(scenario, await template({ valuesFiles: filesOf(scenario) }))));
@@ -136,7 +153,7 @@ beforeAll(async () => {
 
 describe('scenario files', () => {
   it('cover every feature the chart makes optional', () => {
-    for (const file of ['hpa', 'keda', 'existing-secret', 'ingress', 'networkpolicy', 'servicemonitor', 'pdb', 'api-http', 'auth-and-rate-limit', 'emails', 'emails-existing-secret']) {
+    for (const file of ['hpa', 'keda', 'existing-secret', 'ingress', 'networkpolicy', 'servicemonitor', 'pdb', 'api-http', 'auth-and-rate-limit', 'emails', 'emails-existing-secret', 'webhooks']) {
       expect(SCENARIOS).toContain(`${file}-values.yaml`);
     }
     // A new scenario must say which optional objects it renders.
@@ -271,7 +288,7 @@ describe.each(CASES)('with %s', (scenario) => {
     }
   });
 
-  it('sets the HTTP, CORS and rate-limit variables on the API only, the bootstrap key on the migration Job only, the mail settings on the emails workers only, and Redis where a limit uses it', () => {
+  it('sets the HTTP, CORS and rate-limit variables on the API only, the bootstrap key on the migration Job only, the mail settings on the emails workers only, the webhook settings on the API and the webhooks workers only, and Redis where a limit uses it', () => {
     const objects = render(scenario);
     for (const run of containerRuns(objects)) {
       const names = variableNames(run, objects);
@@ -282,12 +299,15 @@ describe.each(CASES)('with %s', (scenario) => {
           (API_ONLY.includes(name) && run.role !== 'api') ||
           (MIGRATE_ONLY.includes(name) && run.role !== 'migrate') ||
           (EMAILS_WORKER_ONLY.includes(name) && !queues.includes('emails' as any)) ||
+          (WEBHOOK_DELIVERY_ONLY.includes(name) && !queues.includes('webhooks')) ||
+          (WEBHOOK_API_AND_DELIVERY.includes(name) && run.role !== 'api' && !queues.includes('webhooks')) ||
           (name === 'WORKER_RATE_LIMITS' && run.role !== 'worker') ||
           // Redis: for the API's counts, or for a worker's queue rate limits.
           (name === 'REDIS_URL' && run.role !== 'api' && !names.includes('WORKER_RATE_LIMITS')),
       );
       expect({ where, misplaced }).toEqual({ where, misplaced: [] });
-      if (run.role === 'api') expect(names).toEqual(expect.arrayContaining(['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS', 'API_KEY_CACHE_MS']));
+      if (run.role === 'api') expect(names).toEqual(expect.arrayContaining(['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS', 'API_KEY_CACHE_MS', 'WEBHOOK_ALLOW_HTTP', 'WEBHOOK_SECRET_GRACE_SEC']));
+      if (queues.includes('webhooks')) expect(names).toEqual(expect.arrayContaining(['WEBHOOK_ALLOW_HTTP', 'WEBHOOK_SECRET_GRACE_SEC', ...WEBHOOK_DELIVERY_ONLY]));
     }
     // Credentials only ever come from a Secret, never inline.
     for (const run of containerRuns(objects)) {
@@ -306,6 +326,8 @@ describe.each(CASES)('with %s', (scenario) => {
       const deployment = ofKind(objects, 'Deployment').find((candidate) => component(candidate) === `worker-${name}`);
       expect(deployment).toBeDefined();
       const [run] = containerRuns([deployment!]);
+      // Always set: unset, the worker would consume every queue, webhooks included.
+      expect(envVar(run, 'WORKER_QUEUES')).toEqual({ name: 'WORKER_QUEUES', value: group.queues.join(',') });
       const config = loadConfig(resolveEnv(run, objects, external));
       expect(config.WORKER_QUEUES).toEqual(group.queues);
       expect(config.WORKER_CONCURRENCY).toBe(group.concurrency);
@@ -435,7 +457,7 @@ describe('optional objects', () => {
           metadata: expect.objectContaining({ protocol: 'amqp', mode: 'QueueLength', value: expect.stringMatching(/^[1-9][0-9]*$/) }),
           authenticationRef: { name: authentication.metadata.name },
         });
-        expect(JOB_TYPES).toContain(trigger.metadata.queueName);
+        expect(WORKER_QUEUE_NAMES).toContain(trigger.metadata.queueName);
       }
       expect(object.spec.maxReplicaCount).toBeGreaterThanOrEqual(object.spec.minReplicaCount);
     }
@@ -461,7 +483,7 @@ describe('optional objects', () => {
     expect(ingress.spec.tls).toEqual([{ secretName: 'baton-example-com-tls', hosts: ['baton.example.com', 'jobs.example.com'] }]);
   });
 
-  it('a NetworkPolicy per component that opens only its serving port and allows DNS, PostgreSQL and RabbitMQ out', () => {
+  it('a NetworkPolicy per component that opens only its serving port and allows DNS, PostgreSQL and RabbitMQ out (and HTTPS for the webhooks workers)', () => {
     const objects = render('networkpolicy-values.yaml');
     const policies = ofKind(objects, 'NetworkPolicy');
     expect(policies.map(component).sort()).toEqual(ofKind(objects, 'Deployment').map(component).sort());
@@ -473,7 +495,8 @@ describe('optional objects', () => {
       expect(sources).toEqual(component(policy) === 'api' ? ['ingress-nginx', 'monitoring'] : ['monitoring']);
       const egressPorts = policy.spec.egress.flatMap((rule: any) => rule.ports.map((port: any) => `${port.protocol}/${port.port}`));
       // No Redis is configured here: no pod may reach its port.
-      expect(egressPorts.sort()).toEqual(['TCP/53', 'TCP/5432', 'TCP/5671', 'UDP/53']);
+      const expected = ['TCP/53', 'TCP/5432', 'TCP/5671', 'UDP/53', ...(component(policy) === 'worker-webhooks' ? ['TCP/443'] : [])];
+      expect({ policy: policy.metadata.name, egressPorts: egressPorts.sort() }).toEqual({ policy: policy.metadata.name, egressPorts: expected.sort() });
     }
   });
 
@@ -483,7 +506,7 @@ describe('optional objects', () => {
     expect(policies.map(component).sort()).toEqual(ofKind(objects, 'Deployment').map(component).sort());
     for (const policy of policies) {
       const egressPorts = policy.spec.egress.flatMap((rule: any) => rule.ports.map((port: any) => `${port.protocol}/${port.port}`));
-      const expected = ['TCP/53', 'TCP/5432', 'TCP/5671', 'TCP/5672', 'UDP/53', ...(component(policy) === 'api' ? ['TCP/6380'] : [])];
+      const expected = ['TCP/53', 'TCP/5432', 'TCP/5671', 'TCP/5672', 'UDP/53', ...(component(policy) === 'api' ? ['TCP/6380'] : []), ...(component(policy) === 'worker-webhooks' ? ['TCP/443'] : [])];
       expect({ policy: policy.metadata.name, egressPorts: egressPorts.sort() }).toEqual({ policy: policy.metadata.name, egressPorts: expected.sort() });
     }
   });
@@ -538,7 +561,7 @@ describe('API settings, rate limit and the bootstrap key', () => {
     // The one departure, on purpose: emails needs a mail server, so the chart turns it off (see describe('emails')).
     expect(loadConfig(env).DISABLED_JOB_TYPES).toEqual(['emails']);
     const compared = Object.keys(env).filter((name) => appDefaults[name] !== undefined && name !== 'DISABLED_JOB_TYPES');
-    expect(compared).toEqual(expect.arrayContaining(['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'API_KEY_CACHE_MS', 'LOG_LEVEL', 'PORT']));
+    expect(compared).toEqual(expect.arrayContaining(['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'API_KEY_CACHE_MS', 'LOG_LEVEL', 'PORT', 'WEBHOOK_ALLOW_HTTP', 'WEBHOOK_SECRET_GRACE_SEC']));
     for (const name of compared) expect({ name, value: env[name] }).toEqual({ name, value: String(appDefaults[name]) });
     // The app's documented defaults (RATE_LIMIT_MAX 6000 per RATE_LIMIT_WINDOW_MS 60000).
     expect([env.RATE_LIMIT_MAX, env.RATE_LIMIT_WINDOW_MS]).toEqual(['6000', '60000']);
@@ -659,6 +682,16 @@ describe('job types', () => {
     expect(JSON.parse(await defineOutput('baton.jobTypes'))).toEqual([...JOB_TYPES]);
   });
 
+  it('the queues a worker group may consume, baton.workerQueues, are the apps’ WORKER_QUEUE_NAMES', async () => {
+    expect(JSON.parse(await defineOutput('baton.workerQueues'))).toEqual([...WORKER_QUEUE_NAMES]);
+  });
+
+  it('no group may consume emails until emails.enabled, nor webhooks while webhooks.enabled is false', async () => {
+    expect(JSON.parse(await defineOutput('baton.disabledQueues'))).toEqual(['emails']);
+    expect(JSON.parse(await defineOutput('baton.disabledQueues', { webhooks: { enabled: false } }))).toEqual(['emails', 'webhooks']);
+    expect(JSON.parse(await defineOutput('baton.disabledQueues', { emails: { enabled: true, from: 'billing@example.com', smtp: { url: 'smtp://relay.example.com' } } }))).toEqual([]);
+  });
+
   it('the API refuses emails until emails.enabled, and no other type', async () => {
     expect(JSON.parse(await defineOutput('baton.disabledJobTypes'))).toEqual(['emails']);
     expect(JSON.parse(await defineOutput('baton.disabledJobTypes', { emails: { enabled: true, from: 'billing@example.com', smtp: { url: 'smtp://relay.example.com' } } }))).toEqual([]);
@@ -674,22 +707,14 @@ describe('job types', () => {
 
   it('a type may move to another group: the chart only asks that some enabled group consumes it', async () => {
     const objects = await template({ values: { workers: { workouts: null, invoices: { queues: ['invoices', 'workouts'] } } } });
-    const [run, ...others] = runsOf(objects, 'worker');
-    expect(others).toEqual([]);
-    expect(loadConfig(resolveEnv(run, objects)).WORKER_QUEUES).toEqual(['invoices', 'workouts']);
+    expect(runsOf(objects, 'worker').map((run) => component(run.workload)).sort()).toEqual(['worker-invoices', 'worker-webhooks']);
+    expect(loadConfig(resolveEnv(workerRun(objects, 'invoices'), objects)).WORKER_QUEUES).toEqual(['invoices', 'workouts']);
   });
 });
 
 describe('emails', () => {
   const SMTP_URL = 'smtp://baton:example-password@mail.example.com:2525';
   const enabled = (extra: Record<string, unknown> = {}) => ({ emails: { enabled: true, from: 'billing@example.com', smtp: { url: SMTP_URL }, ...extra } });
-  const workerRun = (objects: K8sObject[], group: string) => {
-    const run = runsOf(objects, 'worker').find((candidate) => component(candidate.workload) === `worker-${group}`);
-    if (!run) throw new Error(`no worker group ${group} among ${runsOf(objects, 'worker').map((candidate) => component(candidate.workload))}`);
-    return run;
-  };
-  const egressOf = (objects: K8sObject[], componentName: string) => ofKind(objects, 'NetworkPolicy').find((policy) => component(policy) === componentName)!.spec.egress as any[];
-  const portsOf = (rules: any[]) => rules.flatMap((rule) => rule.ports.map((port: any) => `${port.protocol}/${port.port}`)).sort();
   const refusal = async (values: Record<string, unknown>) => {
     const error = await template({ values }).catch((failure: unknown) => failure);
     expect(error).toBeInstanceOf(HelmError);
@@ -815,7 +840,7 @@ describe('emails', () => {
   it('leave out a group that consumes only emails while emails is off, and say so in the NOTES', async () => {
     const values = { workers: { mailer: { queues: ['emails'] } } };
     const objects = await template({ values });
-    expect(ofKind(objects, 'Deployment').map(component).sort()).toEqual(['api', 'worker-invoices', 'worker-workouts']);
+    expect(ofKind(objects, 'Deployment').map(component).sort()).toEqual(['api', 'worker-invoices', 'worker-webhooks', 'worker-workouts']);
     expect(await notes({ values })).toMatch(/Not deployed, as they consume only emails: worker group\(s\) emails, mailer\./);
   });
 
@@ -907,6 +932,238 @@ describe('emails', () => {
     expect(on).toMatch(/limited to 10\/s, shared by every emails worker pod through Redis/);
     const unshared = await notes({ values: enabled({ rateLimit: '5/m' }) });
     expect(unshared).toMatch(/WARNING: emails\.rateLimit \(5\/m\) without Redis/);
+  });
+});
+
+describe('webhooks', () => {
+  const refusal = async (values: Record<string, unknown>) => {
+    const error = await template({ values }).catch((failure: unknown) => failure);
+    expect(error).toBeInstanceOf(HelmError);
+    return (error as HelmError).stderr;
+  };
+  const webhookNames = [...WEBHOOK_API_AND_DELIVERY, ...WEBHOOK_DELIVERY_ONLY];
+  const podTemplates = (objects: K8sObject[]) => Object.fromEntries(ofKind(objects, 'Deployment').map((deployment) => [component(deployment), deployment.spec.template]));
+  /** The egress rule of a policy that opens `port` (a number, or '*' for every port), if any. */
+  const ruleFor = (rules: any[], port: number | '*') => rules.find((rule) => rule.ports.some((candidate: any) => (candidate.port ?? '*') === port));
+
+  it('are on by default: a group of their own consumes only webhooks, with the apps’ default settings, and no other worker consumes them or gets those settings', () => {
+    const objects = render(DEFAULTS);
+    const appDefaults = new BatonConfig();
+    const run = workerRun(objects, 'webhooks');
+    const config = loadConfig(resolveEnv(run, objects), requiredVariables('worker'));
+    expect(config.WORKER_QUEUES).toEqual(['webhooks']);
+    expect({
+      schedule: config.WEBHOOK_RETRY_SCHEDULE_SEC,
+      grace: config.WEBHOOK_SECRET_GRACE_SEC,
+      timeout: config.WEBHOOK_TIMEOUT_MS,
+      http: config.WEBHOOK_ALLOW_HTTP,
+      hosts: config.WEBHOOK_ALLOWED_HOSTS,
+    }).toEqual({
+      schedule: appDefaults.WEBHOOK_RETRY_SCHEDULE_SEC,
+      grace: appDefaults.WEBHOOK_SECRET_GRACE_SEC,
+      timeout: appDefaults.WEBHOOK_TIMEOUT_MS,
+      http: appDefaults.WEBHOOK_ALLOW_HTTP,
+      hosts: appDefaults.WEBHOOK_ALLOWED_HOSTS,
+    });
+    expect(envVar(run, 'WEBHOOK_RETRY_SCHEDULE_SEC')).toEqual({ name: 'WEBHOOK_RETRY_SCHEDULE_SEC', value: '5,300,1800,7200,18000,36000' });
+    // Empty: not set at all, as CORS_ORIGINS.
+    expect(envVar(run, 'WEBHOOK_ALLOWED_HOSTS')).toBeUndefined();
+    for (const other of runsOf(objects, 'worker').filter((candidate) => component(candidate.workload) !== 'worker-webhooks')) {
+      const where = component(other.workload);
+      expect({ where, queues: loadConfig(resolveEnv(other, objects)).WORKER_QUEUES.includes('webhooks') }).toEqual({ where, queues: false });
+      expect({ where, names: variableNames(other, objects).filter((name) => webhookNames.includes(name)) }).toEqual({ where, names: [] });
+    }
+    const api = runsOf(objects, 'api')[0];
+    expect(variableNames(api, objects).filter((name) => webhookNames.includes(name)).sort()).toEqual(['WEBHOOK_ALLOW_HTTP', 'WEBHOOK_SECRET_GRACE_SEC']);
+    expect(loadConfig(resolveEnv(api, objects)).WEBHOOK_ALLOW_HTTP).toBe(false);
+  });
+
+  it('give the API the URL rules and the rotation grace, and the webhooks workers all five settings, which the apps read back as given', () => {
+    const objects = render('webhooks-values.yaml');
+    const allowedHosts = ['10.20.0.0/16', 'hooks.internal.example.com', '[fd00::10]'];
+    const api = loadConfig(resolveEnv(runsOf(objects, 'api')[0], objects), requiredVariables('api'));
+    expect([api.WEBHOOK_ALLOW_HTTP, api.WEBHOOK_ALLOWED_HOSTS, api.WEBHOOK_SECRET_GRACE_SEC]).toEqual([true, allowedHosts, 3600]);
+    for (const name of WEBHOOK_DELIVERY_ONLY) expect(envVar(runsOf(objects, 'api')[0], name)).toBeUndefined();
+    const run = workerRun(objects, 'webhooks');
+    const worker = loadConfig(resolveEnv(run, objects), requiredVariables('worker'));
+    expect(worker.WORKER_QUEUES).toEqual(['webhooks']);
+    expect([worker.WORKER_CONCURRENCY, worker.DATABASE_POOL_SIZE]).toEqual([16, 16]);
+    expect({
+      schedule: worker.WEBHOOK_RETRY_SCHEDULE_SEC,
+      grace: worker.WEBHOOK_SECRET_GRACE_SEC,
+      timeout: worker.WEBHOOK_TIMEOUT_MS,
+      http: worker.WEBHOOK_ALLOW_HTTP,
+      hosts: worker.WEBHOOK_ALLOWED_HOSTS,
+    }).toEqual({ schedule: [10, 60, 600], grace: 3600, timeout: 5000, http: true, hosts: allowedHosts });
+    // What the delivery workers then allow, by their own policy.
+    const policy = new WebhookAddressPolicy(worker);
+    expect(policy.parse('http://hooks.example.com/baton')).toBeInstanceOf(URL);
+    expect(policy.isAllowedName('hooks.internal.example.com')).toBe(true);
+    expect(['10.20.7.1', 'fd00::10', '10.21.0.1', 'fd00::11'].map((address) => policy.isAllowedAddress(address))).toEqual([true, true, false, false]);
+    // KEDA on the webhooks queue.
+    const [scaled] = ofKind(objects, 'ScaledObject');
+    expect(component(scaled)).toBe('worker-webhooks');
+    expect(scaled.spec.triggers.map((trigger: any) => trigger.metadata.queueName)).toEqual(['webhooks']);
+  });
+
+  it('let the webhooks workers, and no other pod, reach 443 (and 80 with allowHttp) on public addresses, and every TCP port of the allowed addresses and ranges', () => {
+    const objects = render('webhooks-values.yaml');
+    for (const policy of ofKind(objects, 'NetworkPolicy')) {
+      const rules = policy.spec.egress as any[];
+      if (component(policy) !== 'worker-webhooks') {
+        expect({ policy: component(policy), https: ruleFor(rules, 443), http: ruleFor(rules, 80), any: ruleFor(rules, '*') }).toEqual({ policy: component(policy), https: undefined, http: undefined, any: undefined });
+        continue;
+      }
+      expect(ruleFor(rules, 443)).toEqual({ ports: [{ port: 443, protocol: 'TCP' }, { port: 80, protocol: 'TCP' }], to: VALUES.networkPolicy.webhookTo });
+      // A host name has no rule: a NetworkPolicy cannot name one.
+      expect(ruleFor(rules, '*')).toEqual({ ports: [{ protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.20.0.0/16' } }, { ipBlock: { cidr: 'fd00::10/128' } }] });
+      expect(portsOf(rules)).toEqual(['TCP/*', 'TCP/443', 'TCP/53', 'TCP/5432', 'TCP/5671', 'TCP/5672', 'TCP/80', 'UDP/53']);
+    }
+  });
+
+  it('open 443 only, to public addresses only, by default; and any destination with networkPolicy.webhookTo empty', async () => {
+    const objects = await template({ values: { networkPolicy: { enabled: true } } });
+    const rules = egressOf(objects, 'worker-webhooks');
+    expect(ruleFor(rules, 443)).toEqual({ ports: [{ port: 443, protocol: 'TCP' }], to: VALUES.networkPolicy.webhookTo });
+    expect([ruleFor(rules, 80), ruleFor(rules, '*')]).toEqual([undefined, undefined]);
+    const anywhere = egressOf(await template({ values: { networkPolicy: { enabled: true, webhookTo: [], webhookPorts: [443, 8443] } } }), 'worker-webhooks');
+    expect(ruleFor(anywhere, 443)).toEqual({ ports: [{ port: 443, protocol: 'TCP' }, { port: 8443, protocol: 'TCP' }] });
+  });
+
+  it('list port 80 once when networkPolicy.webhookPorts has it already, whether given in a file or by --set', async () => {
+    for (const options of [{ values: { networkPolicy: { webhookPorts: [443, 80] } } }, { set: ['networkPolicy.webhookPorts={443,80}'] }]) {
+      const rules = egressOf(await template({ valuesFiles: ['webhooks-values.yaml'], ...options }), 'worker-webhooks');
+      expect(portsOf(rules).filter((port) => port === 'TCP/80')).toHaveLength(1);
+    }
+  });
+
+  // The default networkPolicy.webhookTo is a coarse copy of the workers' own rule: every address it keeps the
+  // workers from, the workers refuse too, and the addresses they deliver to it lets through.
+  it.each([
+    ['10.1.2.3', false],
+    ['172.16.5.4', false],
+    ['192.168.1.1', false],
+    ['127.0.0.1', false],
+    ['169.254.169.254', false],
+    ['100.64.0.1', false],
+    ['0.0.0.1', false],
+    ['224.0.0.1', false],
+    ['::1', false],
+    ['fd00::1', false],
+    ['fe80::1', false],
+    ['::ffff:10.0.0.1', false],
+    ['93.184.215.14', true],
+    ['8.8.8.8', true],
+    ['2606:2800:21f:cb07:6820:80da:af6b:8b2c', true],
+  ])('the default webhookTo and the workers agree on %s (public: %s)', (address, isPublic) => {
+    // An IPv4-mapped address leaves as its IPv4 address, which the network then judges (ipaddr.process does the same).
+    const parsed = ipaddr.process(address);
+    const peers = VALUES.networkPolicy.webhookTo as Array<{ ipBlock: { cidr: string; except: string[] } }>;
+    const inBlock = (cidr: string) => {
+      const [range, bits] = ipaddr.parseCIDR(cidr);
+      return range.kind() === parsed.kind() && parsed.match(range, bits);
+    };
+    const reachable = peers.some(({ ipBlock }) => inBlock(ipBlock.cidr) && !ipBlock.except.some(inBlock));
+    expect(reachable).toBe(isPublic);
+    expect(new WebhookAddressPolicy(new BatonConfig()).isAllowedAddress(address)).toBe(isPublic);
+  });
+
+  // What the workers accept in WEBHOOK_ALLOWED_HOSTS, the chart accepts too, and opens the addresses and ranges among them.
+  it.each([
+    ['hooks.example.com', undefined],
+    ['localhost', undefined],
+    ['receiver.hooks.svc.cluster.local.', undefined],
+    ['999.1.1.1', undefined], // four numbers but no IPv4 address: a host name, for the apps as for the chart
+    ['10.0.0.7', '10.0.0.7/32'],
+    ['10.0.0.0/8', '10.0.0.0/8'],
+    ['::1', '::1/128'],
+    ['[::1]', '::1/128'],
+    ['2001:db8::1', '2001:db8::1/128'],
+    ['fd00::/8', 'fd00::/8'],
+    ['::ffff:10.0.0.1', '10.0.0.1/32'], // IPv4-mapped: it leaves as its IPv4 address
+  ])('accept the allowed host %s (ipBlock %s), which the workers accept', async (entry, cidr) => {
+    expect(loadConfig({ WEBHOOK_ALLOWED_HOSTS: entry }).WEBHOOK_ALLOWED_HOSTS).toEqual([entry]);
+    const objects = await template({ values: { webhooks: { allowedHosts: [entry] }, networkPolicy: { enabled: true } } });
+    expect(loadConfig(resolveEnv(workerRun(objects, 'webhooks'), objects)).WEBHOOK_ALLOWED_HOSTS).toEqual([entry]);
+    const rule = ruleFor(egressOf(objects, 'worker-webhooks'), '*');
+    expect(rule?.to).toEqual(cidr === undefined ? undefined : [{ ipBlock: { cidr } }]);
+  });
+
+  it.each([
+    ['two entries in one', 'a.example.com,b.example.com'],
+    ['a URL', 'https://hooks.example.com'],
+    ['a space', ' 10.0.0.1'],
+    ['a prefix too long for IPv4', '10.0.0.0/33'],
+    ['a prefix too long for IPv6', 'fd00::/129'],
+    ['an IPv4 address the NetworkPolicy could not read', '10/8'],
+    ['a range in brackets', '[fd00::]/8'],
+    ['no address at all', ':::'],
+    ['an empty entry', ''],
+  ])('refuse an allowed host with %s', async (_what, entry) => {
+    expect(await refusal({ webhooks: { allowedHosts: [entry] } })).toMatch(/webhooks\/allowedHosts\/0/);
+  });
+
+  it.each([
+    ['an empty retry schedule', { retryScheduleSec: [] }, /webhooks\/retryScheduleSec/],
+    ['more than 20 retries', { retryScheduleSec: Array.from({ length: 21 }, (_, index) => index + 1) }, /webhooks\/retryScheduleSec/],
+    ['a retry after 0 s', { retryScheduleSec: [0, 60] }, /webhooks\/retryScheduleSec\/0/],
+    ['a retry after more than a week', { retryScheduleSec: [60, 604801] }, /webhooks\/retryScheduleSec\/1/],
+    ['a retry schedule as one string', { retryScheduleSec: '5,300' }, /webhooks\/retryScheduleSec/],
+    ['a timeout under 100 ms', { timeoutMs: 99 }, /webhooks\/timeoutMs/],
+    ['a timeout over a minute', { timeoutMs: 60001 }, /webhooks\/timeoutMs/],
+    ['a negative grace', { secretGraceSec: -1 }, /webhooks\/secretGraceSec/],
+    ['a grace over 30 days', { secretGraceSec: 2592001 }, /webhooks\/secretGraceSec/],
+    ['allowHttp as a string', { allowHttp: 'true' }, /webhooks\/allowHttp/],
+    ['an unknown key', { retries: 3 }, /additional propert(y|ies) 'retries' not allowed/],
+  ])('refuse %s, as the apps would', async (_what, webhooks, message) => {
+    expect(await refusal({ webhooks })).toMatch(message);
+  });
+
+  it('refuse to leave the webhooks queue without a consumer while webhooks.enabled, naming it', async () => {
+    for (const workers of [{ webhooks: null }, { webhooks: { enabled: false } }]) {
+      expect(await refusal({ workers })).toMatch(/no enabled worker group consumes webhooks\b.*workers\.webhooks.*webhooks\.enabled=false/);
+    }
+  });
+
+  it('refuse a group that mixes webhooks with a job type while webhooks.enabled is false', async () => {
+    expect(await refusal({ webhooks: { enabled: false }, workers: { workouts: { queues: ['workouts', 'webhooks'] } } })).toMatch(/workers\.workouts consumes webhooks, which webhooks\.enabled=false turns off/);
+  });
+
+  it('when off, render no group that consumes only webhooks and no rule out to the internet, say so in the NOTES, and still give the API its settings', async () => {
+    const values = { webhooks: { enabled: false }, workers: { hooks: { queues: ['webhooks'] } }, networkPolicy: { enabled: true } };
+    const objects = await template({ values });
+    expect(ofKind(objects, 'Deployment').map(component).sort()).toEqual(['api', 'worker-invoices', 'worker-workouts']);
+    for (const policy of ofKind(objects, 'NetworkPolicy')) expect(portsOf(policy.spec.egress)).not.toContain('TCP/443');
+    for (const run of runsOf(objects, 'worker')) expect(variableNames(run, objects).filter((name) => webhookNames.includes(name))).toEqual([]);
+    // The API has no switch for webhooks: it still checks endpoint URLs as configured.
+    expect(loadConfig(resolveEnv(runsOf(objects, 'api')[0], objects)).WEBHOOK_SECRET_GRACE_SEC).toBe(86400);
+    const text = await notes({ values });
+    expect(text).toMatch(/Off \(webhooks\.enabled is false\): no pod delivers webhooks\./);
+    expect(text).toMatch(/Not deployed, as all they consume is turned off: worker group\(s\) hooks, webhooks\./);
+  });
+
+  it('give any group that consumes webhooks the delivery settings and the way out, and another, none', async () => {
+    const objects = await template({ values: { workers: { webhooks: null, workouts: { queues: ['workouts', 'webhooks'] } }, networkPolicy: { enabled: true } } });
+    const config = loadConfig(resolveEnv(workerRun(objects, 'workouts'), objects), requiredVariables('worker'));
+    expect(config.WORKER_QUEUES).toEqual(['workouts', 'webhooks']);
+    expect(variableNames(workerRun(objects, 'workouts'), objects)).toEqual(expect.arrayContaining(webhookNames.filter((name) => name !== 'WEBHOOK_ALLOWED_HOSTS')));
+    expect(portsOf(egressOf(objects, 'worker-workouts'))).toContain('TCP/443');
+    expect(portsOf(egressOf(objects, 'worker-invoices'))).not.toContain('TCP/443');
+  });
+
+  it('roll the webhooks workers, and no other pod, when a delivery setting changes; the API too when a URL rule changes', async () => {
+    const before = podTemplates(render(DEFAULTS));
+    const changed = (after: Record<string, any>) => Object.keys(after).filter((name) => JSON.stringify(after[name]) !== JSON.stringify(before[name])).sort();
+    expect(changed(podTemplates(await template({ values: { webhooks: { timeoutMs: 5000, retryScheduleSec: [60] } } })))).toEqual(['worker-webhooks']);
+    expect(changed(podTemplates(await template({ values: { webhooks: { allowedHosts: ['10.0.0.0/8'] } } })))).toEqual(['api', 'worker-webhooks']);
+    expect(changed(podTemplates(await template({ values: { webhooks: { secretGraceSec: 60 } } })))).toEqual(['api', 'worker-webhooks']);
+  });
+
+  it('say in the NOTES who delivers, on which schedule, where to, and which allowed host the NetworkPolicy cannot follow', async () => {
+    expect(await notes()).toMatch(/Worker group\(s\) webhooks POST them, signed,[\s\S]*retrying after 5, 300, 1800, 7200, 18000, 36000 s\.\s+Endpoint URLs must be https:\/\/ and resolve to public addresses\./);
+    const text = await notes({ valuesFiles: ['webhooks-values.yaml'] });
+    expect(text).toMatch(/Their NetworkPolicy lets them out on TCP 443, 80 to networkPolicy\.webhookTo, and on every TCP port to 10\.20\.0\.0\/16, fd00::10\/128\./);
+    expect(text).toMatch(/WARNING: a NetworkPolicy cannot name a host: hooks\.internal\.example\.com/);
   });
 });
 
@@ -1004,11 +1261,12 @@ describe('values.schema.json and the chart refuse bad values', () => {
     expect(open).toEqual([]);
   });
 
-  it('lists every queue the apps know, and only those, in the one jobType enum that every queues list refers to', () => {
+  it('lists every job type the apps know in the jobType enum, and every queue a worker may consume in the one workerQueue enum that every queues list refers to', () => {
     const schema = JSON.parse(readFileSync(join(CHART_DIR, 'values.schema.json'), 'utf8'));
     expect([...schema.definitions.jobType.enum].sort()).toEqual([...JOB_TYPES].sort());
+    expect([...schema.definitions.workerQueue.enum].sort()).toEqual([...WORKER_QUEUE_NAMES].sort());
     for (const where of [schema.definitions.workerDefaults, schema.definitions.workerGroup]) {
-      expect(where.properties.queues.items).toEqual({ $ref: '#/definitions/jobType' });
+      expect(where.properties.queues.items).toEqual({ $ref: '#/definitions/workerQueue' });
     }
   });
 
@@ -1024,7 +1282,7 @@ describe('values.schema.json and the chart refuse bad values', () => {
     ['a database pool smaller than the concurrency', { workers: { workouts: { concurrency: 20 } } }, /database pool/],
     ['both HPA and KEDA on one group', { workers: { workouts: { autoscaling: { hpa: { enabled: true }, keda: { enabled: true } } } } }, /not both/],
     ['a retry cap below the first delay', { config: { jobRetryBaseMs: 5000, jobRetryMaxMs: 1000 } }, /jobRetryMaxMs/],
-    ['no worker group at all', { workers: { workouts: { enabled: false }, invoices: { enabled: false } } }, /at least one worker group/],
+    ['no worker group at all', { workers: { workouts: { enabled: false }, invoices: { enabled: false }, webhooks: { enabled: false } } }, /at least one worker group/],
     ['no credentials and no existing Secret', { secret: { databaseUrl: '' } }, /secret.databaseUrl and secret.rabbitmqUrl/],
     ['an HPA on CPU without a CPU request', { api: { autoscaling: { enabled: true }, resources: { requests: { cpu: null } } } }, /requests.cpu/],
     ['a headers timeout longer than the request timeout', { api: { http: { requestTimeoutMs: 5000, headersTimeoutMs: 10000 } } }, /api.http.headersTimeoutMs/],

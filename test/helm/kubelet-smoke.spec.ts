@@ -8,7 +8,7 @@
  * ConfigMap, the Secret, the container's env), probes them as their
  * startup, liveness and readiness probes say, and stops them with SIGTERM.
  *
- * Container ports are remapped to free ports (both worker groups listen on
+ * Container ports are remapped to free ports (all worker groups listen on
  * 9464 in their own pods, which would collide on one machine): the variable
  * the chart sets to a container port is set to the free port instead, and
  * the probes follow the same mapping.
@@ -119,7 +119,8 @@ describeWithServices('runs the API and worker containers of the chart, which nee
 
   it('starts every API and worker container, whose startup, liveness and readiness probes pass where the chart points them', async () => {
     const runs = containerRuns(objects).filter((run) => run.role !== 'migrate');
-    expect(runs.map((run) => run.role).sort()).toEqual(['api', 'worker', 'worker']);
+    // The API and the default worker groups: workouts, invoices and webhooks (emails is off by default).
+    expect(runs.map((run) => run.role).sort()).toEqual(['api', 'worker', 'worker', 'worker']);
     for (const run of runs) {
       const env = { ...imageEnv(), ...resolveEnv(run, objects) };
       expect([env.DATABASE_URL, env.RABBITMQ_URL]).toEqual([database.url, vhost.url]);
@@ -165,7 +166,7 @@ describeWithServices('runs the API and worker containers of the chart, which nee
   }, 90_000);
 
   it('ends every container on SIGTERM with exit code 0 within its terminationGracePeriodSeconds', async () => {
-    expect(pods).toHaveLength(3);
+    expect(pods).toHaveLength(4);
     await Promise.all(
       pods.map(async (pod) => {
         const { terminationGracePeriodSeconds } = podSpecOf(pod.run.workload);

@@ -235,6 +235,18 @@ values.schema.json; test/helm/chart.spec.ts compares the three. Read it with
 {{- end -}}
 
 {{/*
+baton.workerQueues: every queue a worker group may consume, as a JSON list:
+the job types (baton.jobTypes) and webhooks, the webhook deliveries the
+API's relay publishes when they are due. It must equal WORKER_QUEUE_NAMES of
+libs/contracts/src/worker-queue.ts and the workerQueue enum of
+values.schema.json; test/helm/chart.spec.ts compares the three. Read it with
+(include "baton.workerQueues" . | fromJsonArray).
+*/}}
+{{- define "baton.workerQueues" -}}
+{{- append (include "baton.jobTypes" . | fromJsonArray) "webhooks" | toJson -}}
+{{- end -}}
+
+{{/*
 baton.disabledJobTypes: the job types the API refuses (its
 DISABLED_JOB_TYPES), as a JSON list: emails unless emails.enabled, since
 sending needs a mail server. Read it with
@@ -244,6 +256,22 @@ sending needs a mail server. Read it with
 {{- $disabled := list -}}
 {{- if not .Values.emails.enabled -}}
 {{- $disabled = append $disabled "emails" -}}
+{{- end -}}
+{{- toJson $disabled -}}
+{{- end -}}
+
+{{/*
+baton.disabledQueues: the queues no worker group may consume, as a JSON
+list: the job types the API refuses (baton.disabledJobTypes), and webhooks
+unless webhooks.enabled, which keeps every pod off the internet. The API
+has no switch for webhooks (DISABLED_JOB_TYPES names job types only): it
+still accepts endpoints, and their deliveries wait in the webhooks queue.
+Read it with (include "baton.disabledQueues" . | fromJsonArray).
+*/}}
+{{- define "baton.disabledQueues" -}}
+{{- $disabled := include "baton.disabledJobTypes" . | fromJsonArray -}}
+{{- if not .Values.webhooks.enabled -}}
+{{- $disabled = append $disabled "webhooks" -}}
 {{- end -}}
 {{- toJson $disabled -}}
 {{- end -}}
@@ -269,15 +297,17 @@ baton.workers, which filters it; NOTES.txt names the groups left out.
 
 {{/*
 baton.workers: the worker groups the chart renders: those of
-baton.configuredWorkers, less any whose queues are all disabled job types
-(baton.disabledJobTypes). Such a group would have nothing to do, since the
-API refuses those jobs, and could not start (the emails worker needs
-SMTP_URL and MAIL_FROM): so the default emails group renders only with
-emails.enabled. A group that mixes a disabled type with others is refused
-by baton.validate. Templates read it with (include "baton.workers" . | fromYaml).
+baton.configuredWorkers, less any whose queues are all disabled
+(baton.disabledQueues). Such a group would have nothing to do, since the
+API refuses those jobs, or must not run (the emails worker could not start
+without SMTP_URL and MAIL_FROM; webhooks.enabled=false keeps deliveries
+off the internet): so the default emails group renders only with
+emails.enabled, and the default webhooks group only with webhooks.enabled.
+A group that mixes a disabled queue with others is refused by
+baton.validate. Templates read it with (include "baton.workers" . | fromYaml).
 */}}
 {{- define "baton.workers" -}}
-{{- $disabled := include "baton.disabledJobTypes" . | fromJsonArray -}}
+{{- $disabled := include "baton.disabledQueues" . | fromJsonArray -}}
 {{- $groups := dict -}}
 {{- range $name, $group := include "baton.configuredWorkers" . | fromYaml -}}
 {{- $active := list -}}
@@ -383,6 +413,67 @@ would print the URL and its password.
 {{- end -}}
 
 {{/*
+baton.webhookEnv: the WEBHOOK_* variables of a container, from webhooks:
+for the API (delivers false) those it reads when an endpoint is registered
+or its secret rotated: WEBHOOK_ALLOW_HTTP, WEBHOOK_ALLOWED_HOSTS (omitted
+when empty) and WEBHOOK_SECRET_GRACE_SEC; for a worker group that consumes
+webhooks (delivers true) WEBHOOK_RETRY_SCHEDULE_SEC and WEBHOOK_TIMEOUT_MS
+too. Set per container rather than in the ConfigMap, so that no other pod
+gets them or rolls when they change. Numbers go through int64: a values
+file gives float64, which prints 1e+06 for a million.
+Called with (dict "root" $ "delivers" true).
+*/}}
+{{- define "baton.webhookEnv" -}}
+{{- $webhooks := .root.Values.webhooks -}}
+- name: WEBHOOK_ALLOW_HTTP
+  value: {{ ternary "true" "false" $webhooks.allowHttp | quote }}
+{{- with $webhooks.allowedHosts }}
+- name: WEBHOOK_ALLOWED_HOSTS
+  value: {{ join "," . | quote }}
+{{- end }}
+- name: WEBHOOK_SECRET_GRACE_SEC
+  value: {{ $webhooks.secretGraceSec | int64 | quote }}
+{{- if .delivers }}
+{{- $schedule := list }}
+{{- range $webhooks.retryScheduleSec }}{{ $schedule = append $schedule (int64 . | toString) }}{{ end }}
+- name: WEBHOOK_RETRY_SCHEDULE_SEC
+  value: {{ join "," $schedule | quote }}
+- name: WEBHOOK_TIMEOUT_MS
+  value: {{ $webhooks.timeoutMs | int64 | quote }}
+{{- end }}
+{{- end -}}
+
+{{/*
+baton.webhookAllowedBlocks: the entries of webhooks.allowedHosts that are
+IP addresses or CIDR ranges, as a JSON list of CIDRs for NetworkPolicy
+ipBlocks: a range as given, an address as a /32 or /128 (IPv6 without its
+brackets). Host names are left out: a NetworkPolicy cannot name a host.
+values.schema.json has already checked each entry's form, so an entry with
+"/" is a range, one with ":" or in brackets an IPv6 address, four decimal
+numbers an IPv4 address, anything else a host name (as for the apps, which
+take 999.1.1.1 for a name too).
+*/}}
+{{- define "baton.webhookAllowedBlocks" -}}
+{{- $ipv4 := `(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}` -}}
+{{- $blocks := list -}}
+{{- range .Values.webhooks.allowedHosts -}}
+{{- $entry := trimAll "[]" . -}}
+{{- if contains "/" $entry -}}
+{{- $blocks = append $blocks $entry -}}
+{{- else if regexMatch (printf `(?i)^::ffff:%s$` $ipv4) $entry -}}
+{{- /* IPv4-mapped: it leaves as its IPv4 address, as the apps read it; and
+     Kubernetes warns of (or refuses) a mapped address in a CIDR. */ -}}
+{{- $blocks = append $blocks (printf "%s/32" (substr 7 (len $entry) $entry)) -}}
+{{- else if contains ":" $entry -}}
+{{- $blocks = append $blocks (printf "%s/128" $entry) -}}
+{{- else if regexMatch (printf `^%s$` $ipv4) $entry -}}
+{{- $blocks = append $blocks (printf "%s/32" $entry) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $blocks -}}
+{{- end -}}
+
+{{/*
 baton.validate: refuses settings that would render a broken release. Called
 once from the ConfigMap template, which every render includes.
 */}}
@@ -461,13 +552,16 @@ once from the ConfigMap template, which every render includes.
 {{- fail "emails.enabled needs emails.from: MAIL_FROM, the sender of every email (billing@example.com or Example Shop <billing@example.com>)" -}}
 {{- end -}}
 {{- end -}}
-{{- /* Every job type the API accepts has a group to run it. A rendered group
-     consumes no type the API refuses: baton.workers has left out the groups
-     that consume only such types, so one still here mixes it with others. */ -}}
-{{- $disabled := include "baton.disabledJobTypes" . | fromJsonArray -}}
+{{- /* Every queue that is fed has a group to consume it: each job type the
+     API accepts, and webhooks while webhooks.enabled. A rendered group
+     consumes no disabled queue: baton.workers has left out the groups that
+     consume only such queues, so one still here mixes it with others. */ -}}
+{{- $disabled := include "baton.disabledQueues" . | fromJsonArray -}}
 {{- range $name, $group := $workers -}}
 {{- range $group.queues -}}
-{{- if has . $disabled -}}
+{{- if and (has . $disabled) (eq . "webhooks") -}}
+{{- fail (printf "workers.%s consumes webhooks, which webhooks.enabled=false turns off (no pod may deliver webhooks, nor reach the internet to do so): set webhooks.enabled=true, or take webhooks out of workers.%s.queues" $name $name) -}}
+{{- else if has . $disabled -}}
 {{- fail (printf "workers.%s consumes %s, which emails.enabled=false turns off (the API refuses it, and the group's worker would not start without SMTP_URL and MAIL_FROM): set emails.enabled=true, or take %s out of workers.%s.queues" $name . . $name) -}}
 {{- end -}}
 {{- end -}}
@@ -479,6 +573,9 @@ once from the ConfigMap template, which every render includes.
 {{- fail (printf "no enabled worker group consumes %s, whose jobs the API accepts: they would wait in their queue forever. Add %s to the queues of a group in workers (the chart's own is workers.%s)%s" . . . (eq . "emails" | ternary ", or set emails.enabled=false" "")) -}}
 {{- end -}}
 {{- end -}}
+{{- if and .Values.webhooks.enabled (not (has "webhooks" $consumed)) -}}
+{{- fail "no enabled worker group consumes webhooks, the webhook deliveries the API's relay publishes when they are due: they would wait in their queue forever. Add webhooks to the queues of a group in workers (the chart's own is workers.webhooks), or set webhooks.enabled=false" -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
@@ -486,10 +583,15 @@ baton.networkPolicyEgress: the egress rules of a Baton pod: DNS, and
 PostgreSQL and RabbitMQ ports (to networkPolicy.egressTo, or anywhere); the
 Redis port too (same peers) when rateLimit.redis names a Secret and the pod
 connects to Redis: the API (it counts requests there) and a worker group
-with a rate limit (baton.workerRateLimits); and for a worker group that
+with a rate limit (baton.workerRateLimits); for a worker group that
 consumes emails, the SMTP port (baton.smtpPort) in a rule of its own, to
 networkPolicy.smtpTo or anywhere, since a mail relay is often outside the
-cluster.
+cluster; and for a worker group that consumes webhooks, two more:
+networkPolicy.webhookPorts (and 80 with webhooks.allowHttp) to
+networkPolicy.webhookTo (by default every public address), and every TCP
+port to the addresses and ranges of webhooks.allowedHosts
+(baton.webhookAllowedBlocks), which the workers deliver to on whatever port
+an endpoint names.
 Called with (dict "root" $ "component" "api"), or for a worker group with
 (dict "root" $ "component" "worker-<group>" "worker" $worker).
 */}}
@@ -533,5 +635,30 @@ Called with (dict "root" $ "component" "api"), or for a worker group with
   to:
     {{- toYaml . | nindent 4 }}
   {{- end }}
+{{- end }}
+{{- if and .worker (has "webhooks" .worker.queues) }}
+{{- $webhookPorts := list -}}
+{{- range $policy.webhookPorts }}{{ $webhookPorts = append $webhookPorts (int .) }}{{ end -}}
+{{- if and .root.Values.webhooks.allowHttp (not (has 80 $webhookPorts)) -}}
+{{- $webhookPorts = append $webhookPorts 80 -}}
+{{- end }}
+- ports:
+    {{- range $webhookPorts }}
+    - port: {{ . }}
+      protocol: TCP
+    {{- end }}
+  {{- with $policy.webhookTo }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- with include "baton.webhookAllowedBlocks" .root | fromJsonArray }}
+- ports:
+    - protocol: TCP
+  to:
+    {{- range . }}
+    - ipBlock:
+        cidr: {{ . | quote }}
+    {{- end }}
+{{- end }}
 {{- end }}
 {{- end -}}
