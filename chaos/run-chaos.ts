@@ -1,6 +1,6 @@
 /**
  * `npm run chaos`: drives the built API and worker processes (dist/) through
- * seven faults, each against a RabbitMQ node and a PostgreSQL database of its
+ * nine faults, each against a RabbitMQ node and a PostgreSQL database of its
  * own, and prints one table: what was accepted, completed, dead, lost and
  * applied twice, measured from the rows. Exits 1 if any scenario lost a job,
  * applied one twice, failed to drain or failed a check of its own.
@@ -25,8 +25,10 @@ import { apiKills } from './scenarios/api-kills.scenario';
 import { brokerRestart } from './scenarios/broker-restart.scenario';
 import { databaseOutage } from './scenarios/database-outage.scenario';
 import { emailBurst } from './scenarios/email-burst.scenario';
+import { eventSubscriber } from './scenarios/event-subscriber.scenario';
 import { poisonJobs } from './scenarios/poison-jobs.scenario';
 import { rollingRestart } from './scenarios/rolling-restart.scenario';
+import { webhookBurst } from './scenarios/webhook-burst.scenario';
 import { workerKills } from './scenarios/worker-kills.scenario';
 import { checkPostgres } from './support/chaos-database';
 import { markdownTable, RunSummary, textTable } from './support/results-table';
@@ -36,7 +38,7 @@ import { closeOpenStages } from './support/stage';
 
 const run = promisify(execFile);
 
-const SCENARIOS: Array<ScenarioDefinition<any>> = [workerKills, brokerRestart, apiKills, databaseOutage, poisonJobs, rollingRestart, emailBurst];
+const SCENARIOS: Array<ScenarioDefinition<any>> = [workerKills, brokerRestart, apiKills, databaseOutage, poisonJobs, rollingRestart, emailBurst, webhookBurst, eventSubscriber];
 const DRAIN_TIMEOUT_MS: Record<SizeName, number> = { quick: 90_000, full: 240_000 };
 const RESULTS_DIR = join(__dirname, 'results');
 

@@ -13,6 +13,12 @@ export interface LoadSize {
   rate: number;
   /** At least this many requests. */
   jobs: number;
+  /**
+   * Never more than this many, however long the fault lasts (4 × `jobs` by
+   * default): `jobs` for a burst of a fixed size, with the fault still over
+   * only once the processes are back.
+   */
+  maxJobs?: number;
   /** Time from the start of the load to the start of the fault. */
   leadMs: number;
   /** Load kept going after the fault is over, to see the recovery under load. */
@@ -37,6 +43,13 @@ export interface ScenarioDefinition<Size extends LoadSize = LoadSize> {
   prepare?(size: Size): Promise<{ env: Record<string, string>; close(): Promise<void> }>;
   /** Request `index`'s body; a normal workout by default. */
   plan?(index: number, size: Size, random: SeededRandom): PlannedJob;
+  /**
+   * Runs once every process is ready and before the first request of the
+   * load: what the load's effects must find in place (a webhook endpoint
+   * registered, a queue bound to `baton.events`). Whatever it opens is closed
+   * with `stage.addBackground`.
+   */
+  beforeLoad?(stage: Stage, size: Size): Promise<void>;
   /** The fault, while the load runs: resolves when it is over (processes back, broker up, database reachable). */
   fault(stage: Stage, size: Size, random: SeededRandom): Promise<FaultReport>;
   /** Checks once every job is final, with the processes still running. */
@@ -82,6 +95,7 @@ export async function runScenario<Size extends LoadSize>(definition: ScenarioDef
     extras = await definition.prepare?.(size);
     stage = await Stage.open({ slug: definition.slug, ...stageOptions, env: { ...stageOptions.env, ...extras?.env } });
     await Promise.all([stage.apis.start(apis), stage.workers.start(workers)]);
+    await definition.beforeLoad?.(stage, size);
 
     const planRandom = random.fork('plan');
     const pickRandom = random.fork('pick');
@@ -89,7 +103,7 @@ export async function runScenario<Size extends LoadSize>(definition: ScenarioDef
     const load = new LoadGenerator({
       rate: size.rate,
       minJobs: size.jobs,
-      maxJobs: size.jobs * 4,
+      maxJobs: size.maxJobs ?? size.jobs * 4,
       plan: (index) => (definition.plan ? definition.plan(index, size, planRandom) : normalWorkout(definition.slug, index)),
       target: () => stage!.apis.pickServing((items) => pickRandom.pick(items)),
     });

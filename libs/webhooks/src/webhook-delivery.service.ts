@@ -7,7 +7,7 @@ import { WebhookAttempt, WebhookSender } from './webhook-sender';
 
 // A claim outlives the attempt's timeout by this much before the relay may
 // hand the delivery out again (its worker presumably died).
-const LEASE_MARGIN_SEC = 30;
+const LEASE_MARGIN_SEC = 10;
 
 /** What an attempt's answer means for its delivery: 2xx done, 410 gone for good, anything else another attempt while the schedule lasts. */
 export function attemptOutcome(attempt: Pick<WebhookAttempt, 'statusCode'>, attemptNumber: number, schedule: readonly number[]): WebhookAttemptOutcome {
