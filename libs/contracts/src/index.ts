@@ -1,4 +1,5 @@
 export { JOB_TYPES, JobType, isJobType } from './job-type';
+export { EVENT_TYPES, EventEnvelope, EventType, isEventType } from './events';
 export { CANCELLABLE_STATUSES, JOB_STATUSES, JobStatus, RUNNABLE_STATUSES } from './job-status';
 export { Characters } from './characters';
 export { CurrencyCode } from './currency-code';
