@@ -329,6 +329,23 @@ describe(loadConfig.name, () => {
     });
   });
 
+  describe('OPENAPI_ENABLED', () => {
+    it('is true by default: the API serves its document', () => {
+      expect(loadConfig({}).OPENAPI_ENABLED).toBe(true);
+    });
+
+    it.each([
+      ['true', true],
+      ['false', false],
+    ])('reads %s', (value, expected) => {
+      expect(loadConfig({ OPENAPI_ENABLED: value }).OPENAPI_ENABLED).toBe(expected);
+    });
+
+    it.each(['yes', '0', 'False'])('refuses %s, naming the variable', (value) => {
+      expect(() => loadConfig({ OPENAPI_ENABLED: value })).toThrow(/OPENAPI_ENABLED must be true or false/);
+    });
+  });
+
   describe('DISABLED_JOB_TYPES', () => {
     it('is empty by default: the API accepts every job type', () => {
       expect(loadConfig({}).DISABLED_JOB_TYPES).toEqual([]);
