@@ -1,3 +1,4 @@
 export { ApiModule } from './api.module';
 export { API_APP_OPTIONS, configureHttp, createHttpAdapter } from './http/http-setup';
 export { JobRelay } from './jobs/job-relay';
+export { describeApi } from './openapi/describe-api';
