@@ -126,9 +126,10 @@ const BARE_ADDRESS = /^[^\s\p{Cc}<>(),;:"\\[\]@]+@[^\s\p{Cc}<>(),;:"\\[\]@]+$/u;
  */
 @JSONSchema((schema, options) => ({
   ...schema,
-  properties: { ...schema.properties, data: { type: 'object' } },
+  properties: { ...schema.properties, data: { description: "The template's data: the object its `oneOf` branch names." } },
   required: [...(schema.required ?? []), 'data'],
   oneOf: EMAIL_TEMPLATES.map((template) => ({
+    required: ['template', 'data'],
     properties: { template: { const: template }, data: { $ref: `${options.refPointerPrefix}${EMAIL_DATA_CLASSES[template].name}` } },
   })),
 }))
