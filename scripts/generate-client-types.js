@@ -25,8 +25,8 @@ const HEADER = `/**
 
 `;
 
-/** The TypeScript source of the client's types for an OpenAPI document. */
-async function clientTypesOf(document) {
+/** The TypeScript source of the client's types for an OpenAPI document (in this process). */
+async function generateClientTypes(document) {
   const { default: openapiTS, astToString } = require('openapi-typescript');
   // A copy: openapi-typescript resolves references in the object it is given.
   const ast = await openapiTS(JSON.parse(JSON.stringify(document)), { rootTypes: false, alphabetize: true });
@@ -39,14 +39,29 @@ async function main() {
   const { loadConfig } = require(path.join(ROOT, 'dist/libs/config/src/index.js'));
   const document = await describeApi(loadConfig({}));
   fs.mkdirSync(path.dirname(OUTPUT), { recursive: true });
-  fs.writeFileSync(OUTPUT, await clientTypesOf(document));
+  fs.writeFileSync(OUTPUT, await generateClientTypes(document));
   process.stdout.write(`wrote ${path.relative(ROOT, OUTPUT)}\n`);
+}
+
+/**
+ * The same, in a node process of its own: openapi-typescript loads ES
+ * modules that jest's module loader cannot (`--stdin`: document in, types out).
+ */
+function clientTypesOf(document) {
+  const { execFileSync } = require('node:child_process');
+  return execFileSync(process.execPath, [__filename, '--stdin'], { input: JSON.stringify(document), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+}
+
+async function typesOfStdin() {
+  let input = '';
+  for await (const chunk of process.stdin) input += chunk;
+  process.stdout.write(await generateClientTypes(JSON.parse(input)));
 }
 
 module.exports = { clientTypesOf, CLIENT_TYPES_PATH: OUTPUT };
 
 if (require.main === module) {
-  main().catch((error) => {
+  (process.argv.includes('--stdin') ? typesOfStdin() : main()).catch((error) => {
     process.stderr.write(`client:generate: ${error.stack ?? error}\n`);
     process.exit(1);
   });
