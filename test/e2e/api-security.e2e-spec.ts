@@ -40,6 +40,9 @@ const ROUTES = (ids: { job: string; workout: string; invoice: string }) => [
   { method: 'GET', path: `/v1/invoices/${ids.invoice}/pdf`, scope: 'jobs:read' },
   { method: 'PUT', path: '/v1/invoice-profile', json: invoiceProfileBody(), scope: 'admin' },
   { method: 'GET', path: '/v1/invoice-profile', scope: 'admin' },
+  // Lists, answered for the caller's tenant alone: no id another tenant could probe.
+  { method: 'GET', path: '/v1/webhook-endpoints', scope: 'admin', listing: true },
+  { method: 'GET', path: '/v1/webhook-deliveries', scope: 'admin', listing: true },
 ];
 
 function expectErrorBody(answer: Answer, status: number) {
@@ -154,7 +157,7 @@ describe('API security', () => {
   describe('tenant isolation', () => {
     it("answers another tenant's job, workout, invoice and PDF with the 404 of a resource that does not exist", async () => {
       const missing = { job: randomUUID(), workout: randomUUID(), invoice: randomUUID() };
-      const reads = (ids: typeof owned | typeof missing) => ROUTES(ids).filter((route) => route.method === 'GET');
+      const reads = (ids: typeof owned | typeof missing) => ROUTES(ids).filter((route) => route.method === 'GET' && !('listing' in route));
       const foreign = await Promise.all(reads(owned).map((route) => get(baton.api.url, route.path, bearer(otherTenant.key))));
       const absent = await Promise.all(reads(missing).map((route) => get(baton.api.url, route.path, bearer(otherTenant.key))));
       for (const [index, answer] of foreign.entries()) {

@@ -65,7 +65,7 @@ describe('InvoiceRepository: invoice numbers (PostgreSQL)', () => {
   async function issue(jobId: string, invoice = draft()): Promise<string> {
     const numbered = await invoices.numberForJob(jobId, invoice, byProfile);
     if (!numbered.applied) throw new Error(`job ${jobId} is finished`);
-    await invoices.completeWithPdf(jobId, numbered.result.id, Buffer.from(`%PDF ${numbered.result.number}`), { invoiceId: numbered.result.id });
+    await invoices.completeWithPdf(jobId, renderedInvoice(numbered.result.id, numbered.result.number), Buffer.from(`%PDF ${numbered.result.number}`), { invoiceId: numbered.result.id });
     return numbered.result.number;
   }
 
@@ -145,7 +145,8 @@ describe('InvoiceRepository: invoice numbers (PostgreSQL)', () => {
         seller: { name: 'Seller A', address: 'Street 1', taxId: 'T1', footer: 'Thanks', logo: { contentType: 'image/png', data: logoA } },
       },
     });
-    await invoices.completeWithPdf(retried, again.applied ? again.result.id : '', Buffer.from('%PDF'), {});
+    if (!again.applied) throw new Error(`job ${retried} is finished`);
+    await invoices.completeWithPdf(retried, renderedInvoice(again.result.id, again.result.number), Buffer.from('%PDF'), {});
     await expect(storedNumbers(tenant)).resolves.toEqual(['R-2026-000001', 'R-2026-000002']);
     await expect(ds.query(`SELECT count(*)::int AS n FROM invoice_logos`)).resolves.toEqual([{ n: 1 }]);
   });
@@ -168,3 +169,8 @@ describe('InvoiceRepository: invoice numbers (PostgreSQL)', () => {
     await expect(issue(await claimedJob('unique'))).rejects.toThrow(/invoices_tenant_number_uq/);
   });
 });
+
+/** The invoice.rendered event's fields for a stored invoice (its totals do not matter here). */
+function renderedInvoice(invoiceId: string, number: string) {
+  return { invoiceId, number, orderId: 'order-1', currency: 'EUR', totals: { subtotalCents: 0, taxCents: 0, totalCents: 0 } };
+}

@@ -53,7 +53,14 @@ describe('InvoiceRepository (PostgreSQL)', () => {
     const numbered = await invoices.numberForJob(job.id, invoice, () => ({ seller: null, numberPrefix: 'INV-' }));
     expect(numbered).toEqual({ applied: true, result: { id: invoice.id, number: expect.stringMatching(/^INV-2026-\d{6}$/), issuedAt: '2026-11-20', seller: null } });
     expect(await row(job.id)).toMatchObject({ status: JobStatus.Processing });
-    await expect(invoices.completeWithPdf(job.id, invoice.id, pdf, result)).resolves.toEqual({ applied: true, result });
+    const rendered = {
+      invoiceId: invoice.id,
+      number: numbered.applied ? numbered.result.number : '',
+      orderId: invoice.orderId,
+      currency: invoice.currency,
+      totals: { subtotalCents: Number(invoice.subtotalCents), taxCents: Number(invoice.taxCents), totalCents: Number(invoice.totalCents) },
+    };
+    await expect(invoices.completeWithPdf(job.id, rendered, pdf, result)).resolves.toEqual({ applied: true, result });
 
     const found = await invoices.findById(invoice.id, TENANT);
     expect(found).toMatchObject({

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import * as amqp from 'amqplib';
 import type { Channel, ChannelModel, GetMessage, MessageProperties } from 'amqplib';
 import { BatonConfig, loadConfig } from '@baton/config';
-import { JOB_TYPES, JobType } from '@baton/contracts';
+import { EVENTS_EXCHANGE, JOB_TYPES, JobType, WEBHOOK_DELIVERY_QUEUE } from '@baton/contracts';
 import {
   AmqpConnection,
   ATTEMPT_HEADER,
@@ -45,12 +45,12 @@ describeWithServices('tests the RabbitMQ code itself: topology, confirms, delay 
   const extraConnections: AmqpConnection[] = [];
 
   // Every job type's queues: the topology is derived from JobType.
-  const allQueues = (): string[] =>
-    JOB_TYPES.flatMap((type) => [
-      workQueue(type),
-      deadLetterQueue(type),
-      ...topology.retryDelays().map((delay) => retryQueue(type, delay)),
-    ]);
+  const allQueues = (): string[] => [
+    ...JOB_TYPES.flatMap((type) => [workQueue(type), deadLetterQueue(type), ...topology.retryDelays().map((delay) => retryQueue(type, delay))]),
+    // Webhook deliveries wait for their retries in PostgreSQL: no delay queues.
+    workQueue(WEBHOOK_DELIVERY_QUEUE),
+    deadLetterQueue(WEBHOOK_DELIVERY_QUEUE),
+  ];
 
   beforeAll(async () => {
     vhost = await createTestVhost('baton_messaging');
@@ -158,12 +158,18 @@ describeWithServices('tests the RabbitMQ code itself: topology, confirms, delay 
       await expect(onOwnChannel((own) => own.checkQueue('workouts.retry.200ms'))).rejects.toThrow(/NOT_FOUND/);
     });
 
+    it('start() declares the durable topic exchange events are published to', async () => {
+      const { stdout } = await run(RABBITMQCTL, ['list_exchanges', '-p', vhost.name, 'name', 'type', 'durable', '--formatter', 'json']);
+      const exchanges: Array<{ name: string; type: string; durable: boolean }> = JSON.parse(stdout);
+      expect(exchanges.find((exchange) => exchange.name === EVENTS_EXCHANGE)).toEqual({ name: EVENTS_EXCHANGE, type: 'topic', durable: true });
+    });
+
     it('makes every queue a quorum queue with the configured arguments', async () => {
       const queues = await listQueues();
 
       expect([...queues.keys()].sort()).toEqual(allQueues().sort());
       for (const queue of queues.values()) expect(queue).toMatchObject({ type: 'quorum' });
-      for (const type of ['workouts', 'invoices', 'emails']) {
+      for (const type of ['workouts', 'invoices', 'emails', 'webhooks']) {
         expect(queues.get(type)!.arguments).toMatchObject({
           'x-queue-type': 'quorum',
           'x-delivery-limit': 2,
@@ -172,6 +178,7 @@ describeWithServices('tests the RabbitMQ code itself: topology, confirms, delay 
           'x-overflow': 'reject-publish',
         });
         expect(queues.get(`${type}.dead`)!.arguments).toMatchObject({ 'x-queue-type': 'quorum' });
+        if (type === 'webhooks') continue;
         for (const delay of [50, 100]) {
           expect(queues.get(`${type}.retry.${delay}ms`)!.arguments).toMatchObject({
             'x-message-ttl': delay,

@@ -13,3 +13,4 @@ export * from './embedded-database';
 export * from './pdf-text';
 export * from './smtp-server';
 export * from './email-fixtures';
+export * from './webhook-receiver';

@@ -6,6 +6,7 @@ import { BATON_SCHEMA, JOB_DEFINITIONS, JobTypesModule } from '@baton/jobs';
 import { MessagingModule } from '@baton/messaging';
 import { ObservabilityModule } from '@baton/observability';
 import { PersistenceModule } from '@baton/persistence';
+import { WebhooksModule } from '@baton/webhooks';
 import { HttpExceptionFilter } from './http/http-exception.filter';
 import { InvoiceProfileController } from './invoice-profile/invoice-profile.controller';
 import { InvoicesController } from './invoices/invoices.controller';
@@ -15,13 +16,16 @@ import { submissionControllerFor } from './jobs/job-submission.controller';
 import { JobSubmissionService } from './jobs/job-submission.service';
 import { JobsController } from './jobs/jobs.controller';
 import { OpenApiController } from './openapi/openapi.controller';
+import { WebhookDeliveriesController } from './webhooks/webhook-deliveries.controller';
+import { WebhookEndpointService } from './webhooks/webhook-endpoint.service';
+import { WebhookEndpointsController } from './webhooks/webhook-endpoints.controller';
 import { WorkoutsController } from './workouts/workouts.controller';
 
 /** The HTTP API's routes and services; the process around it brings configuration, PostgreSQL and a broker. */
 @Module({
-  imports: [AuthModule],
-  controllers: [WorkoutsController, InvoicesController, InvoiceProfileController, JobsController],
-  providers: [JobSubmissionService, JobOperationsService, JobRelay, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
+  imports: [AuthModule, WebhooksModule],
+  controllers: [WorkoutsController, InvoicesController, InvoiceProfileController, JobsController, WebhookEndpointsController, WebhookDeliveriesController],
+  providers: [JobSubmissionService, JobOperationsService, JobRelay, WebhookEndpointService, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
   exports: [JobRelay],
 })
 export class ApiModule {

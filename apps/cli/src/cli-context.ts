@@ -2,7 +2,14 @@ import { ApiKeyService } from '@baton/auth';
 import { BatonConfig, ConfigVariable, loadConfig } from '@baton/config';
 import { BATON_SCHEMA } from '@baton/jobs';
 import { BrokerAdmin, Topology } from '@baton/messaging';
-import { ApiKeyRepository, createDataSource, JobIntakeRepository, JobOperationsRepository } from '@baton/persistence';
+import {
+  ApiKeyRepository,
+  createDataSource,
+  JobIntakeRepository,
+  JobOperationsRepository,
+  WebhookDeliveryRepository,
+  WebhookEndpointRepository,
+} from '@baton/persistence';
 import type { DataSource } from 'typeorm';
 
 /** Where a command writes: stdout for results a script may capture, stderr for what people read. */
@@ -38,6 +45,14 @@ export class CliContext {
   /** For marking the jobs a command published itself, so that the API's relay does not publish them again. */
   async jobIntake(): Promise<JobIntakeRepository> {
     return new JobIntakeRepository(await this.database());
+  }
+
+  async webhookEndpoints(): Promise<WebhookEndpointRepository> {
+    return new WebhookEndpointRepository(await this.database());
+  }
+
+  async webhookDeliveries(): Promise<WebhookDeliveryRepository> {
+    return new WebhookDeliveryRepository(await this.database());
   }
 
   /** RabbitMQ (RABBITMQ_URL), connected once: a command fails at once when it is unreachable. */

@@ -13,3 +13,12 @@ export function renderTable(headers: readonly string[], rows: ReadonlyArray<read
 export function isoMinute(date: Date): string {
   return `${date.toISOString().slice(0, 16)}Z`;
 }
+
+// An error in a table stays on one line, cut to a width a terminal shows.
+const TEXT_COLUMN = 60;
+
+/** Text for one table cell: whitespace folded, cut with an ellipsis past TEXT_COLUMN characters. */
+export function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > TEXT_COLUMN ? `${flat.slice(0, TEXT_COLUMN - 1)}…` : flat;
+}

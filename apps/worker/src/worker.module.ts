@@ -1,11 +1,12 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { BatonConfig, ConfigModule } from '@baton/config';
-import { JobType } from '@baton/contracts';
+import { WEBHOOK_DELIVERY_QUEUE, WorkerQueue } from '@baton/contracts';
 import { BATON_SCHEMA, JobTypesModule } from '@baton/jobs';
 import { MessagingModule } from '@baton/messaging';
 import { ObservabilityModule } from '@baton/observability';
 import { PersistenceModule } from '@baton/persistence';
 import { JobRunner } from './jobs/job-runner';
+import { WebhookDeliveryWorkerModule } from './webhooks/webhook-delivery-worker.module';
 
 /** The worker process: the handlers of the queues it consumes, over RabbitMQ and PostgreSQL. */
 @Module({})
@@ -26,10 +27,11 @@ export class WorkerModule {
 
   /**
    * The worker modules of the job types consumed, each with its
-   * `@JobHandler`. The transport refuses to start when a consumed queue
+   * `@JobHandler`, and the webhook delivery workers' where `webhooks` is. The transport refuses to start when a consumed queue
    * ends up with no handler, or with two.
    */
-  static handlersFor(queues: readonly JobType[]): Promise<Type<unknown>[]> {
-    return JobTypesModule.workersFor(queues);
+  static async handlersFor(queues: readonly WorkerQueue[]): Promise<Type<unknown>[]> {
+    const webhooks = queues.includes(WEBHOOK_DELIVERY_QUEUE) ? [WebhookDeliveryWorkerModule] : [];
+    return [...(await JobTypesModule.workersFor(queues)), ...webhooks];
   }
 }

@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
 import {
+  ArrayMaxSize,
   ArrayNotEmpty,
   Validate,
   ArrayUnique,
@@ -13,15 +14,15 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { API_KEY_PATTERN, JOB_TYPES, JobType, TENANT_PATTERN } from '@baton/contracts';
-import { MailFromConstraint, QueueRateLimit, RateLimitsConstraint, SmtpUrlConstraint, toRateLimits } from './config-formats';
+import { API_KEY_PATTERN, JOB_TYPES, JobType, TENANT_PATTERN, WORKER_QUEUE_NAMES, WorkerQueue } from '@baton/contracts';
+import { AllowedHostsConstraint, MailFromConstraint, QueueRateLimit, RateLimitsConstraint, SmtpUrlConstraint, toBoolean, toRateLimits } from './config-formats';
+import { DEFAULT_WEBHOOK_RETRY_SCHEDULE_SEC } from './webhook-settings';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value);
 // Only the two words: `yes`, `1` or `False` would pass silently for what the operator did not mean.
-const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 const toList = ({ value }: { value: unknown }) =>
   typeof value === 'string'
     ? value
@@ -63,9 +64,9 @@ export class BatonConfig {
   @Transform(toList)
   @ArrayNotEmpty({ message: 'WORKER_QUEUES must name at least one queue' })
   @ArrayUnique({ message: 'WORKER_QUEUES must not name a queue twice' })
-  @IsIn(JOB_TYPES, { each: true, message: `WORKER_QUEUES may only contain ${JOB_TYPES.join(', ')}` })
-  /** The queues a worker consumes; unset, every job type not in DISABLED_JOB_TYPES. */
-  WORKER_QUEUES: JobType[] = [...JOB_TYPES];
+  @IsIn(WORKER_QUEUE_NAMES, { each: true, message: `WORKER_QUEUES may only contain ${WORKER_QUEUE_NAMES.join(', ')}` })
+  /** The queues a worker consumes; unset, every job type not in DISABLED_JOB_TYPES, and the webhook deliveries. */
+  WORKER_QUEUES: WorkerQueue[] = [...WORKER_QUEUE_NAMES];
 
   @Transform(toInt)
   @IsInt()
@@ -179,7 +180,7 @@ export class BatonConfig {
    * path then answers 404.
    */
   @Transform(toBoolean)
-  @IsBoolean({ message: 'OPENAPI_ENABLED must be true or false' })
+  @IsBoolean({ message: 'OPENAPI_ENABLED must be true or false (or 1 or 0)' })
   OPENAPI_ENABLED = true;
 
   /** Requests one API key may make per RATE_LIMIT_WINDOW_MS; past it, 429 with Retry-After. */
@@ -249,6 +250,47 @@ export class BatonConfig {
   @Min(100)
   @Max(3_600_000)
   SHUTDOWN_TIMEOUT_MS = 25_000;
+
+  /**
+   * Seconds between a webhook delivery's attempts: after the first fails,
+   * the next waits the first entry, and so on; once the schedule runs out
+   * the delivery is `failed`.
+   */
+  @Transform(({ value }) => (typeof value === 'string' ? (toList({ value }) as string[]).map((item) => (/^\d+$/.test(item) ? Number(item) : item)) : value))
+  @ArrayNotEmpty({ message: 'WEBHOOK_RETRY_SCHEDULE_SEC must list at least one delay' })
+  @ArrayMaxSize(20, { message: 'WEBHOOK_RETRY_SCHEDULE_SEC may list at most 20 delays' })
+  @IsInt({ each: true, message: 'WEBHOOK_RETRY_SCHEDULE_SEC must list whole seconds, comma-separated (e.g. 5,300,1800)' })
+  @Min(1, { each: true, message: 'WEBHOOK_RETRY_SCHEDULE_SEC delays must be at least 1 second' })
+  @Max(604_800, { each: true, message: 'WEBHOOK_RETRY_SCHEDULE_SEC delays must be at most a week (604800)' })
+  WEBHOOK_RETRY_SCHEDULE_SEC: number[] = [...DEFAULT_WEBHOOK_RETRY_SCHEDULE_SEC];
+
+  /** How long a webhook endpoint's previous secret still signs deliveries after a rotation. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(2_592_000)
+  WEBHOOK_SECRET_GRACE_SEC = 86_400;
+
+  /** Longest a webhook attempt may take, connection to last byte read; then it counts as failed. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  /** Plain `http` endpoint URLs (for tests and private networks); off, only `https`. */
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'WEBHOOK_ALLOW_HTTP must be 1, 0, true or false' })
+  WEBHOOK_ALLOW_HTTP = false;
+
+  /**
+   * Hosts webhook endpoints may reach although they resolve to loopback,
+   * private, link-local or metadata addresses: host names, IP addresses or
+   * CIDR ranges, comma-separated. Empty, only public addresses.
+   */
+  @Transform(toList)
+  @Validate(AllowedHostsConstraint)
+  WEBHOOK_ALLOWED_HOSTS: string[] = [];
 
   /**
    * Where `npm start` keeps its embedded PostgreSQL (PGlite) when

@@ -1,6 +1,7 @@
 import { ValidationArguments, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
 import { JOB_TYPES, JobType } from '@baton/contracts';
 import { mailFromProblem, smtpUrlProblem } from './mail-settings';
+import { allowedHostProblem } from './webhook-settings';
 
 /** One queue's cap: at most `limit` jobs start per `intervalMs`, over all worker replicas. */
 export interface QueueRateLimit {
@@ -55,3 +56,30 @@ function describedConstraint(name: string, problem: (value: string) => string | 
 
 export const SmtpUrlConstraint = describedConstraint('smtpUrl', smtpUrlProblem);
 export const MailFromConstraint = describedConstraint('mailFrom', mailFromProblem);
+
+/** Each entry of a list checked by a function that says what is wrong with it. */
+function describedListConstraint(name: string, problem: (entry: string) => string | undefined) {
+  @ValidatorConstraint({ name })
+  class DescribedListConstraint implements ValidatorConstraintInterface {
+    validate(value: unknown): boolean {
+      return Array.isArray(value) && value.every((entry) => typeof entry === 'string' && problem(entry) === undefined);
+    }
+
+    defaultMessage(args: ValidationArguments): string {
+      const wrong = Array.isArray(args.value) ? args.value.find((entry) => typeof entry !== 'string' || problem(entry) !== undefined) : undefined;
+      return `${args.property} ${typeof wrong === 'string' ? problem(wrong) : 'must be a comma-separated list'}`;
+    }
+  }
+  return DescribedListConstraint;
+}
+
+export const AllowedHostsConstraint = describedListConstraint('allowedHosts', allowedHostProblem);
+
+/** `1`, `true`, `0`, `false` as a boolean; anything else is kept, for the validator to name. */
+export function toBoolean({ value }: { value: unknown }): unknown {
+  if (typeof value !== 'string') return value;
+  const normalized = value.trim().toLowerCase();
+  if (normalized === '1' || normalized === 'true') return true;
+  if (normalized === '0' || normalized === 'false') return false;
+  return value;
+}

@@ -25,7 +25,7 @@ describe(loadConfig.name, () => {
       expect(config.RABBITMQ_URL).toBeUndefined();
       expect(config.DATABASE_POOL_SIZE).toBe(10);
       expect(config.PORT).toBe(3000);
-      expect(config.WORKER_QUEUES).toEqual(['workouts', 'invoices', 'emails']);
+      expect(config.WORKER_QUEUES).toEqual(['workouts', 'invoices', 'emails', 'webhooks']);
       expect(config.WORKER_CONCURRENCY).toBe(8);
       expect(config.JOB_MAX_ATTEMPTS).toBe(5);
       expect(config.JOB_RETRY_BASE_MS).toBe(1000);
@@ -52,7 +52,7 @@ describe(loadConfig.name, () => {
     it('does not share the default WORKER_QUEUES array between configurations', () => {
       const first = loadConfig({});
       first.WORKER_QUEUES.pop();
-      expect(loadConfig({}).WORKER_QUEUES).toEqual(['workouts', 'invoices', 'emails']);
+      expect(loadConfig({}).WORKER_QUEUES).toEqual(['workouts', 'invoices', 'emails', 'webhooks']);
     });
   });
 
@@ -113,6 +113,7 @@ describe(loadConfig.name, () => {
       [' invoices ', ['invoices']],
       ['workouts', ['workouts']],
       ['workouts,,invoices,', ['workouts', 'invoices']],
+      ['webhooks', ['webhooks']],
     ])('parses %j as %j', (value, expected) => {
       expect(loadConfig({ WORKER_QUEUES: value }).WORKER_QUEUES).toEqual(expected);
     });
@@ -128,6 +129,40 @@ describe(loadConfig.name, () => {
 
     it('rejects a queue named twice', () => {
       expect(configError({ WORKER_QUEUES: 'workouts, workouts' }).message).toContain('WORKER_QUEUES must not name a queue twice');
+    });
+  });
+
+  describe('webhook settings', () => {
+    it('default to the Standard Webhooks schedule, https only, no exempt hosts', () => {
+      expect(loadConfig({})).toMatchObject({
+        WEBHOOK_RETRY_SCHEDULE_SEC: [5, 300, 1800, 7200, 18000, 36000],
+        WEBHOOK_SECRET_GRACE_SEC: 86400,
+        WEBHOOK_TIMEOUT_MS: 10000,
+        WEBHOOK_ALLOW_HTTP: false,
+        WEBHOOK_ALLOWED_HOSTS: [],
+      });
+    });
+
+    it('parse a schedule, a switch and a list of hosts, addresses and ranges', () => {
+      const config = loadConfig({ WEBHOOK_RETRY_SCHEDULE_SEC: '1, 2,3', WEBHOOK_ALLOW_HTTP: '1', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1, hooks.internal, 10.0.0.0/8, ::1, fd00::/8' });
+      expect(config).toMatchObject({
+        WEBHOOK_RETRY_SCHEDULE_SEC: [1, 2, 3],
+        WEBHOOK_ALLOW_HTTP: true,
+        WEBHOOK_ALLOWED_HOSTS: ['127.0.0.1', 'hooks.internal', '10.0.0.0/8', '::1', 'fd00::/8'],
+      });
+      expect(loadConfig({ WEBHOOK_ALLOW_HTTP: 'false' }).WEBHOOK_ALLOW_HTTP).toBe(false);
+    });
+
+    it.each<[ConfigVariable, string, string]>([
+      ['WEBHOOK_RETRY_SCHEDULE_SEC', '5,soon', 'WEBHOOK_RETRY_SCHEDULE_SEC must list whole seconds'],
+      ['WEBHOOK_RETRY_SCHEDULE_SEC', '0', 'WEBHOOK_RETRY_SCHEDULE_SEC delays must be at least 1 second'],
+      ['WEBHOOK_RETRY_SCHEDULE_SEC', ',', 'WEBHOOK_RETRY_SCHEDULE_SEC must list at least one delay'],
+      ['WEBHOOK_ALLOW_HTTP', 'yes', 'WEBHOOK_ALLOW_HTTP must be 1, 0, true or false'],
+      ['WEBHOOK_ALLOWED_HOSTS', '10.0.0.0/33', 'WEBHOOK_ALLOWED_HOSTS has "10.0.0.0/33", which is not a CIDR range'],
+      ['WEBHOOK_ALLOWED_HOSTS', 'hooks.internal, bad host', 'WEBHOOK_ALLOWED_HOSTS has "bad host", which is neither a host name'],
+      ['WEBHOOK_SECRET_GRACE_SEC', '-1', 'WEBHOOK_SECRET_GRACE_SEC'],
+    ])('%s=%j is refused, naming it', (name, value, message) => {
+      expect(configError({ [name]: value }).message).toContain(message);
     });
   });
 
@@ -235,7 +270,7 @@ describe(loadConfig.name, () => {
     it.each([[''], ['   '], ['\t']])('treat %j as unset, so the default applies', (blank) => {
       const config = loadConfig({ PORT: blank, WORKER_QUEUES: blank, LOG_LEVEL: blank, JOB_MAX_ATTEMPTS: blank });
       expect(config.PORT).toBe(3000);
-      expect(config.WORKER_QUEUES).toEqual(['workouts', 'invoices', 'emails']);
+      expect(config.WORKER_QUEUES).toEqual(['workouts', 'invoices', 'emails', 'webhooks']);
       expect(config.LOG_LEVEL).toBe('info');
       expect(config.JOB_MAX_ATTEMPTS).toBe(5);
     });
@@ -337,11 +372,14 @@ describe(loadConfig.name, () => {
     it.each([
       ['true', true],
       ['false', false],
+      ['1', true],
+      ['0', false],
+      ['False', false],
     ])('reads %s', (value, expected) => {
       expect(loadConfig({ OPENAPI_ENABLED: value }).OPENAPI_ENABLED).toBe(expected);
     });
 
-    it.each(['yes', '0', 'False'])('refuses %s, naming the variable', (value) => {
+    it.each(['yes', 'off', '2'])('refuses %s, naming the variable', (value) => {
       expect(() => loadConfig({ OPENAPI_ENABLED: value })).toThrow(/OPENAPI_ENABLED must be true or false/);
     });
   });

@@ -37,9 +37,9 @@ export function loadConfig(
   );
   const config = plainToInstance(BatonConfig, defined);
   const problems = validateSync(config, { forbidUnknownValues: true }).flatMap(describe);
-  // Unset, WORKER_QUEUES is every job type that is not disabled.
+  // Unset, WORKER_QUEUES is every job type that is not disabled, and the webhook deliveries.
   if (defined.WORKER_QUEUES === undefined && Array.isArray(config.DISABLED_JOB_TYPES)) {
-    config.WORKER_QUEUES = config.WORKER_QUEUES.filter((type) => !config.DISABLED_JOB_TYPES.includes(type));
+    config.WORKER_QUEUES = config.WORKER_QUEUES.filter((queue) => !(config.DISABLED_JOB_TYPES as readonly string[]).includes(queue));
   }
   // A list found from the configuration needs it valid first; a fixed list is checked with the rest.
   if (typeof required !== 'function' || problems.length === 0) {

@@ -1,9 +1,11 @@
 export { JOB_TYPES, JobType, isJobType } from './job-type';
-export { EVENT_TYPES, EventEnvelope, EventType, isEventType } from './events';
 export { CANCELLABLE_STATUSES, JOB_STATUSES, JobStatus, RUNNABLE_STATUSES } from './job-status';
 export { Characters } from './characters';
 export { CurrencyCode } from './currency-code';
 export { FieldError, PAYLOAD_VALIDATION, PayloadCheck, toFieldErrors, validateBody } from './payload-validation';
-export { jobLocation, invoicePdfLocation } from './locations';
+export { jobLocation, invoicePdfLocation, workoutLocation } from './locations';
 export { API_KEY_PATTERN, TENANT_PATTERN } from './tenancy';
 export { isUuid } from './uuid';
+export { EVENT_SUBSCRIPTIONS, EVENT_TYPES, EVENTS_EXCHANGE, EventEnvelope, EventType, isEventType, subscriptionMatches } from './events';
+export { AttemptErrorRecord, JobRecord, JobView, jobView } from './job-view';
+export { isWorkerQueue, WEBHOOK_DELIVERY_QUEUE, WORKER_QUEUE_NAMES, WorkerQueue } from './worker-queue';

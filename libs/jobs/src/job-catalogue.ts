@@ -1,5 +1,5 @@
 import { RequiredVariable } from '@baton/config';
-import { JOB_TYPES, JobType, PayloadCheck, validateBody } from '@baton/contracts';
+import { isJobType, JOB_TYPES, JobType, PayloadCheck, validateBody, WorkerQueue } from '@baton/contracts';
 import { CORE_SCHEMA, DatabaseSchema } from '@baton/persistence';
 import { emailJob } from './emails/email.job';
 import { invoiceJob } from './invoices/invoice.job';
@@ -56,9 +56,9 @@ export function validatePayload(type: JobType, plain: unknown): Promise<PayloadC
 }
 
 /** The variables a worker consuming these queues must have, besides its own, each with the queue that needs it. */
-export function variablesRequiredFor(types: readonly JobType[]): RequiredVariable[] {
+export function variablesRequiredFor(queues: readonly WorkerQueue[]): RequiredVariable[] {
   const required = new Map<string, RequiredVariable>();
-  for (const type of types) {
+  for (const type of queues.filter(isJobType)) {
     for (const name of jobDefinition(type).workerRequires ?? []) {
       if (!required.has(name)) {
         required.set(name, { name, because: `this worker consumes ${type} (WORKER_QUEUES); leave ${type} out of WORKER_QUEUES, or add it to DISABLED_JOB_TYPES, to run without it` });

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module, Provider, Type } from '@nestjs/common';
-import { JobType } from '@baton/contracts';
+import { isJobType, WorkerQueue } from '@baton/contracts';
 import { JOB_DEFINITIONS, jobDefinition } from './job-catalogue';
 
 /**
@@ -18,8 +18,8 @@ export class JobTypesModule {
     return { module: JobTypesModule, providers, exports: providers };
   }
 
-  /** The worker modules of `types`, loaded now: only a process that consumes a type loads its handler's dependencies. */
-  static async workersFor(types: readonly JobType[]): Promise<Type<unknown>[]> {
-    return Promise.all(types.map((type) => jobDefinition(type).worker()));
+  /** The worker modules of the job types among `queues`, loaded now: only a process that consumes a type loads its handler's dependencies. */
+  static async workersFor(queues: readonly WorkerQueue[]): Promise<Type<unknown>[]> {
+    return Promise.all(queues.filter(isJobType).map((type) => jobDefinition(type).worker()));
   }
 }

@@ -1,5 +1,5 @@
 import type { ConsumeMessage, MessageProperties, Options } from 'amqplib';
-import { JobType, isJobType } from '@baton/contracts';
+import { EventEnvelope, JobType, isJobType, WEBHOOK_DELIVERY_QUEUE, WorkerQueue } from '@baton/contracts';
 
 /** Header with the attempt this message is for (1 for the first). */
 export const ATTEMPT_HEADER = 'x-baton-attempt';
@@ -25,7 +25,8 @@ export function jobMessageOf(job: { id: string; type: JobType; attempts: number;
 
 /** A job as it arrives, before anything about it is trusted. */
 export interface JobDelivery {
-  queue: JobType;
+  queue: WorkerQueue;
+  /** The message's id: the job's, or on the webhook deliveries' queue the delivery's. */
   jobId?: string;
   type?: JobType;
   attempt: number;
@@ -37,6 +38,27 @@ export interface JobDelivery {
    * delivery runs alone in its worker (see JobTransport).
    */
   redelivered: boolean;
+}
+
+/** Options for an event on `baton.events`: its id as the message id, JSON, persistent. */
+export function eventPublishOptions(event: EventEnvelope): Options.Publish {
+  return {
+    persistent: true,
+    contentType: 'application/json',
+    messageId: event.id,
+    correlationId: event.correlationId ?? undefined,
+    type: event.type,
+    appId: 'baton',
+    timestamp: Math.floor(Date.parse(event.timestamp) / 1000),
+  };
+}
+
+/** A webhook delivery's message: its id, and nothing else (the delivery is read from PostgreSQL when it runs). */
+export function webhookDeliveryMessage(deliveryId: string): { body: Buffer; options: Options.Publish } {
+  return {
+    body: encodePayload({ deliveryId }),
+    options: { persistent: true, contentType: 'application/json', messageId: deliveryId, type: WEBHOOK_DELIVERY_QUEUE, appId: 'baton', timestamp: Math.floor(Date.now() / 1000) },
+  };
 }
 
 export function publishOptions(message: Omit<JobMessage, 'payload'>, extraHeaders: Record<string, unknown> = {}): Options.Publish {
@@ -77,7 +99,7 @@ export function deadLetterHeaders(reason: string): Record<string, unknown> {
   return { [ERROR_HEADER]: reason.slice(0, MAX_HEADER_ERROR_LENGTH) };
 }
 
-export function decodeDelivery(queue: JobType, message: ConsumeMessage): JobDelivery {
+export function decodeDelivery(queue: WorkerQueue, message: ConsumeMessage): JobDelivery {
   const { messageId, correlationId, type, headers } = message.properties;
   const attempt = Number(headers?.[ATTEMPT_HEADER]);
   return {

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { BatonConfig } from '@baton/config';
-import { JobType } from '@baton/contracts';
+import { WorkerQueue } from '@baton/contracts';
 import { describeError, runWithLogContext } from '@baton/observability';
 import { backoffDelay, sleep } from '@baton/resilience';
 import { JobDelivery } from './job-message';
@@ -154,7 +154,7 @@ export abstract class JobTransport extends Server implements CustomTransportStra
     }
   }
 
-  private async invokeHandler(type: JobType, payload: object, delivery: JobDelivery): Promise<unknown> {
+  private async invokeHandler(type: WorkerQueue, payload: object, delivery: JobDelivery): Promise<unknown> {
     const handler = this.messageHandlers.get(type)!;
     const result = await handler(payload, new JobContext([delivery]));
     return lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });

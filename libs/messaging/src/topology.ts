@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import type { Channel } from 'amqplib';
 import { BatonConfig } from '@baton/config';
-import { JOB_TYPES, JobType } from '@baton/contracts';
+import { EVENTS_EXCHANGE, JOB_TYPES, JobType, WEBHOOK_DELIVERY_QUEUE, WorkerQueue } from '@baton/contracts';
 
 /** Where every job is published; routes by job type to the type's work queue. */
 export const WORK_EXCHANGE = 'baton.jobs';
 /** Where jobs that gave up go; routes by job type to the type's dead-letter queue. */
 export const DEAD_EXCHANGE = 'baton.dead';
 
-export const workQueue = (type: JobType): string => type;
-export const deadLetterQueue = (type: JobType): string => `${type}.dead`;
-export const retryQueue = (type: JobType, delayMs: number): string => `${type}.retry.${delayMs}ms`;
+export const workQueue = (queue: WorkerQueue): string => queue;
+export const deadLetterQueue = (queue: WorkerQueue): string => `${queue}.dead`;
+export const retryQueue = (queue: WorkerQueue, delayMs: number): string => `${queue}.retry.${delayMs}ms`;
 
 /**
  * The queues and exchanges Baton needs, and the retry policy they encode.
@@ -57,24 +57,12 @@ export class Topology {
   async declare(channel: Channel): Promise<void> {
     await channel.assertExchange(WORK_EXCHANGE, 'direct', { durable: true });
     await channel.assertExchange(DEAD_EXCHANGE, 'direct', { durable: true });
+    // Events: subscribers bind their own queues, by event type (`workout.*`, `#`).
+    await channel.assertExchange(EVENTS_EXCHANGE, 'topic', { durable: true });
+    // Webhook deliveries wait for their retries in PostgreSQL, not in delay queues.
+    await this.declareWorkQueue(channel, WEBHOOK_DELIVERY_QUEUE);
     for (const type of JOB_TYPES) {
-      await channel.assertQueue(deadLetterQueue(type), { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-      await channel.bindQueue(deadLetterQueue(type), DEAD_EXCHANGE, type);
-      await channel.assertQueue(workQueue(type), {
-        durable: true,
-        arguments: {
-          'x-queue-type': 'quorum',
-          // A message whose deliveries keep killing workers ends in the
-          // dead-letter queue instead of being redelivered forever.
-          'x-delivery-limit': this.config.JOB_DELIVERY_LIMIT,
-          'x-dead-letter-exchange': DEAD_EXCHANGE,
-          // At-least-once dead-lettering (quorum queues only) needs
-          // reject-publish overflow; without it a dead letter can be lost.
-          'x-dead-letter-strategy': 'at-least-once',
-          'x-overflow': 'reject-publish',
-        },
-      });
-      await channel.bindQueue(workQueue(type), WORK_EXCHANGE, type);
+      await this.declareWorkQueue(channel, type);
       for (const delayMs of this.retryDelays()) {
         await channel.assertQueue(retryQueue(type, delayMs), {
           durable: true,
@@ -89,5 +77,26 @@ export class Topology {
         });
       }
     }
+  }
+
+  /** A work queue bound to the work exchange by its name, and its dead-letter queue. */
+  private async declareWorkQueue(channel: Channel, queue: WorkerQueue): Promise<void> {
+    await channel.assertQueue(deadLetterQueue(queue), { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    await channel.bindQueue(deadLetterQueue(queue), DEAD_EXCHANGE, queue);
+    await channel.assertQueue(workQueue(queue), {
+      durable: true,
+      arguments: {
+        'x-queue-type': 'quorum',
+        // A message whose deliveries keep killing workers ends in the
+        // dead-letter queue instead of being redelivered forever.
+        'x-delivery-limit': this.config.JOB_DELIVERY_LIMIT,
+        'x-dead-letter-exchange': DEAD_EXCHANGE,
+        // At-least-once dead-lettering (quorum queues only) needs
+        // reject-publish overflow; without it a dead letter can be lost.
+        'x-dead-letter-strategy': 'at-least-once',
+        'x-overflow': 'reject-publish',
+      },
+    });
+    await channel.bindQueue(workQueue(queue), WORK_EXCHANGE, queue);
   }
 }

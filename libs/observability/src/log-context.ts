@@ -8,6 +8,9 @@ export interface LogContext {
   /** The tenant of the API key a request authenticated with. */
   tenant?: string;
   apiKeyId?: string;
+  /** A webhook delivery, and the event it carries. */
+  deliveryId?: string;
+  eventId?: string;
 }
 
 const storage = new AsyncLocalStorage<LogContext>();

@@ -86,6 +86,34 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly eventsPublished = new Counter({
+    name: 'baton_events_published_total',
+    help: 'API only: events confirmed by RabbitMQ on baton.events (or handed to the in-process broker), by event type.',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly webhookDeliveries = new Counter({
+    name: 'baton_webhook_deliveries_total',
+    help: 'Worker only: webhook delivery attempts by outcome: succeeded, retry (failed, another attempt scheduled), failed (the schedule ran out, or the endpoint answered 410 or is disabled).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly webhookAttemptDuration = new Histogram({
+    name: 'baton_webhook_attempt_duration_seconds',
+    help: 'Worker only: time from the start of a webhook attempt to its answer read (or its failure).',
+    labelNames: ['outcome'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly webhookEndpointsDisabled = new Counter({
+    name: 'baton_webhook_endpoints_disabled_total',
+    help: 'Worker only: webhook endpoints disabled because they answered 410 Gone.',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // Every job type's series exist from the start, at zero, so that rate()
@@ -93,6 +121,8 @@ export class Metrics {
     for (const type of JOB_TYPES) {
       for (const counter of [this.jobsAccepted, this.jobsPublished, this.jobsCompleted, this.jobsFailed, this.jobsDead]) counter.inc({ type }, 0);
     }
+    for (const outcome of ['succeeded', 'retry', 'failed']) this.webhookDeliveries.inc({ outcome }, 0);
+    this.webhookEndpointsDisabled.inc(0);
   }
 
   /**
@@ -114,11 +144,16 @@ export class Metrics {
     gauge('baton_queue_consumers', 'Consumers attached to each Baton queue.', (queue) => queue.consumers);
   }
 
-  /** Adds the relay backlog gauge: jobs accepted but not yet confirmed by the broker. */
-  sampleRelayBacklog(sample: () => Promise<number>): void {
+  /** Adds the relay backlog gauges: jobs accepted, and events recorded, but not yet confirmed by the broker. */
+  sampleRelayBacklog(jobs: () => Promise<number>, events: () => Promise<number>): void {
+    this.backlogGauge('baton_relay_backlog_jobs', 'Jobs accepted but not yet confirmed by RabbitMQ.', jobs);
+    this.backlogGauge('baton_relay_backlog_events', 'Events recorded but not yet confirmed by RabbitMQ.', events);
+  }
+
+  private backlogGauge(name: string, help: string, sample: () => Promise<number>): void {
     new Gauge({
-      name: 'baton_relay_backlog_jobs',
-      help: 'Jobs accepted but not yet confirmed by RabbitMQ.',
+      name,
+      help,
       registers: [this.registry],
       async collect() {
         const backlog = await sample().catch(() => undefined);

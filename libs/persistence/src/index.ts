@@ -12,6 +12,7 @@ export { InsertOutcome, JobIntakeRepository, NewJob, UnpublishedJob } from './re
 export {
   AttemptFailure,
   ClaimedJob,
+  Effect,
   EffectJob,
   EffectOutcome,
   EffectSql,
@@ -20,6 +21,27 @@ export {
   MAX_ERROR_LENGTH,
   MAX_STACK_LENGTH,
 } from './repositories/job-execution.repository';
-export { CancelOutcome, InvalidCursorError, JobFilter, JobOperationsRepository, JobPage, RetryOutcome } from './repositories/job-operations.repository';
+export { CancelOutcome, JobFilter, JobOperationsRepository, JobPage, RetryOutcome } from './repositories/job-operations.repository';
+export { InvalidCursorError } from './repositories/page-cursor';
 export { runMigrations } from './run-migrations';
 export { EmbeddedPostgres } from './embedded-postgres';
+export { EffectEvents, eventEnvelopeOf, EventOutboxRepository, NewEvent } from './repositories/event-outbox.repository';
+export {
+  NewWebhookEndpoint,
+  MAX_ENDPOINTS_PER_TENANT,
+  WebhookEndpoint,
+  WebhookEndpointChanges,
+  WebhookEndpointRepository,
+} from './repositories/webhook-endpoint.repository';
+export {
+  ClaimedWebhookDelivery,
+  MAX_STORED_ATTEMPTS,
+  ReplayOutcome,
+  StoredWebhookAttempt,
+  WEBHOOK_DELIVERY_STATUSES,
+  WebhookAttemptOutcome,
+  WebhookDelivery,
+  WebhookDeliveryFilter,
+  WebhookDeliveryRepository,
+  WebhookDeliveryStatus,
+} from './repositories/webhook-delivery.repository';

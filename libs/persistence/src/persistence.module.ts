@@ -5,11 +5,20 @@ import { DatabaseSchema } from './data-source';
 import { DatabaseConnector } from './database-connector';
 import { DatabaseHealth } from './database-health';
 import { ApiKeyRepository } from './repositories/api-key.repository';
+import { EventOutboxRepository } from './repositories/event-outbox.repository';
+import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository';
+import { WebhookEndpointRepository } from './repositories/webhook-endpoint.repository';
 import { JobExecutionRepository } from './repositories/job-execution.repository';
 import { JobIntakeRepository } from './repositories/job-intake.repository';
 import { JobOperationsRepository } from './repositories/job-operations.repository';
 
-const REPOSITORIES = [JobIntakeRepository, JobExecutionRepository, JobOperationsRepository, ApiKeyRepository, DatabaseHealth];
+const REPOSITORIES = [
+  JobIntakeRepository, JobExecutionRepository, JobOperationsRepository, EventOutboxRepository,
+  WebhookEndpointRepository,
+  WebhookDeliveryRepository,
+  ApiKeyRepository,
+  DatabaseHealth,
+];
 
 /**
  * PostgreSQL for the process: one pool, connected in the background so that

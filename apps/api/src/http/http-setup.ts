@@ -5,7 +5,7 @@ import { ApiKeyService } from '@baton/auth';
 import { BatonConfig } from '@baton/config';
 import { QueueInspector } from '@baton/messaging';
 import { instrumentHttp, Metrics, sampled } from '@baton/observability';
-import { JobIntakeRepository } from '@baton/persistence';
+import { EventOutboxRepository, JobIntakeRepository } from '@baton/persistence';
 import { authenticateApiRequests } from '../auth/api-key-authentication';
 import { limitRequestRate } from '../auth/rate-limit';
 import { correlationIdOf, REQUEST_ID_HEADER } from './correlation-id';
@@ -99,6 +99,7 @@ export async function configureHttp(app: NestFastifyApplication, config: BatonCo
   authenticateApiRequests(fastify, app.get(ApiKeyService));
   const queues = app.get(QueueInspector);
   const jobs = app.get(JobIntakeRepository);
+  const events = app.get(EventOutboxRepository);
   metrics.sampleQueues(sampled(() => queues.stats(), METRICS_SAMPLE_MS));
-  metrics.sampleRelayBacklog(sampled(() => jobs.countUnpublished(), METRICS_SAMPLE_MS));
+  metrics.sampleRelayBacklog(sampled(() => jobs.countUnpublished(), METRICS_SAMPLE_MS), sampled(() => events.countUnpublished(), METRICS_SAMPLE_MS));
 }

@@ -5,7 +5,7 @@ import { TSchema, Type } from '@sinclair/typebox';
  * Schema and a TypeScript type at once, so an answer's view function is
  * typed by the very schema the OpenAPI document shows).
  */
-export const Uuid = () => Type.String({ format: 'uuid' });
+export const Uuid = (options: { description?: string } = {}) => Type.String({ format: 'uuid', ...options });
 
 /** An instant as the API writes it: ISO 8601 in UTC, with milliseconds. */
 export const Timestamp = () => Type.String({ format: 'date-time' });

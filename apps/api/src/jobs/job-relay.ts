@@ -1,8 +1,9 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { BatonConfig } from '@baton/config';
+import { EventEnvelope } from '@baton/contracts';
 import { JobMessage, jobMessageOf, JobPublisher } from '@baton/messaging';
 import { describeError, Metrics } from '@baton/observability';
-import { JobIntakeRepository, UnpublishedJob } from '@baton/persistence';
+import { EventOutboxRepository, JobIntakeRepository, UnpublishedJob } from '@baton/persistence';
 
 // A sweep leaves jobs younger than this to the request that accepted them,
 // whose own publish is normally confirmed within milliseconds.
@@ -13,11 +14,16 @@ const MARK_BATCH = 500;
 const MARK_DELAY_MS = 20;
 
 /**
- * Gets every accepted job onto the broker (the transactional outbox). A job
- * is published right after its row commits; should that fail (broker away,
- * process killed), the periodic sweep publishes whatever is still
- * unconfirmed. A job may so be published twice, never zero times; workers
- * make the second delivery harmless.
+ * Gets everything the outbox holds onto the broker. A job is published
+ * right after its row commits; should that fail (broker away, process
+ * killed), the periodic sweep publishes whatever is still unconfirmed.
+ * Events, which workers record in the transactions of the effects they
+ * describe, go to `baton.events` with the sweep, and so do the webhook
+ * deliveries that are due, to the delivery workers' queue. Any API replica
+ * sweeps; row locks keep two from publishing the same rows at once. A
+ * message may so be published twice, never zero times: workers make a
+ * job's second delivery harmless, subscribers deduplicate events by id,
+ * and a delivery's second message is dropped at its claim.
  */
 @Injectable()
 export class JobRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -31,6 +37,7 @@ export class JobRelay implements OnApplicationBootstrap, BeforeApplicationShutdo
   constructor(
     private readonly publisher: JobPublisher,
     private readonly jobs: JobIntakeRepository,
+    private readonly outbox: EventOutboxRepository,
     private readonly config: BatonConfig,
     private readonly metrics: Metrics,
   ) {}
@@ -51,7 +58,7 @@ export class JobRelay implements OnApplicationBootstrap, BeforeApplicationShutdo
     this.inFlight.add(tracked);
   }
 
-  /** Publishes what earlier dispatches could not; one sweep at a time per process. */
+  /** Publishes what earlier dispatches could not, the events, and the deliveries that are due; one sweep at a time per process. */
   sweep(): Promise<void> {
     if (!this.publisher.isReady) return Promise.resolve();
     this.sweeping ??= this.sweepAll()
@@ -64,7 +71,13 @@ export class JobRelay implements OnApplicationBootstrap, BeforeApplicationShutdo
     for (;;) {
       const seen = await this.jobs.relayUnpublished(SWEEP_BATCH, SWEEP_MIN_AGE_MS, (jobs) => this.publishBatch(jobs));
       if (seen > 0) this.logger.log(`relayed ${seen} jobs that had not been confirmed`);
-      if (seen < SWEEP_BATCH || !this.publisher.isReady) return;
+      if (seen < SWEEP_BATCH || !this.publisher.isReady) break;
+    }
+    while ((await this.outbox.relayEvents(SWEEP_BATCH, (events) => this.publishEvents(events))) === SWEEP_BATCH && this.publisher.isReady) {
+      // A full batch: more may be waiting.
+    }
+    while ((await this.outbox.relayDueDeliveries(SWEEP_BATCH, (ids) => this.publishDeliveries(ids))) === SWEEP_BATCH && this.publisher.isReady) {
+      // A full batch: more may be due.
     }
   }
 
@@ -77,6 +90,18 @@ export class JobRelay implements OnApplicationBootstrap, BeforeApplicationShutdo
     const published = jobs.filter((_, index) => results[index].status === 'fulfilled');
     for (const job of published) this.metrics.jobsPublished.inc({ type: job.type });
     return published.map((job) => job.id);
+  }
+
+  private async publishEvents(events: EventEnvelope[]): Promise<string[]> {
+    const results = await Promise.allSettled(events.map((event) => this.publisher.publishEvent(event)));
+    const published = events.filter((_, index) => results[index].status === 'fulfilled');
+    for (const event of published) this.metrics.eventsPublished.inc({ type: event.type });
+    return published.map((event) => event.id);
+  }
+
+  private async publishDeliveries(ids: string[]): Promise<string[]> {
+    const results = await Promise.allSettled(ids.map((id) => this.publisher.publishWebhookDelivery(id)));
+    return ids.filter((_, index) => results[index].status === 'fulfilled');
   }
 
   private confirm(message: JobMessage): void {

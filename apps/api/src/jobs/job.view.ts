@@ -1,7 +1,6 @@
 import { Static, Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
-import { JOB_STATUSES, JOB_TYPES, jobLocation } from '@baton/contracts';
-import { JobEntity } from '@baton/persistence';
+import { JOB_STATUSES, JOB_TYPES, jobLocation, JobRecord, jobView as sharedJobView } from '@baton/contracts';
 import { AnyObject, Nullable, StringEnum, Timestamp, Uuid } from '../http/schema-types';
 import type { Submission } from './job-submission.service';
 
@@ -57,21 +56,12 @@ export const JobAcceptedSchema = Type.Object(
 );
 export type JobAccepted = Static<typeof JobAcceptedSchema>;
 
-/** A job as the API shows it; `withStacks` adds each failed attempt's stack. */
-export function jobView(job: JobEntity, withStacks = false): JobView {
-  return {
-    id: job.id,
-    type: job.type,
-    status: job.status,
-    attempts: job.attempts,
-    maxAttempts: job.maxAttempts,
-    result: job.result,
-    error: job.lastError,
-    errors: job.errors.map(({ attempt, at, message, stack }) => (withStacks && stack ? { attempt, at, message, stack } : { attempt, at, message })),
-    createdAt: job.createdAt.toISOString(),
-    updatedAt: job.updatedAt.toISOString(),
-    completedAt: job.completedAt?.toISOString() ?? null,
-  };
+/**
+ * A job as the API shows it, `withStacks` adding each failed attempt's
+ * stack: the view shared with the `job.*` events, typed by its schema.
+ */
+export function jobView(job: JobRecord, withStacks = false): JobView {
+  return sharedJobView(job, withStacks);
 }
 
 export function acceptedView(submission: Submission): JobAccepted {

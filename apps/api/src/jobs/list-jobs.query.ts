@@ -5,16 +5,8 @@ import { JOB_STATUSES, JOB_TYPES, JobStatus, JobType } from '@baton/contracts';
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
-/** The query of GET /v1/jobs: filters, a page size and the cursor of the page to read. */
-export class ListJobsQuery {
-  @IsOptional()
-  @IsIn(JOB_STATUSES, { message: `status must be one of ${JOB_STATUSES.join(', ')}` })
-  status?: JobStatus;
-
-  @IsOptional()
-  @IsIn(JOB_TYPES, { message: `type must be one of ${JOB_TYPES.join(', ')}` })
-  type?: JobType;
-
+/** The part of a list's query that pages: a page size and the cursor of the page to read. */
+export class PageQuery {
   @IsOptional()
   @Transform(({ value }) => (typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : value))
   @IsInt({ message: 'limit must be an integer' })
@@ -27,4 +19,15 @@ export class ListJobsQuery {
   @IsString()
   @Length(1, 512)
   cursor?: string;
+}
+
+/** The query of GET /v1/jobs: filters, and the page. */
+export class ListJobsQuery extends PageQuery {
+  @IsOptional()
+  @IsIn(JOB_STATUSES, { message: `status must be one of ${JOB_STATUSES.join(', ')}` })
+  status?: JobStatus;
+
+  @IsOptional()
+  @IsIn(JOB_TYPES, { message: `type must be one of ${JOB_TYPES.join(', ')}` })
+  type?: JobType;
 }

@@ -16,7 +16,14 @@ const EVENT_DATA: Record<EventType, { summary: string; data: TSchema }> = {
   'workout.saved': {
     summary: 'A workout was saved.',
     data: Type.Object(
-      { workoutId: Uuid(), userId: Type.String(), activity: StringEnum(ACTIVITIES), startedAt: Timestamp(), durationSec: Type.Integer() },
+      {
+        workoutId: Uuid(),
+        userId: Type.String(),
+        activity: StringEnum(ACTIVITIES),
+        startedAt: Timestamp(),
+        durationSec: Type.Integer(),
+        workoutUrl: Type.String({ description: 'Where to read the workout: `/v1/workouts/<workoutId>`.' }),
+      },
       { title: 'WorkoutSavedData', additionalProperties: false },
     ),
   },
@@ -25,6 +32,7 @@ const EVENT_DATA: Record<EventType, { summary: string; data: TSchema }> = {
     data: Type.Object(
       {
         invoiceId: Uuid(),
+        number: Type.String({ description: "The invoice's number, gapless per tenant and year." }),
         orderId: Type.String(),
         currency: Type.String({ pattern: '^[A-Z]{3}$' }),
         totals: Type.Object(
@@ -39,7 +47,14 @@ const EVENT_DATA: Record<EventType, { summary: string; data: TSchema }> = {
   'email.sent': {
     summary: 'An email was accepted by the mail server.',
     data: Type.Object(
-      { messageId: Type.String(), template: StringEnum(EMAIL_TEMPLATES), to: Type.String() },
+      {
+        messageId: Type.String(),
+        template: StringEnum(EMAIL_TEMPLATES),
+        to: Type.String(),
+        subject: Type.String(),
+        invoiceId: Nullable(Uuid({ description: 'The invoice attached, if any.' })),
+        acceptedAt: Timestamp(),
+      },
       { title: 'EmailSentData', additionalProperties: false },
     ),
   },
@@ -70,7 +85,7 @@ function envelope(type: EventType, data: TSchema): TSchema {
 
 // Standard Webhooks (standardwebhooks.com): what a receiver checks before it trusts a delivery.
 const SIGNATURE_HEADERS: Array<[string, HeaderObject]> = [
-  ['webhook-id', { description: "The event's id: the same on every attempt to deliver it, so that a receiver can drop repeats.", required: true, schema: { type: 'string' } }],
+  ['webhook-id', { description: "The delivery's id: the same on every attempt of this event to this endpoint, and on replay, so that a receiver can drop repeats.", required: true, schema: { type: 'string' } }],
   ['webhook-timestamp', { description: 'When this attempt was signed, in seconds since the Unix epoch; refuse one far from now.', required: true, schema: { type: 'string', pattern: '^[0-9]+$' } }],
   [
     'webhook-signature',

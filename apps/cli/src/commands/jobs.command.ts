@@ -4,14 +4,13 @@ import { JobEntity } from '@baton/persistence';
 import { countArgument, jobTypeArgument, parseCommand } from '../cli-arguments';
 import { CliContext } from '../cli-context';
 import { CommandError, UsageError } from '../cli-error';
-import { isoMinute, renderTable } from '../table';
+import { isoMinute, oneLine, renderTable } from '../table';
 
 export const JOBS_USAGE = `jobs list [--status <s>] [--type <t>] [--tenant <name>] [--limit N] [--json]
                                 jobs newest first (every tenant unless --tenant); statuses: ${JOB_STATUSES.join(', ')}
   jobs retry <id>               a dead job back to its work queue with a fresh attempt budget`;
 
 const MAX_LIST = 1000;
-const ERROR_COLUMN = 60;
 
 /** `jobs list | retry`. */
 export async function jobs(args: string[], context: CliContext): Promise<void> {
@@ -86,9 +85,4 @@ function describeJob(job: JobEntity) {
     updatedAt: job.updatedAt.toISOString(),
     completedAt: job.completedAt?.toISOString() ?? null,
   };
-}
-
-function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > ERROR_COLUMN ? `${flat.slice(0, ERROR_COLUMN - 1)}…` : flat;
 }

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { isUuid, JobType, WEBHOOK_DELIVERY_QUEUE } from '@baton/contracts';
 import { validatePayload } from '@baton/jobs';
 import { DeliveryOutcome, JobDelivery, JobProcessor } from '@baton/messaging';
 import { describeError, Metrics } from '@baton/observability';
@@ -23,6 +24,7 @@ export class JobRunner implements JobProcessor {
   ) {}
 
   async process(delivery: JobDelivery, handle: (payload: object) => Promise<unknown>): Promise<DeliveryOutcome> {
+    if (delivery.queue === WEBHOOK_DELIVERY_QUEUE) return this.processWebhookDelivery(delivery, handle);
     const type = delivery.queue;
     const started = process.hrtime.bigint();
     this.metrics.jobsInFlight.inc({ type });
@@ -50,8 +52,26 @@ export class JobRunner implements JobProcessor {
     }
   }
 
+  /**
+   * A webhook delivery keeps its attempts and its retry schedule in
+   * PostgreSQL (the relay publishes it again when it is due), so its message
+   * is acked once the attempt is recorded, whatever the endpoint answered;
+   * held while PostgreSQL is away. A message without a delivery id has
+   * nothing to deliver.
+   */
+  private async processWebhookDelivery(delivery: JobDelivery, handle: (payload: object) => Promise<unknown>): Promise<DeliveryOutcome> {
+    const read = readBody(delivery.body);
+    const deliveryId = read.step === 'give-up' ? undefined : (read.body as { deliveryId?: unknown }).deliveryId;
+    if (typeof deliveryId !== 'string' || !isUuid(deliveryId)) {
+      this.logger.warn(`webhook delivery message ${delivery.jobId ?? '(no id)'} names no delivery; dropped`);
+      return { action: 'ack' };
+    }
+    const outcome = await this.guard(() => handle({ deliveryId }));
+    return outcome === 'unavailable' ? { action: 'pause' } : { action: 'ack' };
+  }
+
   private async decide(delivery: JobDelivery, handle: (payload: object) => Promise<unknown>): Promise<DeliveryVerdict> {
-    const { queue } = delivery;
+    const queue = delivery.queue as JobType;
     const message = checkMessage(delivery);
     if ('action' in message) return this.deadLettered(delivery, message);
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { EventType } from '@baton/contracts';
 import { connected, EffectOutcome, JobExecutionRepository } from '@baton/persistence';
 import { EmailMessageEntity } from './email-message.entity';
 
@@ -34,18 +35,21 @@ export class EmailMessageRepository {
   }
 
   /**
-   * Records the server's acceptance and completes the job, in one
+   * Records the server's acceptance and completes the job, with its
+   * `email.sent` event, in one
    * transaction: the only moment a crash can make the email go twice is
    * between the server's answer and this commit.
    */
   recordAccepted(jobId: string, email: AcceptedEmail): Promise<EffectOutcome<SentEmailResult>> {
-    return this.jobs.completeWith(jobId, async (sql, job) => {
+    return this.jobs.completeWith(jobId, async (sql, job, events) => {
       const [row] = await sql.query(
         `INSERT INTO email_messages (job_id, tenant, message_id, recipient, template, subject, invoice_id, response)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING accepted_at`,
         [jobId, job.tenant, email.messageId, email.recipient, email.template, email.subject, email.invoiceId, email.response],
       );
-      return { messageId: email.messageId, to: email.recipient, subject: email.subject, acceptedAt: new Date(row.accepted_at as string).toISOString() };
+      const acceptedAt = new Date(row.accepted_at as string).toISOString();
+      events.record(EventType.EmailSent, { messageId: email.messageId, template: email.template, to: email.recipient, subject: email.subject, invoiceId: email.invoiceId, acceptedAt });
+      return { messageId: email.messageId, to: email.recipient, subject: email.subject, acceptedAt };
     });
   }
 

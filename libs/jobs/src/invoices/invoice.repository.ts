@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { EventType, invoicePdfLocation } from '@baton/contracts';
 import { connected, EffectOutcome, EffectSql, insertRows, JobExecutionRepository } from '@baton/persistence';
 import { InvoiceEntity, InvoiceSeller } from './invoice.entity';
 import { formatInvoiceNumber, invoiceYear } from './invoice-number';
@@ -20,6 +21,15 @@ export interface NewInvoice {
 }
 
 /** An invoice's seller as printed: its text (kept on the invoice as it was) and its logo. */
+/** What the `invoice.rendered` event says of an invoice (its PDF's URL is added). */
+export interface RenderedInvoice {
+  invoiceId: string;
+  number: string;
+  orderId: string;
+  currency: string;
+  totals: { subtotalCents: number; taxCents: number; totalCents: number };
+}
+
 export interface PrintedSeller extends InvoiceSeller {
   logo?: { contentType: string; data: Buffer };
 }
@@ -118,10 +128,11 @@ export class InvoiceRepository {
     });
   }
 
-  /** Stores the numbered invoice's PDF and completes the job, in one transaction; once per job. */
-  completeWithPdf<R extends object>(jobId: string, invoiceId: string, pdf: Buffer, result: R): Promise<EffectOutcome<R>> {
-    return this.jobs.completeWith(jobId, async (sql) => {
-      await sql.query(`INSERT INTO invoice_pdfs (invoice_id, content) VALUES ($1, $2)`, [invoiceId, pdf]);
+  /** Stores the numbered invoice's PDF and completes the job, with its `invoice.rendered` event, in one transaction; once per job. */
+  completeWithPdf<R extends object>(jobId: string, invoice: RenderedInvoice, pdf: Buffer, result: R): Promise<EffectOutcome<R>> {
+    return this.jobs.completeWith(jobId, async (sql, _job, events) => {
+      await sql.query(`INSERT INTO invoice_pdfs (invoice_id, content) VALUES ($1, $2)`, [invoice.invoiceId, pdf]);
+      events.record(EventType.InvoiceRendered, { ...invoice, pdfUrl: invoicePdfLocation(invoice.invoiceId) });
       return result;
     });
   }

@@ -54,7 +54,14 @@ export class InvoiceService {
       issuedAt: numbered.result.issuedAt,
       seller: seller && { name: seller.name, address: seller.address, taxId: seller.taxId, footer: seller.footer, logo: seller.logo?.data },
     });
-    const outcome = await this.invoices.completeWithPdf(jobId, id, pdf, { invoiceId: id, pdfUrl: invoicePdfLocation(id) });
+    const rendered = {
+      invoiceId: id,
+      number,
+      orderId: draft.orderId,
+      currency: draft.currency,
+      totals: { subtotalCents: Number(draft.subtotalCents), taxCents: Number(draft.taxCents), totalCents: Number(draft.totalCents) },
+    };
+    const outcome = await this.invoices.completeWithPdf(jobId, rendered, pdf, { invoiceId: id, pdfUrl: invoicePdfLocation(id) });
     if (outcome.applied) this.logger.log(`job ${jobId} completed: invoice ${number} ${id} (${pdf.length} byte PDF)`);
     else this.logger.debug(`job ${jobId} was completed meanwhile by another delivery; PDF not stored twice`);
     return outcome.applied;

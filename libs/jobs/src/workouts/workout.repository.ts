@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { EventType, workoutLocation } from '@baton/contracts';
 import { connected, EffectOutcome, insertRows, JobExecutionRepository } from '@baton/persistence';
 import { WorkoutEntity } from './workout.entity';
 
@@ -22,9 +23,9 @@ export class WorkoutRepository {
     private readonly jobs: JobExecutionRepository,
   ) {}
 
-  /** Stores the workout and its sets and completes the job, in one transaction; once per job. */
+  /** Stores the workout and its sets and completes the job, with its `workout.saved` event, in one transaction; once per job. */
   saveForJob(jobId: string, workout: NewWorkout): Promise<EffectOutcome<{ workoutId: string }>> {
-    return this.jobs.completeWith(jobId, async (sql, job) => {
+    return this.jobs.completeWith(jobId, async (sql, job, events) => {
       await sql.query(
         `INSERT INTO workouts (id, job_id, tenant, user_id, activity, started_at, duration_sec, distance_m, calories, notes)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
@@ -47,6 +48,14 @@ export class WorkoutRepository {
         ['workout_id', 'position', 'exercise', 'reps', 'weight_kg'],
         workout.sets.map((set, position) => [workout.id, position, set.exercise, set.reps, set.weightKg ?? null]),
       );
+      events.record(EventType.WorkoutSaved, {
+        workoutId: workout.id,
+        userId: workout.userId,
+        activity: workout.activity,
+        startedAt: workout.startedAt,
+        durationSec: workout.durationSec,
+        workoutUrl: workoutLocation(workout.id),
+      });
       return { workoutId: workout.id };
     });
   }

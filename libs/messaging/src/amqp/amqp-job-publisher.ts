@@ -1,9 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ChannelModel, ConfirmChannel, MessageProperties, Options } from 'amqplib';
-import { JobType } from '@baton/contracts';
+import { EVENTS_EXCHANGE, EventEnvelope, WEBHOOK_DELIVERY_QUEUE, WorkerQueue } from '@baton/contracts';
 import { describeError } from '@baton/observability';
 import { AmqpConnection } from './amqp-connection';
-import { ATTEMPT_HEADER, deadLetterHeaders, encodePayload, JobMessage, publishOptions, republishOptions } from '../job-message';
+import {
+  ATTEMPT_HEADER,
+  deadLetterHeaders,
+  encodePayload,
+  eventPublishOptions,
+  JobMessage,
+  publishOptions,
+  republishOptions,
+  webhookDeliveryMessage,
+} from '../job-message';
 import { JobPublisher, PublishFailedError } from '../job-publisher';
 import { DEAD_EXCHANGE, retryQueue, Topology, WORK_EXCHANGE } from '../topology';
 
@@ -57,29 +66,39 @@ export class AmqpJobPublisher extends JobPublisher {
     return this.send(WORK_EXCHANGE, message.type, encodePayload(message.payload), publishOptions(message));
   }
 
+  publishEvent(event: EventEnvelope): Promise<void> {
+    // Not mandatory: an event no service has subscribed to is not an error.
+    return this.send(EVENTS_EXCHANGE, event.type, encodePayload(event), eventPublishOptions(event), false);
+  }
+
+  publishWebhookDelivery(deliveryId: string): Promise<void> {
+    const { body, options } = webhookDeliveryMessage(deliveryId);
+    return this.send(WORK_EXCHANGE, WEBHOOK_DELIVERY_QUEUE, body, options);
+  }
+
   /**
    * A failed job's next attempt: the delivered message, as it came but for
    * its attempt header, into the delay queue that returns it to work after
    * its backoff.
    */
-  retry(type: JobType, body: Buffer, properties: MessageProperties, nextAttempt: number): Promise<void> {
+  retry(type: WorkerQueue, body: Buffer, properties: MessageProperties, nextAttempt: number): Promise<void> {
     const queue = retryQueue(type, this.topology.retryTier(nextAttempt - 1));
     return this.send('', queue, body, republishOptions(properties, { [ATTEMPT_HEADER]: nextAttempt }));
   }
 
   /** A job that gave up (or a message no one can read): to its dead-letter queue, with the reason in a header. */
-  deadLetter(type: JobType, body: Buffer, properties: MessageProperties, reason: string): Promise<void> {
+  deadLetter(type: WorkerQueue, body: Buffer, properties: MessageProperties, reason: string): Promise<void> {
     return this.send(DEAD_EXCHANGE, type, body, republishOptions(properties, deadLetterHeaders(reason)));
   }
 
-  private send(exchange: string, routingKey: string, body: Buffer, options: Options.Publish): Promise<void> {
+  private send(exchange: string, routingKey: string, body: Buffer, options: Options.Publish, mandatory = true): Promise<void> {
     const channel = this.channel;
     if (!channel) return Promise.reject(new PublishFailedError('not connected to RabbitMQ'));
     const messageId = options.messageId ?? '';
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new PublishFailedError('publish not confirmed in time')), CONFIRM_TIMEOUT_MS);
       try {
-        channel.publish(exchange, routingKey, body, { ...options, mandatory: true }, (error) => {
+        channel.publish(exchange, routingKey, body, { ...options, mandatory }, (error) => {
           clearTimeout(timer);
           const wasReturned = this.returned.delete(messageId);
           if (error) reject(new PublishFailedError(`publish not confirmed: ${describeError(error)}`));

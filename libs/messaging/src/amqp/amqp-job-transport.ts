@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { BatonConfig } from '@baton/config';
-import { JobType } from '@baton/contracts';
+import { WorkerQueue } from '@baton/contracts';
 import { describeError } from '@baton/observability';
 import { decodeDelivery } from '../job-message';
 import { JOB_PROCESSOR, JobProcessor } from '../job-processor';
@@ -15,7 +15,7 @@ import { AmqpJobPublisher } from './amqp-job-publisher';
 @Injectable()
 export class AmqpJobTransport extends JobTransport {
   private channel?: Channel;
-  private readonly consumerTags = new Map<JobType, string>();
+  private readonly consumerTags = new Map<WorkerQueue, string>();
 
   constructor(
     private readonly connection: AmqpConnection,
@@ -63,7 +63,7 @@ export class AmqpJobTransport extends JobTransport {
     this.attach(model).catch((error) => this.logger.error(`cannot re-attach consumers: ${describeError(error)}`));
   }
 
-  private receive(channel: Channel, type: JobType, message: ConsumeMessage | null): void {
+  private receive(channel: Channel, type: WorkerQueue, message: ConsumeMessage | null): void {
     if (message === null) {
       // The broker cancelled the consumer (its queue was deleted): start over.
       this.consumerTags.delete(type);

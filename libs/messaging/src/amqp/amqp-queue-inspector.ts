@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { JOB_TYPES } from '@baton/contracts';
+import { JOB_TYPES, WEBHOOK_DELIVERY_QUEUE } from '@baton/contracts';
 import { AmqpConnection } from './amqp-connection';
 import { QueueInspector, QueueStats } from '../queue-inspector';
 import { deadLetterQueue, retryQueue, Topology, workQueue } from '../topology';
@@ -14,13 +14,13 @@ export class AmqpQueueInspector extends QueueInspector {
     super();
   }
 
-  /** Every queue Baton declares: work, retry and dead-letter, per job type. */
+  /** Every queue Baton declares: work, retry and dead-letter, per job type; and the webhook deliveries' work and dead-letter queues. */
   queueNames(): string[] {
-    return JOB_TYPES.flatMap((type) => [
-      workQueue(type),
-      ...this.topology.retryDelays().map((delay) => retryQueue(type, delay)),
-      deadLetterQueue(type),
-    ]);
+    return [
+      ...JOB_TYPES.flatMap((type) => [workQueue(type), ...this.topology.retryDelays().map((delay) => retryQueue(type, delay)), deadLetterQueue(type)]),
+      workQueue(WEBHOOK_DELIVERY_QUEUE),
+      deadLetterQueue(WEBHOOK_DELIVERY_QUEUE),
+    ];
   }
 
   async stats(): Promise<QueueStats[]> {

@@ -1,6 +1,6 @@
 import * as amqp from 'amqplib';
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
-import { JOB_TYPES, JobType } from '@baton/contracts';
+import { JOB_TYPES, JobType, WEBHOOK_DELIVERY_QUEUE, WorkerQueue } from '@baton/contracts';
 import { JobMessage, publishOptions, republishOptions } from '../job-message';
 import { deadLetterQueue, retryQueue, Topology, WORK_EXCHANGE, workQueue } from '../topology';
 
@@ -9,7 +9,8 @@ const CONNECT_TIMEOUT_MS = 5_000;
 
 /** One job type's queues, as an operator looks at them. */
 export interface QueueReport {
-  type: JobType;
+  /** The job type, or `webhooks` for the webhook deliveries. */
+  type: WorkerQueue;
   queue: string;
   /** Messages waiting in the work queue. */
   ready: number;
@@ -64,6 +65,17 @@ export class BrokerAdmin {
       const dead = await this.channel.checkQueue(deadLetterQueue(type));
       reports.push({ type, queue: workQueue(type), ready: work.messageCount, consumers: work.consumerCount, retrying, dead: dead.messageCount });
     }
+    // Webhook deliveries wait for their retries in PostgreSQL: no delay queues to count.
+    const webhooks = await this.channel.checkQueue(workQueue(WEBHOOK_DELIVERY_QUEUE));
+    const webhooksDead = await this.channel.checkQueue(deadLetterQueue(WEBHOOK_DELIVERY_QUEUE));
+    reports.push({
+      type: WEBHOOK_DELIVERY_QUEUE,
+      queue: workQueue(WEBHOOK_DELIVERY_QUEUE),
+      ready: webhooks.messageCount,
+      consumers: webhooks.consumerCount,
+      retrying: 0,
+      dead: webhooksDead.messageCount,
+    });
     return reports;
   }
 

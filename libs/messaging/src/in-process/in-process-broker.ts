@@ -1,15 +1,19 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { BatonConfig } from '@baton/config';
-import { JOB_TYPES, JobType } from '@baton/contracts';
-import { encodePayload, JobMessage } from '../job-message';
+import { EventEnvelope, WEBHOOK_DELIVERY_QUEUE, WORKER_QUEUE_NAMES, WorkerQueue } from '@baton/contracts';
+import { describeError } from '@baton/observability';
+import { encodePayload, JobMessage, webhookDeliveryMessage } from '../job-message';
 import { JobPublisher } from '../job-publisher';
 import { QueueInspector, QueueStats } from '../queue-inspector';
+import { topicMatches } from '../topic-pattern';
 import { deadLetterQueue, Topology, workQueue } from '../topology';
 
 /** A message held by the in-process broker. */
 export interface InProcessMessage {
+  /** The job's id, or a webhook delivery's. */
   jobId: string;
-  type: JobType;
+  /** The queue it is in: its job type, or the webhook deliveries'. */
+  type: WorkerQueue;
   attempt: number;
   correlationId?: string;
   body: Buffer;
@@ -19,6 +23,7 @@ export interface InProcessMessage {
 }
 
 type Consumer = { prefetch: number; unacked: number; onMessage: (message: InProcessMessage) => void };
+type EventSubscriber = { pattern: string; onEvent: (event: EventEnvelope) => void | Promise<void> };
 
 // Dead letters are kept for inspection while the process lives; the jobs'
 // state (dead, with their error) is in PostgreSQL either way.
@@ -35,10 +40,11 @@ const MAX_DEAD_LETTERS = 10_000;
 @Injectable()
 export class InProcessBroker extends JobPublisher implements QueueInspector, OnApplicationShutdown {
   private readonly logger = new Logger('InProcessBroker');
-  private readonly ready = new Map<JobType, InProcessMessage[]>(JOB_TYPES.map((type) => [type, []]));
-  private readonly dead = new Map<JobType, InProcessMessage[]>(JOB_TYPES.map((type) => [type, []]));
-  private readonly waiting = new Map<NodeJS.Timeout, JobType>();
-  private readonly consumers = new Map<JobType, Consumer>();
+  private readonly ready = new Map<WorkerQueue, InProcessMessage[]>(WORKER_QUEUE_NAMES.map((queue) => [queue, []]));
+  private readonly dead = new Map<WorkerQueue, InProcessMessage[]>(WORKER_QUEUE_NAMES.map((queue) => [queue, []]));
+  private readonly waiting = new Map<NodeJS.Timeout, WorkerQueue>();
+  private readonly consumers = new Map<WorkerQueue, Consumer>();
+  private readonly eventSubscribers = new Set<EventSubscriber>();
 
   constructor(
     private readonly config: BatonConfig,
@@ -56,17 +62,47 @@ export class InProcessBroker extends JobPublisher implements QueueInspector, OnA
     return Promise.resolve();
   }
 
+  /**
+   * The `baton.events` exchange in process: every subscriber whose pattern
+   * (a topic binding: `workout.*`, `#`) takes the event's type gets it. A
+   * subscriber's failure is logged and does not reach the relay: as with a
+   * queue bound to the exchange, the event was handed over.
+   */
+  publishEvent(event: EventEnvelope): Promise<void> {
+    for (const subscriber of this.eventSubscribers) {
+      if (!topicMatches(subscriber.pattern, event.type)) continue;
+      const copy = structuredClone(event);
+      Promise.resolve()
+        .then(() => subscriber.onEvent(copy))
+        .catch((error) => this.logger.warn(`event subscriber for ${subscriber.pattern} failed on ${event.type} ${event.id}: ${describeError(error)}`));
+    }
+    return Promise.resolve();
+  }
+
+  /** Subscribes to the events whose type `pattern` takes; returns the unsubscribe. */
+  subscribeEvents(pattern: string, onEvent: EventSubscriber['onEvent']): () => void {
+    const subscriber = { pattern, onEvent };
+    this.eventSubscribers.add(subscriber);
+    return () => this.eventSubscribers.delete(subscriber);
+  }
+
+  publishWebhookDelivery(deliveryId: string): Promise<void> {
+    const { body } = webhookDeliveryMessage(deliveryId);
+    this.enqueue({ jobId: deliveryId, type: WEBHOOK_DELIVERY_QUEUE, attempt: 1, body, deliveryCount: 0 });
+    return Promise.resolve();
+  }
+
   /** Attaches the one consumer of a queue; it gets at most `prefetch` unsettled messages at once. */
-  consume(type: JobType, prefetch: number, onMessage: (message: InProcessMessage) => void): void {
+  consume(type: WorkerQueue, prefetch: number, onMessage: (message: InProcessMessage) => void): void {
     this.consumers.set(type, { prefetch, unacked: 0, onMessage });
     this.pump(type);
   }
 
-  cancel(type: JobType): void {
+  cancel(type: WorkerQueue): void {
     this.consumers.delete(type);
   }
 
-  isConsumed(type: JobType): boolean {
+  isConsumed(type: WorkerQueue): boolean {
     return this.consumers.has(type);
   }
 
@@ -103,7 +139,7 @@ export class InProcessBroker extends JobPublisher implements QueueInspector, OnA
   }
 
   async stats(): Promise<QueueStats[]> {
-    return JOB_TYPES.flatMap((type) => [
+    return WORKER_QUEUE_NAMES.flatMap((type) => [
       { queue: workQueue(type), messages: this.ready.get(type)!.length, consumers: this.consumers.has(type) ? 1 : 0 },
       { queue: `${type}.retry`, messages: [...this.waiting.values()].filter((waiting) => waiting === type).length, consumers: 0 },
       { queue: deadLetterQueue(type), messages: this.dead.get(type)!.length, consumers: 0 },
@@ -115,13 +151,13 @@ export class InProcessBroker extends JobPublisher implements QueueInspector, OnA
     this.pump(message.type);
   }
 
-  private settled(type: JobType): void {
+  private settled(type: WorkerQueue): void {
     const consumer = this.consumers.get(type);
     if (consumer) consumer.unacked = Math.max(0, consumer.unacked - 1);
     this.pump(type);
   }
 
-  private pump(type: JobType): void {
+  private pump(type: WorkerQueue): void {
     const consumer = this.consumers.get(type);
     const queue = this.ready.get(type)!;
     while (consumer && consumer.unacked < consumer.prefetch && queue.length > 0) {

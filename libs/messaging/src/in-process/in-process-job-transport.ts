@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BatonConfig } from '@baton/config';
+import { isJobType } from '@baton/contracts';
 import { JOB_PROCESSOR, JobProcessor } from '../job-processor';
 import { JobTransport, Settlement } from '../job-transport';
 import { QueueRateLimiter } from '../queue-rate-limiter';
@@ -46,7 +47,7 @@ export class InProcessJobTransport extends JobTransport {
       {
         queue: message.type,
         jobId: message.jobId,
-        type: message.type,
+        type: isJobType(message.type) ? message.type : undefined,
         attempt: message.attempt,
         correlationId: message.correlationId,
         body: message.body,

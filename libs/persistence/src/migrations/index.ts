@@ -3,6 +3,7 @@ import { TenantsAndApiKeys1764000000000 } from './1764000000000-tenants-and-api-
 import { JobOperations1764100000000 } from './1764100000000-job-operations';
 import { ApiKeyChangeNotifications1764200000000 } from './1764200000000-api-key-change-notifications';
 import { InvoiceProfilesAndNumbers1764300000000 } from './1764300000000-invoice-profiles-and-numbers';
+import { EventsAndWebhooks1764500000000 } from './1764500000000-events-and-webhooks';
 
 /**
  * The core's migrations, oldest first. The first ones also created the
@@ -15,4 +16,5 @@ export const CORE_MIGRATIONS = [
   JobOperations1764100000000,
   ApiKeyChangeNotifications1764200000000,
   InvoiceProfilesAndNumbers1764300000000,
+  EventsAndWebhooks1764500000000,
 ];

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
-import { JobStatus, JobType, RUNNABLE_STATUSES } from '@baton/contracts';
-import { connected } from '../database-connector';
-import { rows, RUNNABLE } from './job-sql';
+import { EventType, JobStatus, JobType, jobView, RUNNABLE_STATUSES } from '@baton/contracts';
+import { connected, connectedPool } from '../database-connector';
+import { EffectEvents, EventBatch, recordEvents } from './event-outbox.repository';
+import { JOB_RECORD_COLUMNS, jobRecordOf, JobRow, rows, RUNNABLE } from './job-sql';
 
 /** A job as a worker sees it after taking it: its state after the take. */
 export interface ClaimedJob {
@@ -32,7 +33,11 @@ export interface EffectSql {
 export interface EffectJob {
   id: string;
   tenant: string;
+  correlationId: string | null;
 }
+
+/** An effect: its statements run in the job's transaction; what it returns is the job's result. */
+export type Effect<R> = (sql: EffectSql, job: EffectJob, events: EffectEvents) => Promise<R>;
 
 // Bounded so that a job that fails with a huge message (a stack, a dumped
 // payload) cannot bloat its row or the API's answer.
@@ -41,7 +46,8 @@ export const MAX_STACK_LENGTH = 4000;
 /** Attempt errors kept per job: the most recent ones, which say why it is failing now. */
 export const MAX_ATTEMPT_ERRORS = 20;
 
-const COMPLETE_JOB = `UPDATE jobs SET status = '${JobStatus.Completed}', result = $2, last_error = NULL, updated_at = now(), completed_at = now() WHERE id = $1`;
+const COMPLETE_JOB = `UPDATE jobs SET status = '${JobStatus.Completed}', result = $2, last_error = NULL, updated_at = now(), completed_at = now()
+  WHERE id = $1 RETURNING ${JOB_RECORD_COLUMNS}`;
 
 /**
  * A job's run in a worker: the worker's JobRunner takes a delivered job,
@@ -84,20 +90,34 @@ export class JobExecutionRepository {
    */
   async recordFailure(id: string, failure: AttemptFailure, final = false): Promise<JobStatus.Failed | JobStatus.Dead | null> {
     const message = failure.message.slice(0, MAX_ERROR_LENGTH);
-    const [row] = await rows<{ status: JobStatus.Failed | JobStatus.Dead }>(
-      this.dataSource,
-      `UPDATE jobs SET
-         status = CASE WHEN $3 OR attempts >= max_attempts THEN '${JobStatus.Dead}' ELSE '${JobStatus.Failed}' END,
-         last_error = $2,
-         errors = CASE WHEN jsonb_array_length(errors) >= ${MAX_ATTEMPT_ERRORS} THEN errors - 0 ELSE errors END
-           || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
-                'attempt', attempts, 'at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'message', $2::text, 'stack', $4::text))),
-         updated_at = now()
-       WHERE id = $1 AND status IN (${RUNNABLE})
-       RETURNING status`,
-      [id, message, final, failure.stack?.slice(0, MAX_STACK_LENGTH) ?? null],
-    );
-    return row ? row.status : null;
+    // One transaction: a job that ends dead records its `job.dead` event with it.
+    const client = await connectedPool(this.dataSource).connect();
+    try {
+      await client.query('BEGIN');
+      const {
+        rows: [row],
+      } = await client.query<JobRow>({
+        name: 'baton-record-failure',
+        text: `UPDATE jobs SET
+           status = CASE WHEN $3 OR attempts >= max_attempts THEN '${JobStatus.Dead}' ELSE '${JobStatus.Failed}' END,
+           last_error = $2,
+           errors = CASE WHEN jsonb_array_length(errors) >= ${MAX_ATTEMPT_ERRORS} THEN errors - 0 ELSE errors END
+             || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
+                  'attempt', attempts, 'at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'message', $2::text, 'stack', $4::text))),
+           updated_at = now()
+         WHERE id = $1 AND status IN (${RUNNABLE})
+         RETURNING ${JOB_RECORD_COLUMNS}`,
+        values: [id, message, final, failure.stack?.slice(0, MAX_STACK_LENGTH) ?? null],
+      });
+      if (row?.status === JobStatus.Dead) await recordEvents(sqlOn(client), [jobEvent(EventType.JobDead, row)]);
+      await client.query('COMMIT');
+      return row ? (row.status as JobStatus.Failed | JobStatus.Dead) : null;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   /**
@@ -126,7 +146,7 @@ export class JobExecutionRepository {
    * runs this for every job: its statements are named (prepared) and skip
    * TypeORM's query layer, which would cost more than they do.
    */
-  completeWith<R extends object>(jobId: string, effect: (sql: EffectSql, job: EffectJob) => Promise<R>): Promise<EffectOutcome<R>> {
+  completeWith<R extends object>(jobId: string, effect: Effect<R>): Promise<EffectOutcome<R>> {
     return this.underJobLock(jobId, effect, true);
   }
 
@@ -138,11 +158,11 @@ export class JobExecutionRepository {
    * it, so that a retried job carries on from it. Not applied when the job
    * is already finished.
    */
-  prepareWith<R>(jobId: string, step: (sql: EffectSql, job: EffectJob) => Promise<R>): Promise<EffectOutcome<R>> {
+  prepareWith<R>(jobId: string, step: Effect<R>): Promise<EffectOutcome<R>> {
     return this.underJobLock(jobId, step, false);
   }
 
-  private async underJobLock<R>(jobId: string, work: (sql: EffectSql, job: EffectJob) => Promise<R>, complete: boolean): Promise<EffectOutcome<R>> {
+  private async underJobLock<R>(jobId: string, work: Effect<R>, complete: boolean): Promise<EffectOutcome<R>> {
     // The connection comes through a query runner so that closing the
     // DataSource at shutdown cuts a transaction still under way (PostgreSQL
     // rolls it back): a job given back is never half-applied behind its
@@ -154,13 +174,26 @@ export class JobExecutionRepository {
       try {
         const {
           rows: [job],
-        } = await client.query<{ status: JobStatus; tenant: string }>({ name: 'baton-lock-job', text: `SELECT status, tenant FROM jobs WHERE id = $1 FOR UPDATE`, values: [jobId] });
+        } = await client.query<{ status: JobStatus; tenant: string; correlation_id: string | null }>({
+          name: 'baton-lock-job',
+          text: `SELECT status, tenant, correlation_id FROM jobs WHERE id = $1 FOR UPDATE`,
+          values: [jobId],
+        });
         if (!job || !RUNNABLE_STATUSES.includes(job.status)) {
           await client.query('ROLLBACK');
           return { applied: false };
         }
-        const result = await work({ query: async (text, values) => (await client.query(text, values)).rows }, { id: jobId, tenant: job.tenant });
-        if (complete) await client.query({ name: 'baton-complete-job', text: COMPLETE_JOB, values: [jobId, result] });
+        const sql = sqlOn(client);
+        const source = { id: jobId, tenant: job.tenant, correlationId: job.correlation_id };
+        const events = new EventBatch({ tenant: job.tenant, jobId, correlationId: job.correlation_id });
+        const result = await work(sql, source, events);
+        if (complete) {
+          const {
+            rows: [completed],
+          } = await client.query<JobRow>({ name: 'baton-complete-job', text: COMPLETE_JOB, values: [jobId, result] });
+          events.events.push(jobEvent(EventType.JobCompleted, completed));
+        }
+        await recordEvents(sql, events.events);
         await client.query('COMMIT');
         return { applied: true, result };
       } catch (error) {
@@ -172,4 +205,13 @@ export class JobExecutionRepository {
       await runner.release();
     }
   }
+}
+
+function sqlOn(client: PoolClient): EffectSql {
+  return { query: async (text, values) => (await client.query(text, values)).rows };
+}
+
+/** A `job.*` event: the job, as `GET /v1/jobs/:id` shows it. */
+export function jobEvent(type: EventType, row: JobRow) {
+  return { type, tenant: row.tenant, jobId: row.id, correlationId: row.correlation_id, data: jobView(jobRecordOf(row)) };
 }

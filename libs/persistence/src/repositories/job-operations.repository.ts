@@ -1,10 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CANCELLABLE_STATUSES, isUuid, JobStatus, JobType } from '@baton/contracts';
+import { CANCELLABLE_STATUSES, EventType, JobStatus, JobType } from '@baton/contracts';
 import { connected } from '../database-connector';
+import { decodeCursor, encodeCursor } from './page-cursor';
 import { JobEntity } from '../entities';
+import { recordEvents } from './event-outbox.repository';
+import { EffectSql, jobEvent } from './job-execution.repository';
 import type { UnpublishedJob } from './job-intake.repository';
-import { quoted, rows, RUNNABLE } from './job-sql';
+import { JOB_RECORD_COLUMNS, JobRow, quoted, rows, RUNNABLE } from './job-sql';
 
 const CANCELLABLE = quoted(CANCELLABLE_STATUSES);
 
@@ -19,14 +22,6 @@ export interface JobPage {
   jobs: JobEntity[];
   /** Where the next page starts; null on the last page. */
   nextCursor: string | null;
-}
-
-/** A cursor that does not decode to a position: the client's input, refused with a 400. */
-export class InvalidCursorError extends Error {
-  constructor() {
-    super('cursor is not one this API returned');
-    this.name = 'InvalidCursorError';
-  }
 }
 
 export type RetryOutcome = { kind: 'retried'; job: UnpublishedJob } | { kind: 'not-found' } | { kind: 'conflict'; status: JobStatus };
@@ -99,16 +94,23 @@ export class JobOperationsRepository {
    * With `byKeyId`, only a job that key submitted.
    */
   async cancel(id: string, tenant: string, byKeyId?: string): Promise<CancelOutcome> {
-    const cancelled = await rows<{ id: string }>(
-      this.dataSource,
-      `UPDATE jobs SET status = '${JobStatus.Cancelled}', updated_at = now()
-       WHERE id = $1 AND tenant = $2 AND status IN (${CANCELLABLE}) AND ($3::uuid IS NULL OR api_key_id = $3)
-       RETURNING id`,
-      [id, tenant, byKeyId ?? null],
-    );
+    // The cancellation and its `job.cancelled` event commit together.
+    const cancelled = await connected(this.dataSource).transaction(async (manager) => {
+      const sql: EffectSql = { query: (text, values) => manager.query(text, values) };
+      const [row] = await sql.query<JobRow>(
+        `WITH cancelled AS (
+           UPDATE jobs SET status = '${JobStatus.Cancelled}', updated_at = now()
+           WHERE id = $1 AND tenant = $2 AND status IN (${CANCELLABLE}) AND ($3::uuid IS NULL OR api_key_id = $3)
+           RETURNING ${JOB_RECORD_COLUMNS}
+         ) SELECT * FROM cancelled`,
+        [id, tenant, byKeyId ?? null],
+      );
+      if (row) await recordEvents(sql, [jobEvent(EventType.JobCancelled, row)]);
+      return row !== undefined;
+    });
     const job = await this.findJob(id, tenant);
     if (!job) return { kind: 'not-found' };
-    if (cancelled.length > 0) return { kind: 'cancelled', job };
+    if (cancelled) return { kind: 'cancelled', job };
     if (byKeyId !== undefined && job.apiKeyId !== byKeyId) return { kind: 'not-owner' };
     return { kind: 'conflict', status: job.status };
   }
@@ -134,21 +136,4 @@ export class JobOperationsRepository {
       .getRepository(JobEntity)
       .findOneBy(tenant === undefined ? { id } : { id, tenant });
   }
-}
-
-// A cursor is opaque to clients: base64url of the row's position.
-function encodeCursor(createdAt: string, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt, id]), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: string; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof at === 'string' && typeof id === 'string' && /^\d{4}-\d{2}-\d{2} [\d:.]+[+-]\d{2}(:\d{2})?$/.test(at) && isUuid(id)) {
-      return { at, id };
-    }
-  } catch {
-    // Not base64url JSON: refused below.
-  }
-  throw new InvalidCursorError();
 }

@@ -1,4 +1,4 @@
-import { JobStatus, RUNNABLE_STATUSES } from '@baton/contracts';
+import { AttemptErrorRecord, JobRecord, JobStatus, JobType, RUNNABLE_STATUSES } from '@baton/contracts';
 import { DataSource } from 'typeorm';
 import { connectedPool } from '../database-connector';
 
@@ -15,4 +15,40 @@ export const RUNNABLE = quoted(RUNNABLE_STATUSES);
  */
 export async function rows<T>(dataSource: DataSource, sql: string, parameters: unknown[], name?: string): Promise<T[]> {
   return (await connectedPool(dataSource).query<T & object>({ name, text: sql, values: parameters })).rows;
+}
+
+/** A job's row as statements return it (RETURNING ${JOB_RECORD_COLUMNS}). */
+export interface JobRow {
+  id: string;
+  type: JobType;
+  tenant: string;
+  status: JobStatus;
+  attempts: number;
+  max_attempts: number;
+  result: Record<string, unknown> | null;
+  last_error: string | null;
+  errors: AttemptErrorRecord[];
+  correlation_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+  completed_at: Date | null;
+}
+
+/** The columns of a JobRow. */
+export const JOB_RECORD_COLUMNS = 'id, type, tenant, status, attempts, max_attempts, result, last_error, errors, correlation_id, created_at, updated_at, completed_at';
+
+export function jobRecordOf(row: JobRow): JobRecord {
+  return {
+    id: row.id,
+    type: row.type,
+    status: row.status,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    result: row.result,
+    lastError: row.last_error,
+    errors: row.errors,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    completedAt: row.completed_at,
+  };
 }
