@@ -15,6 +15,7 @@ import { JobRelay } from './jobs/job-relay';
 import { submissionControllerFor } from './jobs/job-submission.controller';
 import { JobSubmissionService } from './jobs/job-submission.service';
 import { JobsController } from './jobs/jobs.controller';
+import { OpenApiController } from './openapi/openapi.controller';
 import { WebhookDeliveriesController } from './webhooks/webhook-deliveries.controller';
 import { WebhookEndpointService } from './webhooks/webhook-endpoint.service';
 import { WebhookEndpointsController } from './webhooks/webhook-endpoints.controller';
@@ -31,11 +32,12 @@ export class ApiModule {
   /**
    * The routes, with `POST /<path>` for every job type the API accepts: each
    * defined type not named in DISABLED_JOB_TYPES. A disabled type's route
-   * does not exist (`404`).
+   * does not exist (`404`). With `GET /openapi.json` unless OPENAPI_ENABLED
+   * is false.
    */
   static register(config: BatonConfig): DynamicModule {
     const accepted = JOB_DEFINITIONS.filter((definition) => !config.DISABLED_JOB_TYPES.includes(definition.type));
-    return { module: ApiModule, controllers: accepted.map(submissionControllerFor) };
+    return { module: ApiModule, controllers: [...accepted.map(submissionControllerFor), ...(config.OPENAPI_ENABLED ? [OpenApiController] : [])] };
   }
 
   /** The API process: the API over PostgreSQL and RabbitMQ. */

@@ -1,3 +1,5 @@
 export { ApiModule } from './api.module';
+export { createApiApplication } from './api-application';
 export { API_APP_OPTIONS, configureHttp, createHttpAdapter } from './http/http-setup';
 export { JobRelay } from './jobs/job-relay';
+export { describeApi } from './openapi/describe-api';

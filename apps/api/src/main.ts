@@ -1,24 +1,17 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfigOrExit } from '@baton/config';
 import { checkJobDefinitionsOrExit } from '@baton/jobs';
 import { serveHealth } from '@baton/health';
 import { JobPublisher } from '@baton/messaging';
 import { BatonLogger } from '@baton/observability';
 import { DatabaseHealth } from '@baton/persistence';
-import { ApiModule } from './api.module';
-import { API_APP_OPTIONS, configureHttp, createHttpAdapter } from './http/http-setup';
+import { createApiApplication } from './api-application';
 
 async function bootstrap(): Promise<void> {
   checkJobDefinitionsOrExit();
   const config = loadConfigOrExit(['DATABASE_URL', 'RABBITMQ_URL']);
   const logger = new BatonLogger('baton-api', config.LOG_LEVEL);
-  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forProcess(config), createHttpAdapter(config), {
-    logger,
-    ...API_APP_OPTIONS,
-  });
-  await configureHttp(app, config);
+  const app = await createApiApplication(config, logger);
 
   const database = app.get(DatabaseHealth);
   const publisher = app.get(JobPublisher);

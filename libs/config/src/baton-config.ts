@@ -22,6 +22,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] a
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value);
+// Only the two words: `yes`, `1` or `False` would pass silently for what the operator did not mean.
 const toList = ({ value }: { value: unknown }) =>
   typeof value === 'string'
     ? value
@@ -172,6 +173,15 @@ export class BatonConfig {
   @IsOptional()
   @Matches(/^(\*|https?:\/\/[^\s/,]+)$/, { each: true, message: 'CORS_ORIGINS must list origins such as https://app.example.com' })
   CORS_ORIGINS?: string[];
+
+  /**
+   * Serve the API's OpenAPI document at `GET /openapi.json`, without an API
+   * key. `false` where a deployment prefers not to publish its routes: the
+   * path then answers 404.
+   */
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'OPENAPI_ENABLED must be true or false (or 1 or 0)' })
+  OPENAPI_ENABLED = true;
 
   /** Requests one API key may make per RATE_LIMIT_WINDOW_MS; past it, 429 with Retry-After. */
   @Transform(toInt)

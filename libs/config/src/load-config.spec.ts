@@ -364,6 +364,26 @@ describe(loadConfig.name, () => {
     });
   });
 
+  describe('OPENAPI_ENABLED', () => {
+    it('is true by default: the API serves its document', () => {
+      expect(loadConfig({}).OPENAPI_ENABLED).toBe(true);
+    });
+
+    it.each([
+      ['true', true],
+      ['false', false],
+      ['1', true],
+      ['0', false],
+      ['False', false],
+    ])('reads %s', (value, expected) => {
+      expect(loadConfig({ OPENAPI_ENABLED: value }).OPENAPI_ENABLED).toBe(expected);
+    });
+
+    it.each(['yes', 'off', '2'])('refuses %s, naming the variable', (value) => {
+      expect(() => loadConfig({ OPENAPI_ENABLED: value })).toThrow(/OPENAPI_ENABLED must be true or false/);
+    });
+  });
+
   describe('DISABLED_JOB_TYPES', () => {
     it('is empty by default: the API accepts every job type', () => {
       expect(loadConfig({}).DISABLED_JOB_TYPES).toEqual([]);

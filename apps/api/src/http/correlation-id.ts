@@ -7,7 +7,7 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 
 // A client-chosen id ends up in logs and message headers: only plain tokens
 // of a sane length are taken as they are.
-const ACCEPTABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export const ACCEPTABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Fastify's genReqId: the client's X-Request-Id when it is a plain token, else a fresh UUID. */
 export function correlationIdOf(request: IncomingMessage): string {

@@ -2,7 +2,7 @@ import { BadRequestException, createParamDecorator, ExecutionContext } from '@ne
 import type { FastifyRequest } from 'fastify';
 import { fieldErrorBody } from './error-body';
 
-const PRINTABLE_ASCII = /^[\x21-\x7e]+(?: +[\x21-\x7e]+)*$/;
+export const PRINTABLE_ASCII = /^[\x21-\x7e]+(?: +[\x21-\x7e]+)*$/;
 
 /** The optional `Idempotency-Key` header: 1 to 255 printable characters, or a 400. */
 export const IdempotencyKey = createParamDecorator((_: unknown, context: ExecutionContext): string | undefined => {

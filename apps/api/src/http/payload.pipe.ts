@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable, PipeTransform, UnsupportedMediaTypeException } from '@nestjs/common';
 import { FieldError, JobType, PayloadCheck, validateBody } from '@baton/contracts';
-import { validatePayload } from '@baton/jobs';
+import { jobDefinition, validatePayload } from '@baton/jobs';
+import { DescribedInput } from '@baton/openapi';
 import { errorBody } from './error-body';
 
 /**
@@ -9,8 +10,12 @@ import { errorBody } from './error-body';
  * can read. Unknown fields are refused, not dropped.
  */
 @Injectable()
-export class PayloadPipe implements PipeTransform<unknown, Promise<object>> {
+export class PayloadPipe implements PipeTransform<unknown, Promise<object>>, DescribedInput {
   constructor(private readonly type: JobType) {}
+
+  get describedAs() {
+    return jobDefinition(this.type).payload;
+  }
 
   async transform(body: unknown): Promise<object> {
     return accepted(body, (plain) => validatePayload(this.type, plain));
@@ -19,8 +24,12 @@ export class PayloadPipe implements PipeTransform<unknown, Promise<object>> {
 
 /** Validates a request body that is not a job (a profile, say) against its class, with the same rules and the same 400. */
 @Injectable()
-export class BodyPipe<T extends object> implements PipeTransform<unknown, Promise<T>> {
+export class BodyPipe<T extends object> implements PipeTransform<unknown, Promise<T>>, DescribedInput {
   constructor(private readonly type: new () => T) {}
+
+  get describedAs() {
+    return this.type;
+  }
 
   async transform(body: unknown): Promise<T> {
     return accepted(body, (plain) => validateBody(this.type, plain));

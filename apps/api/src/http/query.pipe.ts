@@ -2,6 +2,7 @@ import { BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { PAYLOAD_VALIDATION, toFieldErrors } from '@baton/contracts';
+import { DescribedInput } from '@baton/openapi';
 import { errorBody } from './error-body';
 
 /**
@@ -9,8 +10,12 @@ import { errorBody } from './error-body';
  * repeated parameters are refused, each wrong one named in a 400.
  */
 @Injectable()
-export class QueryPipe<T extends object> implements PipeTransform<unknown, Promise<T>> {
+export class QueryPipe<T extends object> implements PipeTransform<unknown, Promise<T>>, DescribedInput {
   constructor(private readonly type: new () => T) {}
+
+  get describedAs() {
+    return this.type;
+  }
 
   async transform(query: unknown): Promise<T> {
     const plain = (query ?? {}) as Record<string, unknown>;

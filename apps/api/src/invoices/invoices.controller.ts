@@ -2,9 +2,10 @@ import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiScope, Principal } from '@baton/auth';
 import { InvoiceRepository } from '@baton/jobs';
+import { ApiOperation } from '@baton/openapi';
 import { Caller, RequireScope } from '../auth/require-scope.decorator';
 import { UuidParamPipe } from '../http/uuid-param.pipe';
-import { invoiceView } from './invoice.view';
+import { InvoiceView, invoiceView, InvoiceViewSchema } from './invoice.view';
 
 /** Issued invoices and their PDFs; `POST /v1/invoices` comes from the type's definition. */
 @Controller('v1/invoices')
@@ -13,7 +14,12 @@ export class InvoicesController {
 
   @Get(':invoiceId')
   @RequireScope(ApiScope.JobsRead)
-  async get(@Param('invoiceId', new UuidParamPipe('invoiceId')) invoiceId: string, @Caller() caller: Principal) {
+  @ApiOperation({
+    operationId: 'getInvoice',
+    summary: 'An issued invoice: its number, seller, lines and computed totals.',
+    responses: { 200: { description: 'The invoice.', schema: InvoiceViewSchema }, 404: "No such invoice in the API key's tenant." },
+  })
+  async get(@Param('invoiceId', new UuidParamPipe('invoiceId')) invoiceId: string, @Caller() caller: Principal): Promise<InvoiceView> {
     const invoice = await this.invoices.findById(invoiceId, caller.tenant);
     if (!invoice) throw new NotFoundException(`No invoice ${invoiceId}`);
     return invoiceView(invoice);
@@ -21,6 +27,19 @@ export class InvoicesController {
 
   @Get(':invoiceId/pdf')
   @RequireScope(ApiScope.JobsRead)
+  @ApiOperation({
+    operationId: 'getInvoicePdf',
+    summary: "An invoice's PDF.",
+    responses: {
+      200: {
+        description: 'The PDF, as an attachment named after the invoice number (`invoice-<invoiceId>.pdf` for one stored before numbers).',
+        mediaType: 'application/pdf',
+        schema: { type: 'string', contentMediaType: 'application/pdf' },
+        headers: { 'Content-Disposition': { description: '`attachment; filename="<number>.pdf"`', required: true, schema: { type: 'string' } } },
+      },
+      404: "No such invoice in the API key's tenant.",
+    },
+  })
   async pdf(
     @Param('invoiceId', new UuidParamPipe('invoiceId')) invoiceId: string,
     @Caller() caller: Principal,

@@ -3,12 +3,14 @@ import { ModuleRef } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { ApiScope, Principal } from '@baton/auth';
 import { JobDefinition } from '@baton/jobs';
+import { ApiOperation } from '@baton/openapi';
 import { Caller, RequireScope } from '../auth/require-scope.decorator';
 import { CorrelationId } from '../http/correlation-id';
 import { IdempotencyKey } from '../http/idempotency-key.decorator';
 import { invalidBody, PayloadPipe } from '../http/payload.pipe';
+import { headerRef, IDEMPOTENCY_KEY_PARAMETER } from '../openapi/api-components';
 import { JobSubmissionService } from './job-submission.service';
-import { replyAccepted } from './job.view';
+import { JobAccepted, JobAcceptedSchema, replyAccepted } from './job.view';
 
 /**
  * The route that accepts a job type, `POST /<path>`, made from its
@@ -25,13 +27,28 @@ export function submissionControllerFor(definition: JobDefinition): Type<unknown
 
     @Post()
     @RequireScope(ApiScope.JobsWrite)
+    @ApiOperation({
+      operationId: `submit${definition.type[0].toUpperCase()}${definition.type.slice(1)}`,
+      summary: definition.summary,
+      description: `Accepts a \`${definition.type}\` job: answers at once with its id, before any worker runs it. Poll \`statusUrl\` for the result.`,
+      headers: [IDEMPOTENCY_KEY_PARAMETER],
+      responses: {
+        202: { description: 'Accepted: the job is stored and queued.', schema: JobAcceptedSchema, headers: { Location: headerRef('Location') } },
+        200: {
+          description: 'A repeat of an earlier request with the same Idempotency-Key and body: the first job, no new one.',
+          schema: JobAcceptedSchema,
+          headers: { Location: headerRef('Location'), 'Idempotent-Replayed': headerRef('IdempotentReplayed') },
+        },
+        409: 'The Idempotency-Key was used before with another body.',
+      },
+    })
     async create(
       @Body(new PayloadPipe(definition.type)) payload: object,
       @IdempotencyKey() idempotencyKey: string | undefined,
       @CorrelationId() correlationId: string,
       @Caller() caller: Principal,
       @Res({ passthrough: true }) reply: FastifyReply,
-    ) {
+    ): Promise<JobAccepted> {
       if (definition.admission) {
         const errors = await this.modules.get(definition.admission, { strict: false }).check(payload, caller.tenant);
         if (errors.length > 0) throw invalidBody(errors);

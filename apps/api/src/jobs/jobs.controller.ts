@@ -2,12 +2,14 @@ import { Controller, Get, HttpCode, NotFoundException, Param, Post, Query, Res }
 import type { FastifyReply } from 'fastify';
 import { ApiScope, grantsScope, Principal } from '@baton/auth';
 import { jobLocation, JobStatus } from '@baton/contracts';
+import { ApiOperation } from '@baton/openapi';
 import { JobOperationsRepository } from '@baton/persistence';
 import { Caller, RequireScope } from '../auth/require-scope.decorator';
 import { QueryPipe } from '../http/query.pipe';
 import { UuidParamPipe } from '../http/uuid-param.pipe';
 import { JobOperationsService } from './job-operations.service';
-import { jobView } from './job.view';
+import { headerRef } from '../openapi/api-components';
+import { JobAcceptedSchema, JobPage, JobPageSchema, JobView, jobView, JobViewSchema } from './job.view';
 import { DEFAULT_PAGE_SIZE, ListJobsQuery } from './list-jobs.query';
 
 @Controller('v1/jobs')
@@ -19,14 +21,25 @@ export class JobsController {
 
   @Get()
   @RequireScope(ApiScope.JobsRead)
-  async list(@Query(new QueryPipe(ListJobsQuery)) query: ListJobsQuery, @Caller() caller: Principal) {
+  @ApiOperation({
+    operationId: 'listJobs',
+    summary: "The tenant's jobs, newest first, a page at a time.",
+    description: 'Pages neither repeat nor skip jobs while new ones arrive: pass `nextCursor` as `cursor` for the next page. An unknown parameter, a bad value or a cursor the API did not make is a 400 naming it.',
+    responses: { 200: { description: 'A page of jobs.', schema: JobPageSchema } },
+  })
+  async list(@Query(new QueryPipe(ListJobsQuery)) query: ListJobsQuery, @Caller() caller: Principal): Promise<JobPage> {
     const page = await this.jobs.list({ tenant: caller.tenant, status: query.status, type: query.type }, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
     return { jobs: page.jobs.map((job) => jobView(job, withStacks(caller))), nextCursor: page.nextCursor };
   }
 
   @Get(':jobId')
   @RequireScope(ApiScope.JobsRead)
-  async get(@Param('jobId', new UuidParamPipe('jobId')) jobId: string, @Caller() caller: Principal) {
+  @ApiOperation({
+    operationId: 'getJob',
+    summary: 'A job: its status, attempts, result or error.',
+    responses: { 200: { description: 'The job.', schema: JobViewSchema }, 404: "No such job in the API key's tenant." },
+  })
+  async get(@Param('jobId', new UuidParamPipe('jobId')) jobId: string, @Caller() caller: Principal): Promise<JobView> {
     const job = await this.jobs.findById(jobId, caller.tenant);
     if (!job) throw new NotFoundException(`No job ${jobId}`);
     return jobView(job, withStacks(caller));
@@ -35,6 +48,15 @@ export class JobsController {
   @Post(':jobId/retry')
   @RequireScope(ApiScope.Admin)
   @HttpCode(202)
+  @ApiOperation({
+    operationId: 'retryJob',
+    summary: 'Sends a dead job back to its queue with a fresh attempt budget.',
+    responses: {
+      202: { description: 'Queued again.', schema: JobAcceptedSchema, headers: { Location: headerRef('Location') } },
+      404: "No such job in the API key's tenant.",
+      409: 'The job is not dead.',
+    },
+  })
   async retry(@Param('jobId', new UuidParamPipe('jobId')) jobId: string, @Caller() caller: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.operations.retry(jobId, caller);
     void reply.header('Location', jobLocation(jobId));
@@ -44,7 +66,17 @@ export class JobsController {
   @Post(':jobId/cancel')
   @RequireScope(ApiScope.JobsWrite)
   @HttpCode(200)
-  async cancel(@Param('jobId', new UuidParamPipe('jobId')) jobId: string, @Caller() caller: Principal) {
+  @ApiOperation({
+    operationId: 'cancelJob',
+    summary: 'Cancels a job no worker holds yet: it will never run.',
+    description: 'A key without `admin` may cancel only the jobs it submitted (403 otherwise).',
+    responses: {
+      200: { description: 'The job, now cancelled.', schema: JobViewSchema },
+      404: "No such job in the API key's tenant.",
+      409: 'A worker holds the job, or it has finished.',
+    },
+  })
+  async cancel(@Param('jobId', new UuidParamPipe('jobId')) jobId: string, @Caller() caller: Principal): Promise<JobView> {
     return jobView(await this.operations.cancel(jobId, caller), withStacks(caller));
   }
 }

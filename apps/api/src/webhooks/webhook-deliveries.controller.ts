@@ -1,5 +1,6 @@
 import { ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { ApiScope, Principal } from '@baton/auth';
+import { ApiOperation } from '@baton/openapi';
 import { WebhookDeliveryRepository } from '@baton/persistence';
 import { Caller, RequireScope } from '../auth/require-scope.decorator';
 import { errorBody } from '../http/error-body';
@@ -7,7 +8,9 @@ import { QueryPipe } from '../http/query.pipe';
 import { UuidParamPipe } from '../http/uuid-param.pipe';
 import { DEFAULT_PAGE_SIZE } from '../jobs/list-jobs.query';
 import { ListWebhookDeliveriesQuery } from './list-webhook-deliveries.query';
-import { webhookDeliveryView } from './webhook.view';
+import { WebhookDeliveryPage, WebhookDeliveryPageSchema, WebhookDeliveryView, webhookDeliveryView, WebhookDeliveryViewSchema } from './webhook.view';
+
+const NOT_FOUND = "No such webhook delivery in the API key's tenant.";
 
 /** What became of each webhook: its attempts, their answers; and a way to send one again. */
 @Controller('v1/webhook-deliveries')
@@ -16,7 +19,12 @@ export class WebhookDeliveriesController {
 
   @Get()
   @RequireScope(ApiScope.Admin)
-  async list(@Query(new QueryPipe(ListWebhookDeliveriesQuery)) query: ListWebhookDeliveriesQuery, @Caller() caller: Principal) {
+  @ApiOperation({
+    operationId: 'listWebhookDeliveries',
+    summary: "The tenant's webhook deliveries, newest first, with every attempt, a page at a time.",
+    responses: { 200: { description: 'A page of deliveries.', schema: WebhookDeliveryPageSchema } },
+  })
+  async list(@Query(new QueryPipe(ListWebhookDeliveriesQuery)) query: ListWebhookDeliveriesQuery, @Caller() caller: Principal): Promise<WebhookDeliveryPage> {
     const page = await this.deliveries.list(
       { tenant: caller.tenant, endpointId: query.endpointId?.toLowerCase(), status: query.status },
       query.limit ?? DEFAULT_PAGE_SIZE,
@@ -27,7 +35,8 @@ export class WebhookDeliveriesController {
 
   @Get(':deliveryId')
   @RequireScope(ApiScope.Admin)
-  async get(@Param('deliveryId', new UuidParamPipe('deliveryId')) id: string, @Caller() caller: Principal) {
+  @ApiOperation({ operationId: 'getWebhookDelivery', summary: 'A webhook delivery and its attempts.', responses: { 200: { description: 'The delivery.', schema: WebhookDeliveryViewSchema }, 404: NOT_FOUND } })
+  async get(@Param('deliveryId', new UuidParamPipe('deliveryId')) id: string, @Caller() caller: Principal): Promise<WebhookDeliveryView> {
     const delivery = await this.deliveries.find(id, caller.tenant);
     if (!delivery) throw new NotFoundException(`No webhook delivery ${id}`);
     return webhookDeliveryView(delivery);
@@ -37,7 +46,16 @@ export class WebhookDeliveriesController {
   @Post(':deliveryId/replay')
   @RequireScope(ApiScope.Admin)
   @HttpCode(202)
-  async replay(@Param('deliveryId', new UuidParamPipe('deliveryId')) id: string, @Caller() caller: Principal) {
+  @ApiOperation({
+    operationId: 'replayWebhookDelivery',
+    summary: 'Sends a finished delivery again, with the same webhook-id, from the start of its schedule.',
+    responses: {
+      202: { description: 'Pending again.', schema: WebhookDeliveryViewSchema },
+      404: NOT_FOUND,
+      409: 'The delivery is still pending, or its endpoint is disabled.',
+    },
+  })
+  async replay(@Param('deliveryId', new UuidParamPipe('deliveryId')) id: string, @Caller() caller: Principal): Promise<WebhookDeliveryView> {
     const outcome = await this.deliveries.replay(id, caller.tenant);
     switch (outcome.kind) {
       case 'replayed':

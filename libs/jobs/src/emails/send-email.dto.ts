@@ -17,6 +17,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
 import { Characters, CurrencyCode, isUuid } from '@baton/contracts';
 import { EMAIL_TEMPLATES, EmailTemplateName, isEmailTemplateName } from './email-templates';
 
@@ -118,7 +119,20 @@ const EMAIL_DATA_CLASSES: { [Name in EmailTemplateName]: new () => EmailTemplate
 // literal, nothing a mail header would read as more than one recipient.
 const BARE_ADDRESS = /^[^\s\p{Cc}<>(),;:"\\[\]@]+@[^\s\p{Cc}<>(),;:"\\[\]@]+$/u;
 
-/** Body of `POST /v1/emails`, and the payload of an email job. */
+/**
+ * Body of `POST /v1/emails`, and the payload of an email job. Its schema in
+ * the OpenAPI document pairs each template with the class of its `data`, as
+ * the validation does, where the class alone would say "an object".
+ */
+@JSONSchema((schema, options) => ({
+  ...schema,
+  properties: { ...schema.properties, data: { description: "The template's data: the object its `oneOf` branch names." } },
+  required: [...(schema.required ?? []), 'data'],
+  oneOf: EMAIL_TEMPLATES.map((template) => ({
+    required: ['template', 'data'],
+    properties: { template: { const: template }, data: { $ref: `${options.refPointerPrefix}${EMAIL_DATA_CLASSES[template].name}` } },
+  })),
+}))
 export class SendEmailDto {
   @IsString()
   @Characters(3, 254)

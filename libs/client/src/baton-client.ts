@@ -1,0 +1,151 @@
+import createClient, { Client } from 'openapi-fetch';
+import { BatonApiError } from './baton-api-error';
+import type { components, operations, paths } from './generated/schema';
+import { DEFAULT_RETRY_POLICY, RetryPolicy, retryingFetch } from './retrying-fetch';
+
+type Schemas = components['schemas'];
+export type Job = Schemas['Job'];
+export type JobStatus = Job['status'];
+export type JobType = Job['type'];
+export type JobAccepted = Schemas['JobAccepted'];
+export type JobPage = Schemas['JobPage'];
+export type Workout = Schemas['Workout'];
+export type Invoice = Schemas['Invoice'];
+export type InvoiceProfile = Schemas['InvoiceProfile'];
+export type InvoiceProfileInput = Schemas['InvoiceProfileDto'];
+export type ListJobsQuery = NonNullable<operations['listJobs']['parameters']['query']>;
+
+/** The body each job type's `POST /v1/<type>` takes, as the API's document describes it. */
+export type SubmissionBody<T extends JobType> = `/v1/${T}` extends keyof paths
+  ? paths[`/v1/${T}`] extends { post: { requestBody: { content: { 'application/json': infer Body } } } }
+    ? Body
+    : never
+  : never;
+
+/** States a job does not leave. */
+export const FINISHED_STATUSES = ['completed', 'dead', 'cancelled'] as const satisfies readonly JobStatus[];
+export type FinishedStatus = (typeof FINISHED_STATUSES)[number];
+
+export interface BatonClientOptions {
+  /** Where the API answers, e.g. `https://baton.internal`. */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer <apiKey>`. */
+  apiKey: string;
+  /** Retries of 429 and 503: tries, longest wait, how to wait. */
+  retry?: Partial<RetryPolicy>;
+  fetch?: typeof fetch;
+}
+
+export interface SubmitOptions {
+  /** Makes the submission safe to send again; a fresh UUID unless given. */
+  idempotencyKey?: string;
+  /** Carried with the job through the queue and into the logs. */
+  requestId?: string;
+}
+
+export interface Submitted extends JobAccepted {
+  /** The Idempotency-Key the submission was sent with. */
+  idempotencyKey: string;
+  /** True when the key had been used before: this is the first submission's job. */
+  replayed: boolean;
+}
+
+export interface WaitOptions {
+  /** Gives up (throws) after this long; 60 s by default. */
+  timeoutMs?: number;
+  /** Time between two reads of the job; 500 ms by default. */
+  intervalMs?: number;
+}
+
+/**
+ * Baton's HTTP API, typed from its OpenAPI document. The methods cover the
+ * routes a backend uses; `api` is the typed client of every route
+ * (openapi-fetch), for the rest.
+ */
+export class BatonClient {
+  readonly api: Client<paths>;
+  private readonly retry: RetryPolicy;
+
+  constructor(options: BatonClientOptions) {
+    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.api = createClient<paths>({
+      baseUrl: options.baseUrl.replace(/\/$/, ''),
+      headers: { authorization: `Bearer ${options.apiKey}` },
+      fetch: retryingFetch(options.fetch ?? globalThis.fetch, this.retry),
+    });
+  }
+
+  /** Hands Baton a job: `202` for a new one, `200` (`replayed`) for a repeat of an earlier submission with the same key. */
+  async submit<T extends JobType>(type: T, body: SubmissionBody<T>, options: SubmitOptions = {}): Promise<Submitted> {
+    const idempotencyKey = options.idempotencyKey ?? crypto.randomUUID();
+    const headers = { 'Idempotency-Key': idempotencyKey, ...(options.requestId ? { 'X-Request-Id': options.requestId } : {}) };
+    // Every submission route has the same parameters and answers; only the body differs, and SubmissionBody<T> types it.
+    const answer = await this.api.POST(`/v1/${type}` as '/v1/workouts', { body: body as SubmissionBody<'workouts'>, params: { header: headers } });
+    const accepted = success(answer);
+    return { ...accepted, idempotencyKey, replayed: answer.response.headers.get('idempotent-replayed') === 'true' };
+  }
+
+  async getJob(jobId: string): Promise<Job> {
+    return success(await this.api.GET('/v1/jobs/{jobId}', { params: { path: { jobId } } }));
+  }
+
+  async listJobs(query: ListJobsQuery = {}): Promise<JobPage> {
+    return success(await this.api.GET('/v1/jobs', { params: { query } }));
+  }
+
+  /** Sends a dead job back to its queue (`admin`). */
+  async retryJob(jobId: string): Promise<JobAccepted> {
+    return success(await this.api.POST('/v1/jobs/{jobId}/retry', { params: { path: { jobId } } }));
+  }
+
+  async cancelJob(jobId: string): Promise<Job> {
+    return success(await this.api.POST('/v1/jobs/{jobId}/cancel', { params: { path: { jobId } } }));
+  }
+
+  async getWorkout(workoutId: string): Promise<Workout> {
+    return success(await this.api.GET('/v1/workouts/{workoutId}', { params: { path: { workoutId } } }));
+  }
+
+  async getInvoice(invoiceId: string): Promise<Invoice> {
+    return success(await this.api.GET('/v1/invoices/{invoiceId}', { params: { path: { invoiceId } } }));
+  }
+
+  /** The invoice's PDF, as bytes. */
+  async getInvoicePdf(invoiceId: string): Promise<Uint8Array> {
+    const answer = await this.api.GET('/v1/invoices/{invoiceId}/pdf', { params: { path: { invoiceId } }, parseAs: 'arrayBuffer' });
+    return new Uint8Array(success(answer));
+  }
+
+  async putInvoiceProfile(profile: InvoiceProfileInput): Promise<InvoiceProfile> {
+    return success(await this.api.PUT('/v1/invoice-profile', { body: profile }));
+  }
+
+  async getInvoiceProfile(): Promise<InvoiceProfile> {
+    return success(await this.api.GET('/v1/invoice-profile'));
+  }
+
+  /**
+   * Reads the job every `intervalMs` until it is completed, dead or
+   * cancelled, and returns it; throws if that takes longer than `timeoutMs`.
+   */
+  async waitForJob(jobId: string, options: WaitOptions = {}): Promise<Job & { status: FinishedStatus }> {
+    const { timeoutMs = 60_000, intervalMs = 500 } = options;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const job = await this.getJob(jobId);
+      if (isFinished(job)) return job;
+      if (Date.now() + intervalMs > deadline) throw new Error(`job ${jobId} is still ${job.status} after ${timeoutMs} ms`);
+      await this.retry.sleep(intervalMs);
+    }
+  }
+}
+
+export function isFinished(job: Job): job is Job & { status: FinishedStatus } {
+  return (FINISHED_STATUSES as readonly string[]).includes(job.status);
+}
+
+/** The data of a success, or a BatonApiError. */
+function success<T>(answer: { data?: T; error?: unknown; response: Response }): T {
+  if (answer.error === undefined && answer.data !== undefined) return answer.data;
+  throw new BatonApiError(answer.response.status, answer.error as BatonApiError['body'], answer.response.headers.get('x-request-id'));
+}
