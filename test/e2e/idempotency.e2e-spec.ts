@@ -4,7 +4,8 @@
  * create one job.
  */
 import { randomUUID } from 'node:crypto';
-import { batonEnv, BatonProcess, createTestBroker, createTestDatabase, invoiceBody, startBaton, TestDatabase, TestVhost, workoutBody } from '../support';
+import { BatonClient } from '@baton/client';
+import { batonEnv, BatonProcess, createTestBroker, createTestDatabase, invoiceBody, startBaton, TEST_API_KEY, TestDatabase, TestVhost, workoutBody } from '../support';
 import { Answer, countRows, post, stopAll, UUID_PATTERN, waitForJob } from './e2e-support';
 
 /** The same JSON value with every object's keys in reverse order. */
@@ -53,6 +54,18 @@ describe('idempotency keys', () => {
     expectAccepted(second, 200);
     expect(second.body.jobId).toBe(first.body.jobId);
     expect(await jobsWithKey(idempotencyKey)).toBe(1);
+  });
+
+  it('gives the typed client a key per submission, and the first job back when it sends one again with that key', async () => {
+    const baton = new BatonClient({ baseUrl: api.url, apiKey: TEST_API_KEY });
+    const first = await baton.submit('workouts', workoutBody() as never);
+    expect(first).toMatchObject({ jobId: expect.stringMatching(UUID_PATTERN), status: 'queued', replayed: false, idempotencyKey: expect.any(String) });
+    const again = await baton.submit('workouts', workoutBody() as never, { idempotencyKey: first.idempotencyKey });
+    expect(again).toMatchObject({ jobId: first.jobId, replayed: true, idempotencyKey: first.idempotencyKey });
+    const other = await baton.submit('workouts', workoutBody() as never);
+    expect(other.idempotencyKey).not.toBe(first.idempotencyKey);
+    expect(other.jobId).not.toBe(first.jobId);
+    expect(await jobsWithKey(first.idempotencyKey)).toBe(1);
   });
 
   it('replays with the job status of the moment, once the job has completed, and the work was done once', async () => {

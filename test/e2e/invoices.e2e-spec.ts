@@ -6,6 +6,7 @@
  * standalone process in embedded mode), with PDFs read back by pdf.js, and by
  * pdftotext too where it is installed (required in CI).
  */
+import { BatonClient } from '@baton/client';
 import {
   batonEnv,
   BatonProcess,
@@ -141,20 +142,18 @@ describe('invoices: scripts, seller profiles and numbers', () => {
       const key = await tenantKey('profile-round-trip');
       const body = invoiceProfileBody({ logo: logoOf(pngImage({ width: 300, height: 100, colourType: 6 })) });
 
-      const put = await putProfile(body, key);
-      expect(put.status).toBe(200);
-      expect(put.body).toEqual(body);
-      const read = await get(api.url, '/v1/invoice-profile', as(key));
-      expect(read.status).toBe(200);
-      expect(read.body).toEqual(body);
+      // As a backend would, through the typed client.
+      const baton = new BatonClient({ baseUrl: api.url, apiKey: key.key });
+      expect(await baton.putInvoiceProfile(body as never)).toEqual(body);
+      const read = await baton.getInvoiceProfile();
+      expect(read).toEqual(body);
 
       // Whatever a GET answers can be PUT back as it is.
-      expect((await putProfile(read.body, key)).status).toBe(200);
+      expect(await baton.putInvoiceProfile(read as never)).toEqual(body);
 
-      const replaced = await putProfile({ name: 'Żabka Sp. z o.o.', address: 'Kraków', taxId: 'PL1234567890' }, key);
-      expect(replaced.status).toBe(200);
-      expect(replaced.body).toEqual({ name: 'Żabka Sp. z o.o.', address: 'Kraków', taxId: 'PL1234567890', logo: null, footer: null, numberPrefix: 'INV-' });
-      await expect(get(api.url, '/v1/invoice-profile', as(key)).then((answer) => answer.body)).resolves.toEqual(replaced.body);
+      const replaced = await baton.putInvoiceProfile({ name: 'Żabka Sp. z o.o.', address: 'Kraków', taxId: 'PL1234567890' });
+      expect(replaced).toEqual({ name: 'Żabka Sp. z o.o.', address: 'Kraków', taxId: 'PL1234567890', logo: null, footer: null, numberPrefix: 'INV-' });
+      expect(await baton.getInvoiceProfile()).toEqual(replaced);
     });
 
     it('keeps a JPEG logo byte for byte', async () => {

@@ -7,7 +7,8 @@
  * of this file.
  */
 import { randomUUID } from 'node:crypto';
-import { batonEnv, BatonProcess, createTestBroker, createTestDatabase, invoiceBody, startBaton, TestDatabase, TestVhost, waitFor, workoutBody } from '../support';
+import { BatonClient, JobType } from '@baton/client';
+import { batonEnv, BatonProcess, createTestBroker, createTestDatabase, invoiceBody, startBaton, TEST_API_KEY, TestDatabase, TestVhost, waitFor, workoutBody } from '../support';
 import { get, JobView, pdfPages, post, request, stopAll, UUID_PATTERN, waitForJob } from './e2e-support';
 
 const JOB_FIELDS = ['attempts', 'completedAt', 'createdAt', 'error', 'errors', 'id', 'maxAttempts', 'result', 'status', 'type', 'updatedAt'];
@@ -19,10 +20,13 @@ describe('job pipeline: from the API through the queue to a worker and back', ()
   let processes: BatonProcess[] = [];
   let api: BatonProcess;
   let worker: BatonProcess;
+  /** The happy paths go through the typed client, as a mobile backend's would; the rest is raw HTTP. */
+  let baton: BatonClient;
 
   beforeAll(async () => {
     [db, vhost] = await Promise.all([createTestDatabase('baton_e2e_pipeline'), createTestBroker('baton_e2e_pipeline')]);
     ({ api, worker, processes } = await startBaton(batonEnv(db, vhost)));
+    baton = new BatonClient({ baseUrl: api.url, apiKey: TEST_API_KEY });
   });
 
   afterAll(async () => {
@@ -31,11 +35,11 @@ describe('job pipeline: from the API through the queue to a worker and back', ()
     for (const exit of exits) expect(exit).toMatchObject({ code: 0, signal: null });
   });
 
-  /** Submits a job and waits for it to finish; returns the accepted answer and the finished job. */
-  async function runJob(path: string, body: unknown, headers: Record<string, string> = {}) {
-    const accepted = await post(api.url, path, body, headers);
-    expect(accepted.status).toBe(202);
-    const job = await waitForJob(api, accepted.body.jobId);
+  /** Submits a job through the client and waits for it to finish; returns the acceptance and the finished job. */
+  async function runJob(type: JobType, body: Record<string, unknown>) {
+    const accepted = await baton.submit(type, body as never);
+    expect(accepted).toMatchObject({ status: 'queued', replayed: false });
+    const job = await baton.waitForJob(accepted.jobId, { timeoutMs: 20_000, intervalMs: 50 });
     return { accepted, job };
   }
 
@@ -72,15 +76,15 @@ describe('job pipeline: from the API through the queue to a worker and back', ()
     });
 
     it('runs the job to completed with result {workoutId}; GET /v1/jobs/:id has exactly the documented fields', async () => {
-      const { accepted, job } = await runJob('/v1/workouts', workoutBody());
+      const { accepted, job } = await runJob('workouts', workoutBody());
 
       expect(job.status).toBe('completed');
-      const answer = await get<JobView>(api.url, accepted.body.statusUrl);
+      const answer = await get<JobView>(api.url, accepted.statusUrl);
       expect(answer.status).toBe(200);
       expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
       expect(Object.keys(answer.body).sort()).toEqual(JOB_FIELDS);
       const view = answer.body;
-      expect(view).toMatchObject({ id: accepted.body.jobId, type: 'workouts', status: 'completed', attempts: 1, maxAttempts: 5, error: null, errors: [] });
+      expect(view).toMatchObject({ id: accepted.jobId, type: 'workouts', status: 'completed', attempts: 1, maxAttempts: 5, error: null, errors: [] });
       expect(Object.keys(view.result ?? {})).toEqual(['workoutId']);
       expect(view.result!.workoutId).toMatch(UUID_PATTERN);
       for (const field of ['createdAt', 'updatedAt', 'completedAt'] as const) expect(view[field]).toMatch(ISO_TIMESTAMP);
@@ -105,15 +109,13 @@ describe('job pipeline: from the API through the queue to a worker and back', ()
         ...(index % 3 === 0 ? {} : { weightKg: 20 + index * 2.5 }),
       }));
       const body = workoutBody({ userId: 'user-sets', activity: 'run', distanceM: 10_123.5, notes: 'intervals ✓', sets });
-      const { accepted, job } = await runJob('/v1/workouts', body);
+      const { accepted, job } = await runJob('workouts', body);
       expect(job.status).toBe('completed');
       const workoutId = job.result!.workoutId as string;
 
-      const answer = await get(api.url, `/v1/workouts/${workoutId}`);
-      expect(answer.status).toBe(200);
-      expect(answer.body).toEqual({
+      expect(await baton.getWorkout(workoutId)).toEqual({
         id: workoutId,
-        jobId: accepted.body.jobId,
+        jobId: accepted.jobId,
         userId: 'user-sets',
         activity: 'run',
         startedAt: '2026-11-20T07:30:00.000Z',
@@ -128,11 +130,9 @@ describe('job pipeline: from the API through the queue to a worker and back', ()
 
     it('stores a workout without optional fields as nulls and no sets', async () => {
       const body = { userId: 'user-min', activity: 'yoga', startedAt: '2026-11-20T08:00:00+02:00', durationSec: 60 };
-      const { job } = await runJob('/v1/workouts', body);
+      const { job } = await runJob('workouts', body);
       expect(job.status).toBe('completed');
-      const answer = await get(api.url, `/v1/workouts/${job.result!.workoutId}`);
-      expect(answer.status).toBe(200);
-      expect(answer.body).toMatchObject({ startedAt: '2026-11-20T06:00:00.000Z', distanceM: null, calories: null, notes: null, sets: [] });
+      expect(await baton.getWorkout(job.result!.workoutId as string)).toMatchObject({ startedAt: '2026-11-20T06:00:00.000Z', distanceM: null, calories: null, notes: null, sets: [] });
     });
     it.each([
       ['+14:00', 'the easternmost offset in use'],
@@ -168,7 +168,7 @@ describe('job pipeline: from the API through the queue to a worker and back', ()
 
   describe('POST /v1/invoices', () => {
     it('runs to completed with result {invoiceId, pdfUrl}; the invoice has the computed totals', async () => {
-      const { accepted, job } = await runJob('/v1/invoices', invoiceBody());
+      const { accepted, job } = await runJob('invoices', invoiceBody());
 
       expect(job).toMatchObject({ type: 'invoices', status: 'completed', attempts: 1, error: null });
       expect(Object.keys(job.result ?? {}).sort()).toEqual(['invoiceId', 'pdfUrl']);
@@ -176,11 +176,9 @@ describe('job pipeline: from the API through the queue to a worker and back', ()
       expect(invoiceId).toMatch(UUID_PATTERN);
       expect(job.result!.pdfUrl).toBe(`/v1/invoices/${invoiceId}/pdf`);
 
-      const answer = await get(api.url, `/v1/invoices/${invoiceId}`);
-      expect(answer.status).toBe(200);
-      expect(answer.body).toEqual({
+      expect(await baton.getInvoice(invoiceId)).toEqual({
         id: invoiceId,
-        jobId: accepted.body.jobId,
+        jobId: accepted.jobId,
         // The suite's tenant has no invoice profile: the default prefix, no seller.
         number: expect.stringMatching(/^INV-2026-\d{6}$/),
         orderId: 'order-1',
@@ -211,7 +209,7 @@ describe('job pipeline: from the API through the queue to a worker and back', ()
         // no rate: no tax
         { body: invoiceBody({ orderId: 'no-tax', taxRatePercent: undefined }), subtotal: 15897, tax: 0 },
       ];
-      const jobs = await Promise.all(cases.map(({ body }) => runJob('/v1/invoices', body)));
+      const jobs = await Promise.all(cases.map(({ body }) => runJob('invoices', body)));
       for (const [index, { job }] of jobs.entries()) {
         expect(job.status).toBe('completed');
         const answer = await get(api.url, `/v1/invoices/${job.result!.invoiceId}`);
@@ -227,7 +225,7 @@ describe('job pipeline: from the API through the queue to a worker and back', ()
     });
 
     it('serves the PDF at pdfUrl as application/pdf', async () => {
-      const { job } = await runJob('/v1/invoices', invoiceBody({ orderId: 'pdf-order' }));
+      const { job } = await runJob('invoices', invoiceBody({ orderId: 'pdf-order' }));
       expect(job.status).toBe('completed');
 
       const pdf = await request(api.url, 'GET', job.result!.pdfUrl as string);
@@ -250,7 +248,7 @@ describe('job pipeline: from the API through the queue to a worker and back', ()
       }));
       const subtotal = lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
       const tax = Math.floor((subtotal * 19) / 100 + 0.5);
-      const { job } = await runJob('/v1/invoices', invoiceBody({ orderId: 'long-order', lines, taxRatePercent: 19 }));
+      const { job } = await runJob('invoices', invoiceBody({ orderId: 'long-order', lines, taxRatePercent: 19 }));
       expect(job.status).toBe('completed');
 
       const invoice = await get(api.url, `/v1/invoices/${job.result!.invoiceId}`);
@@ -289,7 +287,7 @@ describe('job pipeline: from the API through the queue to a worker and back', ()
     });
 
     it('answers 404 for a workout or invoice looked up by a job id', async () => {
-      const { job } = await runJob('/v1/workouts', workoutBody());
+      const { job } = await runJob('workouts', workoutBody());
       expect(job.status).toBe('completed');
       expect((await get(api.url, `/v1/workouts/${job.id}`)).status).toBe(404);
       expect((await get(api.url, `/v1/invoices/${job.id}`)).status).toBe(404);

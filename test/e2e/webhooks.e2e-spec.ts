@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
+import { BatonClient, Job, verifyWebhook, WebhookDelivery } from '@baton/client';
 import {
   Baton,
   batonEnv,
@@ -18,23 +19,14 @@ import {
   startBaton,
   storeApiKey,
   StoredKey,
+  TEST_API_KEY,
   TestDatabase,
   TestVhost,
   waitFor,
   WebhookReceiver,
   workoutBody,
 } from '../support';
-import { get, JobView, post, request, stopAll, UUID_PATTERN, waitForJob } from './e2e-support';
-
-interface RegisteredEndpoint {
-  id: string;
-  url: string;
-  events: string[];
-  description: string | null;
-  disabled: boolean;
-  createdAt: string;
-  secret: string;
-}
+import { get, post, request, stopAll, UUID_PATTERN } from './e2e-support';
 
 describe('webhooks', () => {
   let db: TestDatabase;
@@ -43,6 +35,8 @@ describe('webhooks', () => {
   let receiver: WebhookReceiver;
   let reader: StoredKey;
   let otherTenant: StoredKey;
+  /** The happy paths go through the typed client, as a mobile backend's would; refusals are raw HTTP. */
+  const client = (key = TEST_API_KEY) => new BatonClient({ baseUrl: baton.api.url, apiKey: key });
 
   beforeAll(async () => {
     [db, vhost, receiver] = await Promise.all([createTestDatabase('baton_e2e_webhooks'), createTestBroker('baton_e2e_webhooks'), WebhookReceiver.start()]);
@@ -63,27 +57,23 @@ describe('webhooks', () => {
     await Promise.all([db?.drop(), vhost?.drop()]);
   }, 60_000);
 
-  async function register(events: string[], path = `/hooks/${randomUUID()}`, key?: StoredKey): Promise<RegisteredEndpoint & { path: string }> {
-    const answer = await post(baton.api.url, '/v1/webhook-endpoints', { url: receiver.url(path), events, description: `test ${path}` }, key ? bearer(key.key) : {});
-    expect(answer.status).toBe(201);
-    return { ...answer.body, path };
+  async function register(events: string[], path = `/hooks/${randomUUID()}`, key?: StoredKey) {
+    const endpoint = await client(key?.key).createWebhookEndpoint({ url: receiver.url(path), events: events as never, description: `test ${path}` });
+    return { ...endpoint, path };
   }
 
-  async function completedWorkout(key?: StoredKey): Promise<JobView> {
-    const answer = await post(baton.api.url, '/v1/workouts', workoutBody(), key ? bearer(key.key) : {});
-    expect(answer.status).toBe(202);
-    const job = await waitForJob(baton.api, answer.body.jobId);
+  async function completedWorkout(): Promise<Job> {
+    const { jobId } = await client().submit('workouts', workoutBody() as never);
+    const job = await client().waitForJob(jobId, { timeoutMs: 20_000, intervalMs: 50 });
     expect(job.status).toBe('completed');
     return job;
   }
 
-  async function deliveriesOf(endpointId: string, key?: StoredKey): Promise<any[]> {
-    const answer = await get(baton.api.url, `/v1/webhook-deliveries?endpointId=${endpointId}`, key ? bearer(key.key) : {});
-    expect(answer.status).toBe(200);
-    return answer.body.deliveries;
+  async function deliveriesOf(endpointId: string, key?: StoredKey): Promise<WebhookDelivery[]> {
+    return (await client(key?.key).listWebhookDeliveries({ endpointId })).deliveries;
   }
 
-  async function settledDelivery(endpointId: string, status: string): Promise<any> {
+  async function settledDelivery(endpointId: string, status: WebhookDelivery['status']): Promise<WebhookDelivery> {
     return waitFor(`a ${status} delivery to ${endpointId}`, async () => (await deliveriesOf(endpointId)).find((delivery) => delivery.status === status));
   }
 
@@ -103,23 +93,19 @@ describe('webhooks', () => {
         path: endpoint.path,
       });
 
-      const listed = await get(baton.api.url, '/v1/webhook-endpoints');
-      expect(listed.status).toBe(200);
-      const mine = listed.body.endpoints.find((each: { id: string }) => each.id === endpoint.id);
-      expect(mine).toMatchObject({ id: endpoint.id, url: endpoint.url, events: ['job.*'] });
-      expect(JSON.stringify(listed.body)).not.toContain('whsec_');
+      const listed = await client().listWebhookEndpoints();
+      expect(listed.find((each) => each.id === endpoint.id)).toMatchObject({ id: endpoint.id, url: endpoint.url, events: ['job.*'] });
+      expect(JSON.stringify(listed)).not.toContain('whsec_');
 
-      const patched = await request(baton.api.url, 'PATCH', `/v1/webhook-endpoints/${endpoint.id}`, { json: { events: ['workout.saved'], disabled: true } });
-      expect(patched.status).toBe(200);
-      expect(patched.body).toMatchObject({ events: ['workout.saved'], disabled: true, description: `test ${endpoint.path}` });
-      expect(patched.body.secret).toBeUndefined();
+      const patched = await client().updateWebhookEndpoint(endpoint.id, { events: ['workout.saved'], disabled: true });
+      expect(patched).toMatchObject({ events: ['workout.saved'], disabled: true, description: `test ${endpoint.path}` });
+      expect(patched).not.toHaveProperty('secret');
 
-      const rotated = await post(baton.api.url, `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`, {});
-      expect(rotated.status).toBe(200);
-      expect(rotated.body.secret).toMatch(/^whsec_/);
-      expect(rotated.body.secret).not.toBe(endpoint.secret);
+      const rotated = await client().rotateWebhookSecret(endpoint.id);
+      expect(rotated.secret).toMatch(/^whsec_/);
+      expect(rotated.secret).not.toBe(endpoint.secret);
 
-      expect((await request(baton.api.url, 'DELETE', `/v1/webhook-endpoints/${endpoint.id}`)).status).toBe(204);
+      await client().deleteWebhookEndpoint(endpoint.id);
       expect((await get(baton.api.url, `/v1/webhook-endpoints/${endpoint.id}`)).status).toBe(404);
       expect((await request(baton.api.url, 'DELETE', `/v1/webhook-endpoints/${endpoint.id}`)).status).toBe(404);
     });
@@ -161,6 +147,8 @@ describe('webhooks', () => {
       const [delivery] = await receiver.waitForRequests(endpoint.path, 1);
 
       const event = new Webhook(endpoint.secret).verify(delivery.body, delivery.headers as Record<string, string>) as any;
+      // The client's verifyWebhook reads the same delivery.
+      expect(verifyWebhook(delivery.headers, delivery.body, endpoint.secret)).toEqual(event);
       expect(Math.abs(Date.now() / 1000 - Number(delivery.headers['webhook-timestamp']))).toBeLessThan(300);
       expect(event).toEqual({
         id: expect.stringMatching(UUID_PATTERN),
@@ -173,6 +161,7 @@ describe('webhooks', () => {
         data: { ...job, result: { workoutId: expect.stringMatching(UUID_PATTERN) } },
       });
       expect(event.data.result.workoutId).toBe(job.result?.workoutId);
+      expect(await client().getWorkout(event.data.result.workoutId)).toMatchObject({ jobId: job.id });
       expect(() => new Webhook(`whsec_${Buffer.from('another secret').toString('base64')}`).verify(delivery.body, delivery.headers as Record<string, string>)).toThrow();
 
       const succeeded = await settledDelivery(endpoint.id, 'succeeded');
@@ -189,7 +178,7 @@ describe('webhooks', () => {
       const attempts = await receiver.waitForRequests(path, 3);
       expect(new Set(attempts.map((attempt) => attempt.headers['webhook-id'])).size).toBe(1);
       const delivery = await settledDelivery(endpoint.id, 'succeeded');
-      expect(delivery.attempts.map((attempt: { statusCode: number }) => attempt.statusCode)).toEqual([500, 500, 200]);
+      expect(delivery.attempts.map((attempt) => attempt.statusCode)).toEqual([500, 500, 200]);
       expect(delivery.attempts[0]).toEqual({ at: expect.any(String), statusCode: 500, durationMs: expect.any(Number), error: null, responseExcerpt: 'answered 500' });
       expect(receiver.requestsTo(path)).toHaveLength(3);
       const event = JSON.parse(attempts[2].body);
@@ -202,19 +191,17 @@ describe('webhooks', () => {
       const path = '/away';
       const answer = await post(baton.api.url, '/v1/webhook-endpoints', { url: away.url(path), events: ['job.completed'] });
       expect(answer.status).toBe(201);
-      const endpointId = answer.body.id;
+      const endpointId: string = answer.body.id;
       await away.close();
       try {
         const job = await completedWorkout();
         const failed = await settledDelivery(endpointId, 'failed');
         expect(failed.attempts).toHaveLength(3);
         for (const attempt of failed.attempts) expect(attempt).toMatchObject({ statusCode: null, error: expect.any(String) });
-        expect((await get(baton.api.url, `/v1/jobs/${job.id}`)).body.status).toBe('completed');
+        expect((await client().getJob(job.id)).status).toBe('completed');
 
         await away.listen();
-        const replayed = await post(baton.api.url, `/v1/webhook-deliveries/${failed.id}/replay`, {});
-        expect(replayed.status).toBe(202);
-        expect(replayed.body).toMatchObject({ id: failed.id, status: 'pending' });
+        expect(await client().replayWebhookDelivery(failed.id)).toMatchObject({ id: failed.id, status: 'pending' });
         const [delivered] = await away.waitForRequests(path, 1);
         expect(delivered.headers['webhook-id']).toBe(failed.id);
         expect(JSON.parse(delivered.body).jobId).toBe(job.id);
@@ -231,19 +218,18 @@ describe('webhooks', () => {
       const endpoint = await register(['job.completed'], path);
       await completedWorkout();
       const failed = await settledDelivery(endpoint.id, 'failed');
-      expect(failed.attempts.map((attempt: { statusCode: number }) => attempt.statusCode)).toEqual([410]);
-      const disabled = await get(baton.api.url, `/v1/webhook-endpoints/${endpoint.id}`);
-      expect(disabled.body).toMatchObject({ disabled: true, disabledReason: expect.stringContaining('410') });
+      expect(failed.attempts.map((attempt) => attempt.statusCode)).toEqual([410]);
+      expect(await client().getWebhookEndpoint(endpoint.id)).toMatchObject({ disabled: true, disabledReason: expect.stringContaining('410') });
       expect((await post(baton.api.url, `/v1/webhook-deliveries/${failed.id}/replay`, {})).status).toBe(409);
     });
 
     it('is signed with both secrets during a rotation, so either verifies', async () => {
       const endpoint = await register(['job.completed']);
-      const rotated = await post(baton.api.url, `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`, {});
+      const rotated = await client().rotateWebhookSecret(endpoint.id);
       await completedWorkout();
       const [delivery] = await receiver.waitForRequests(endpoint.path, 1);
       expect(String(delivery.headers['webhook-signature']).split(' ')).toHaveLength(2);
-      for (const secret of [endpoint.secret, rotated.body.secret]) {
+      for (const secret of [endpoint.secret, rotated.secret]) {
         expect(new Webhook(secret).verify(delivery.body, delivery.headers as Record<string, string>)).toMatchObject({ type: 'job.completed' });
       }
     });
@@ -281,7 +267,7 @@ describe('webhooks', () => {
       const deliveries = await baton_('deliveries', '--endpoint', endpoint.id, '--status', 'failed', '--json');
       expect(deliveries.code).toBe(0);
       expect(JSON.parse(deliveries.stdout)).toEqual([expect.objectContaining({ id: failed.id, status: 'failed', attempts: expect.any(Array) })]);
-      expect(JSON.parse(deliveries.stdout)[0].attempts.map((attempt: { statusCode: number }) => attempt.statusCode)).toEqual([500, 500, 500]);
+      expect(JSON.parse(deliveries.stdout)[0].attempts.map((attempt: { statusCode: number | null }) => attempt.statusCode)).toEqual([500, 500, 500]);
 
       const replayed = await baton_('replay', failed.id);
       expect(replayed.code).toBe(0);

@@ -14,6 +14,13 @@ export type Invoice = Schemas['Invoice'];
 export type InvoiceProfile = Schemas['InvoiceProfile'];
 export type InvoiceProfileInput = Schemas['InvoiceProfileDto'];
 export type ListJobsQuery = NonNullable<operations['listJobs']['parameters']['query']>;
+export type WebhookEndpoint = Schemas['WebhookEndpoint'];
+export type WebhookEndpointWithSecret = Schemas['WebhookEndpointWithSecret'];
+export type WebhookEndpointInput = Schemas['CreateWebhookEndpointDto'];
+export type WebhookEndpointChanges = Schemas['UpdateWebhookEndpointDto'];
+export type WebhookDelivery = Schemas['WebhookDelivery'];
+export type WebhookDeliveryPage = Schemas['WebhookDeliveryPage'];
+export type ListWebhookDeliveriesQuery = NonNullable<operations['listWebhookDeliveries']['parameters']['query']>;
 
 /** The body each job type's `POST /v1/<type>` takes, as the API's document describes it. */
 export type SubmissionBody<T extends JobType> = `/v1/${T}` extends keyof paths
@@ -122,6 +129,42 @@ export class BatonClient {
 
   async getInvoiceProfile(): Promise<InvoiceProfile> {
     return success(await this.api.GET('/v1/invoice-profile'));
+  }
+
+  /** Registers a webhook endpoint (`admin`); the answer holds its secret, shown this once. */
+  async createWebhookEndpoint(endpoint: WebhookEndpointInput): Promise<WebhookEndpointWithSecret> {
+    return success(await this.api.POST('/v1/webhook-endpoints', { body: endpoint }));
+  }
+
+  async listWebhookEndpoints(): Promise<WebhookEndpoint[]> {
+    return success(await this.api.GET('/v1/webhook-endpoints')).endpoints;
+  }
+
+  async getWebhookEndpoint(endpointId: string): Promise<WebhookEndpoint> {
+    return success(await this.api.GET('/v1/webhook-endpoints/{endpointId}', { params: { path: { endpointId } } }));
+  }
+
+  async updateWebhookEndpoint(endpointId: string, changes: WebhookEndpointChanges): Promise<WebhookEndpoint> {
+    return success(await this.api.PATCH('/v1/webhook-endpoints/{endpointId}', { params: { path: { endpointId } }, body: changes }));
+  }
+
+  async deleteWebhookEndpoint(endpointId: string): Promise<void> {
+    const answer = await this.api.DELETE('/v1/webhook-endpoints/{endpointId}', { params: { path: { endpointId } } });
+    if (!answer.response.ok) success(answer);
+  }
+
+  /** A new secret for the endpoint; the previous one keeps signing for the API's grace period. */
+  async rotateWebhookSecret(endpointId: string): Promise<WebhookEndpointWithSecret> {
+    return success(await this.api.POST('/v1/webhook-endpoints/{endpointId}/rotate-secret', { params: { path: { endpointId } } }));
+  }
+
+  async listWebhookDeliveries(query: ListWebhookDeliveriesQuery = {}): Promise<WebhookDeliveryPage> {
+    return success(await this.api.GET('/v1/webhook-deliveries', { params: { query } }));
+  }
+
+  /** Sends a finished delivery again, with the same webhook-id. */
+  async replayWebhookDelivery(deliveryId: string): Promise<WebhookDelivery> {
+    return success(await this.api.POST('/v1/webhook-deliveries/{deliveryId}/replay', { params: { path: { deliveryId } } }));
   }
 
   /**

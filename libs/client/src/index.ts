@@ -17,6 +17,13 @@ export {
   Submitted,
   WaitOptions,
   Workout,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookEndpoint,
+  WebhookEndpointChanges,
+  WebhookEndpointInput,
+  WebhookEndpointWithSecret,
+  ListWebhookDeliveriesQuery,
   isFinished,
 } from './baton-client';
 export { BatonApiError, ErrorBody } from './baton-api-error';
