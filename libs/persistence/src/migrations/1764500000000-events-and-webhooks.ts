@@ -19,7 +19,6 @@ export class EventsAndWebhooks1764500000000 implements MigrationInterface {
       "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "published_at" TIMESTAMP WITH TIME ZONE,
       CONSTRAINT "events_pkey" PRIMARY KEY ("id"))`);
     await queryRunner.query(`CREATE INDEX "events_unpublished_idx" ON "events" ("created_at") WHERE published_at IS NULL`);
-    await queryRunner.query(`CREATE INDEX "events_job_idx" ON "events" ("job_id")`);
     await queryRunner.query(`CREATE TABLE "webhook_endpoints" (
       "id" uuid NOT NULL, "tenant" text NOT NULL, "url" text NOT NULL, "events" text[] NOT NULL, "description" text,
       "disabled" boolean NOT NULL DEFAULT false, "disabled_reason" text,

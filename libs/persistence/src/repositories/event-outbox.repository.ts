@@ -20,14 +20,27 @@ export interface EffectEvents {
   record(type: EventType, data: object, dataVersion?: number): void;
 }
 
+const RECORD_EVENTS = `WITH recorded AS (
+     INSERT INTO events (id, type, tenant, job_id, correlation_id, data_version, data)
+     SELECT id, type, tenant, job_id, correlation_id, data_version, data
+     FROM jsonb_to_recordset($1::jsonb) AS event(id uuid, type text, tenant text, job_id uuid, correlation_id text, data_version integer, data jsonb)
+     RETURNING id, type, tenant
+   )
+   INSERT INTO webhook_deliveries (id, endpoint_id, event_id, tenant, event_type)
+   SELECT gen_random_uuid(), endpoint.id, recorded.id, recorded.tenant, recorded.type
+   FROM recorded JOIN webhook_endpoints endpoint ON endpoint.tenant = recorded.tenant AND NOT endpoint.disabled
+   WHERE recorded.type = ANY(endpoint.events) OR '*' = ANY(endpoint.events) OR split_part(recorded.type, '.', 1) || '.*' = ANY(endpoint.events)`;
+
 /**
- * Records events in the caller's transaction, and with each one a webhook
- * delivery for every enabled endpoint of its tenant that subscribes to its
- * type (the type, `<prefix>.*` or `*`; see subscriptionMatches). An effect
- * that rolls back so takes its events and their deliveries with it.
+ * The statement that records events, and with each one a webhook delivery
+ * for every enabled endpoint of its tenant that subscribes to its type (the
+ * type, `<prefix>.*` or `*`; see subscriptionMatches), to run in the
+ * transaction of the effect they describe: an effect that rolls back takes
+ * its events and their deliveries with it. Named, so that a worker's
+ * connection parses and plans it once. Null when there is nothing to record.
  */
-export async function recordEvents(sql: EffectSql, events: readonly NewEvent[]): Promise<void> {
-  if (events.length === 0) return;
+export function recordEventsStatement(events: readonly NewEvent[]): { name: string; text: string; values: unknown[] } | null {
+  if (events.length === 0) return null;
   const rows = events.map((event) => ({
     id: randomUUID(),
     type: event.type,
@@ -37,19 +50,13 @@ export async function recordEvents(sql: EffectSql, events: readonly NewEvent[]):
     data_version: event.dataVersion ?? 1,
     data: event.data,
   }));
-  await sql.query(
-    `WITH recorded AS (
-       INSERT INTO events (id, type, tenant, job_id, correlation_id, data_version, data)
-       SELECT id, type, tenant, job_id, correlation_id, data_version, data
-       FROM jsonb_to_recordset($1::jsonb) AS event(id uuid, type text, tenant text, job_id uuid, correlation_id text, data_version integer, data jsonb)
-       RETURNING id, type, tenant
-     )
-     INSERT INTO webhook_deliveries (id, endpoint_id, event_id, tenant, event_type)
-     SELECT gen_random_uuid(), endpoint.id, recorded.id, recorded.tenant, recorded.type
-     FROM recorded JOIN webhook_endpoints endpoint ON endpoint.tenant = recorded.tenant AND NOT endpoint.disabled
-     WHERE recorded.type = ANY(endpoint.events) OR '*' = ANY(endpoint.events) OR split_part(recorded.type, '.', 1) || '.*' = ANY(endpoint.events)`,
-    [JSON.stringify(rows)],
-  );
+  return { name: 'baton-record-events', text: RECORD_EVENTS, values: [JSON.stringify(rows)] };
+}
+
+/** Records events as recordEventsStatement says, through a transaction's EffectSql. */
+export async function recordEvents(sql: EffectSql, events: readonly NewEvent[]): Promise<void> {
+  const statement = recordEventsStatement(events);
+  if (statement) await sql.query(statement.text, statement.values);
 }
 
 /** Collects an effect's events, to be recorded when it commits. */

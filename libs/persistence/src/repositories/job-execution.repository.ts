@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { EventType, JobStatus, JobType, jobView, RUNNABLE_STATUSES } from '@baton/contracts';
 import { connected, connectedPool } from '../database-connector';
-import { EffectEvents, EventBatch, recordEvents } from './event-outbox.repository';
+import { EffectEvents, EventBatch, recordEventsStatement } from './event-outbox.repository';
 import { JOB_RECORD_COLUMNS, jobRecordOf, JobRow, rows, RUNNABLE } from './job-sql';
 
 /** A job as a worker sees it after taking it: its state after the take. */
@@ -109,7 +109,8 @@ export class JobExecutionRepository {
          RETURNING ${JOB_RECORD_COLUMNS}`,
         values: [id, message, final, failure.stack?.slice(0, MAX_STACK_LENGTH) ?? null],
       });
-      if (row?.status === JobStatus.Dead) await recordEvents(sqlOn(client), [jobEvent(EventType.JobDead, row)]);
+      const events = row?.status === JobStatus.Dead ? recordEventsStatement([jobEvent(EventType.JobDead, row)]) : null;
+      if (events) await client.query(events);
       await client.query('COMMIT');
       return row ? (row.status as JobStatus.Failed | JobStatus.Dead) : null;
     } catch (error) {
@@ -193,7 +194,8 @@ export class JobExecutionRepository {
           } = await client.query<JobRow>({ name: 'baton-complete-job', text: COMPLETE_JOB, values: [jobId, result] });
           events.events.push(jobEvent(EventType.JobCompleted, completed));
         }
-        await recordEvents(sql, events.events);
+        const recorded = recordEventsStatement(events.events);
+        if (recorded) await client.query(recorded);
         await client.query('COMMIT');
         return { applied: true, result };
       } catch (error) {
