@@ -68,40 +68,34 @@ export class JobRelay implements OnApplicationBootstrap, BeforeApplicationShutdo
   }
 
   private async sweepAll(): Promise<void> {
-    for (;;) {
+    await this.drain(async () => {
       const seen = await this.jobs.relayUnpublished(SWEEP_BATCH, SWEEP_MIN_AGE_MS, (jobs) => this.publishBatch(jobs));
       if (seen > 0) this.logger.log(`relayed ${seen} jobs that had not been confirmed`);
-      if (seen < SWEEP_BATCH || !this.publisher.isReady) break;
-    }
-    while ((await this.outbox.relayEvents(SWEEP_BATCH, (events) => this.publishEvents(events))) === SWEEP_BATCH && this.publisher.isReady) {
-      // A full batch: more may be waiting.
-    }
-    while ((await this.outbox.relayDueDeliveries(SWEEP_BATCH, (ids) => this.publishDeliveries(ids))) === SWEEP_BATCH && this.publisher.isReady) {
-      // A full batch: more may be due.
-    }
+      return seen;
+    });
+    await this.drain(() => this.outbox.relayEvents(SWEEP_BATCH, (events) => this.publishEvents(events)));
+    await this.drain(() => this.outbox.relayDueDeliveries(SWEEP_BATCH, (ids) => this.publishDeliveries(ids)));
+  }
+
+  /** Relays batch after batch while they come back full (more is owed) and the broker is there. */
+  private async drain(relayBatch: () => Promise<number>): Promise<void> {
+    while ((await relayBatch()) === SWEEP_BATCH && this.publisher.isReady);
   }
 
   private async publishBatch(jobs: UnpublishedJob[]): Promise<string[]> {
-    const results = await Promise.allSettled(
-      jobs.map((job) =>
-        this.publisher.publishJob(jobMessageOf(job)),
-      ),
-    );
-    const published = jobs.filter((_, index) => results[index].status === 'fulfilled');
+    const published = await confirmedOf(jobs, (job) => this.publisher.publishJob(jobMessageOf(job)));
     for (const job of published) this.metrics.jobsPublished.inc({ type: job.type });
     return published.map((job) => job.id);
   }
 
   private async publishEvents(events: EventEnvelope[]): Promise<string[]> {
-    const results = await Promise.allSettled(events.map((event) => this.publisher.publishEvent(event)));
-    const published = events.filter((_, index) => results[index].status === 'fulfilled');
+    const published = await confirmedOf(events, (event) => this.publisher.publishEvent(event));
     for (const event of published) this.metrics.eventsPublished.inc({ type: event.type });
     return published.map((event) => event.id);
   }
 
-  private async publishDeliveries(ids: string[]): Promise<string[]> {
-    const results = await Promise.allSettled(ids.map((id) => this.publisher.publishWebhookDelivery(id)));
-    return ids.filter((_, index) => results[index].status === 'fulfilled');
+  private publishDeliveries(ids: string[]): Promise<string[]> {
+    return confirmedOf(ids, (id) => this.publisher.publishWebhookDelivery(id));
   }
 
   private confirm(message: JobMessage): void {
@@ -126,4 +120,10 @@ export class JobRelay implements OnApplicationBootstrap, BeforeApplicationShutdo
     await Promise.allSettled([...this.inFlight, this.sweeping]);
     await this.markConfirmed();
   }
+}
+
+/** The items whose publish the broker confirmed; the others stay owed, for a later sweep. */
+async function confirmedOf<T>(items: T[], publish: (item: T) => Promise<void>): Promise<T[]> {
+  const results = await Promise.allSettled(items.map(publish));
+  return items.filter((_, index) => results[index].status === 'fulfilled');
 }
