@@ -142,7 +142,7 @@ describe('concurrent requests and deliveries, the same in both modes', () => {
       const jobId = randomUUID();
       await expect(
         new JobIntakeRepository(ds).insert({ id: jobId, type: JobType.Workout, tenant: 'e2e', payload: workoutBody(), maxAttempts: 3, correlationId: `e2e-${jobId}` }),
-      ).resolves.toEqual({ kind: 'created' });
+      ).resolves.toMatchObject({ kind: 'created' });
       await expect(execution.claim(jobId, JobType.Workout)).resolves.toMatchObject({ status: 'processing', attempts: 1 });
 
       const outcomes = await Promise.all(

@@ -86,19 +86,30 @@ describe('the OpenAPI document', () => {
     expect(document.paths['/openapi.json']?.get?.security).toEqual([]);
   });
 
-  it('describes a submission: body from its payload class, Idempotency-Key, 202 with Location, 200 replayed, the errors', () => {
+  it('describes a submission: body from its payload class and options, Idempotency-Key, 202 with Location, 200 replayed, the errors', () => {
     const submit = document.paths['/v1/workouts']!.post!;
-    expect(submit.requestBody?.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CreateWorkoutDto' });
+    expect(submit.requestBody?.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CreateWorkoutSubmission' });
     expect(submit.parameters).toEqual(expect.arrayContaining([{ $ref: '#/components/parameters/IdempotencyKey' }, { $ref: '#/components/parameters/RequestId' }]));
     expect(Object.keys(submit.responses).sort()).toEqual(['200', '202', '400', '401', '403', '409', '413', '415', '429', '503']);
     expect(Object.keys((submit.responses['202'] as { headers: object }).headers)).toEqual(expect.arrayContaining(['Location', 'X-Request-Id', 'RateLimit-Remaining']));
     expect(Object.keys((submit.responses['200'] as { headers: object }).headers)).toContain('Idempotent-Replayed');
     // The rules of the DTO itself, in the schema: @Characters as code points, @IsIn as an enum, optional as nullable.
-    const workout = document.components.schemas!.CreateWorkoutDto as { properties: Record<string, object>; required: string[]; additionalProperties: boolean };
+    const workout = document.components.schemas!.CreateWorkoutSubmission as { properties: Record<string, object>; required: string[]; additionalProperties: boolean };
     expect(workout.properties.userId).toEqual({ type: 'string', minLength: 1, maxLength: 64 });
     expect(workout.properties.activity).toMatchObject({ enum: ['run', 'ride', 'swim', 'walk', 'strength', 'yoga', 'other'] });
     expect(workout.required.sort()).toEqual(['activity', 'durationSec', 'startedAt', 'userId']);
     expect(workout.additionalProperties).toBe(false);
+    // The reserved options, beside the payload's fields.
+    expect(workout.properties.options).toEqual({ anyOf: [{ $ref: '#/components/schemas/JobOptions' }, { type: 'null' }] });
+    const options = document.components.schemas!.JobOptions as { properties: Record<string, object>; additionalProperties: boolean };
+    expect(Object.keys(options.properties).sort()).toEqual(['delaySec', 'idempotencyKey', 'runAt']);
+    expect(options.additionalProperties).toBe(false);
+  });
+
+  it("keeps a payload class's own refinements on its submission body: an email's template-to-data pairs", () => {
+    const email = document.components.schemas!.SendEmailSubmission as { oneOf: Array<{ properties: { template: { const: string } } }>; properties: Record<string, object> };
+    expect(email.oneOf.map((branch) => branch.properties.template.const)).toEqual(['welcome', 'order-confirmation']);
+    expect(email.properties.options).toBeDefined();
   });
 
   it('describes every event delivery as a webhook with its envelope and Standard Webhooks headers', () => {

@@ -26,7 +26,7 @@ export function jobFixtures(dataSource: () => DataSource) {
   /** A new job, accepted as the API accepts one: queued, unpublished. */
   async function insertJob(overrides: Partial<NewJob> = {}): Promise<NewJob> {
     const job = newJob(overrides);
-    await expect(new JobIntakeRepository(dataSource()).insert(job)).resolves.toEqual({ kind: 'created' });
+    await expect(new JobIntakeRepository(dataSource()).insert(job)).resolves.toMatchObject({ kind: 'created' });
     return job;
   }
 

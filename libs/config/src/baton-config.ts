@@ -140,7 +140,17 @@ export class BatonConfig {
   @Max(1000)
   JOB_DELIVERY_LIMIT = 10;
 
-  /** How often the relay looks for accepted jobs that were never confirmed by the broker. */
+  /**
+   * The furthest ahead a job may be delayed (`options.runAt`, `options.delaySec`),
+   * in seconds; further is a 400 naming the option.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(315_360_000)
+  JOB_MAX_DELAY_SEC = 2_592_000;
+
+  /** How often the relay looks for accepted jobs that were never confirmed by the broker, and for delayed jobs that are due. */
   @Transform(toInt)
   @IsInt()
   @Min(50)

@@ -32,3 +32,6 @@ export function Characters(min: number, max: number, options?: ValidationOptions
     options,
   );
 }
+
+/** An idempotency key, as the `Idempotency-Key` header or `options.idempotencyKey`: printable ASCII, single spaces inside. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]+(?: +[\x21-\x7e]+)*$/;

@@ -20,6 +20,10 @@ export interface JobRecord {
   result: Record<string, unknown> | null;
   lastError: string | null;
   errors: readonly AttemptErrorRecord[];
+  /** When a delayed job, or a schedule's tick, is due; null for a job that ran at once. */
+  runAt: Date | null;
+  /** The schedule that created the job, if one did. */
+  scheduleId: string | null;
   createdAt: Date;
   updatedAt: Date;
   completedAt: Date | null;
@@ -40,6 +44,8 @@ export function jobView(job: JobRecord, withStacks = false) {
     result: job.result,
     error: job.lastError,
     errors: job.errors.map(({ attempt, at, message, stack }) => (withStacks && stack ? { attempt, at, message, stack } : { attempt, at, message })),
+    runAt: job.runAt?.toISOString() ?? null,
+    scheduleId: job.scheduleId,
     createdAt: job.createdAt.toISOString(),
     updatedAt: job.updatedAt.toISOString(),
     completedAt: job.completedAt?.toISOString() ?? null,

@@ -1,6 +1,6 @@
 import { BadRequestException, Injectable, PipeTransform, UnsupportedMediaTypeException } from '@nestjs/common';
 import { FieldError, JobType, PayloadCheck, validateBody } from '@baton/contracts';
-import { jobDefinition, validatePayload } from '@baton/jobs';
+import { JobOptions, jobDefinition, submissionBodyOf, validatePayload, validateSubmission } from '@baton/jobs';
 import { DescribedInput } from '@baton/openapi';
 import { errorBody } from './error-body';
 
@@ -19,6 +19,32 @@ export class PayloadPipe implements PipeTransform<unknown, Promise<object>>, Des
 
   async transform(body: unknown): Promise<object> {
     return accepted(body, (plain) => validatePayload(this.type, plain));
+  }
+}
+
+/** A submission body, checked: the job's payload, and the `options` that travel beside it. */
+export interface CheckedSubmission {
+  payload: object;
+  options?: JobOptions;
+}
+
+/**
+ * Validates a submission body: the job type's payload as PayloadPipe does,
+ * and the reserved `options` beside it, neither passing for the other.
+ */
+@Injectable()
+export class SubmissionPipe implements PipeTransform<unknown, Promise<CheckedSubmission>>, DescribedInput {
+  constructor(private readonly type: JobType) {}
+
+  get describedAs() {
+    return submissionBodyOf(this.type);
+  }
+
+  async transform(body: unknown): Promise<CheckedSubmission> {
+    return accepted(body, async (plain) => {
+      const checked = await validateSubmission(this.type, plain);
+      return checked.valid ? { valid: true, payload: { payload: checked.payload, options: checked.options } } : checked;
+    });
   }
 }
 

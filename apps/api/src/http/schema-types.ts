@@ -8,7 +8,7 @@ import { TArray, TNull, TSchema, TString, TUnion, Type } from '@sinclair/typebox
 export const Uuid = (options: { description?: string } = {}) => Type.String({ format: 'uuid', ...options });
 
 /** An instant as the API writes it: ISO 8601 in UTC, with milliseconds. */
-export const Timestamp = () => Type.String({ format: 'date-time' });
+export const Timestamp = (options: { description?: string } = {}) => Type.String({ format: 'date-time', ...options });
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 

@@ -16,7 +16,9 @@ const MARK_DELAY_MS = 20;
 /**
  * Gets everything the outbox holds onto the broker. A job is published
  * right after its row commits; should that fail (broker away, process
- * killed), the periodic sweep publishes whatever is still unconfirmed.
+ * killed), the periodic sweep publishes whatever is still unconfirmed. A
+ * delayed job is published by the first sweep after it is due, so at most
+ * RELAY_INTERVAL_MS late while the broker is there.
  * Events, which workers record in the transactions of the effects they
  * describe, go to `baton.events` with the sweep, and so do the webhook
  * deliveries that are due, to the delivery workers' queue. Any API replica
@@ -68,6 +70,7 @@ export class JobRelay implements OnApplicationBootstrap, BeforeApplicationShutdo
   }
 
   private async sweepAll(): Promise<void> {
+    await this.drain(() => this.jobs.relayDue(SWEEP_BATCH, (jobs) => this.publishBatch(jobs)));
     await this.drain(async () => {
       const seen = await this.jobs.relayUnpublished(SWEEP_BATCH, SWEEP_MIN_AGE_MS, (jobs) => this.publishBatch(jobs));
       if (seen > 0) this.logger.log(`relayed ${seen} jobs that had not been confirmed`);

@@ -29,6 +29,8 @@ export const JobViewSchema = Type.Object(
     ),
     error: Nullable(Type.String({ description: 'Why the last attempt failed, or why the job is dead.' })),
     errors: Type.Array(JobAttemptErrorSchema, { description: 'Each failed attempt, oldest first (the last 20).' }),
+    runAt: Nullable(Timestamp({ description: 'When a delayed job, or a schedule\'s tick, is due; null for a job queued at once.' })),
+    scheduleId: Nullable(Uuid({ description: 'The schedule that created the job.' })),
     createdAt: Timestamp(),
     updatedAt: Timestamp(),
     completedAt: Nullable(Timestamp()),
@@ -43,7 +45,7 @@ export type JobPage = Static<typeof JobPageSchema>;
 export const JobAcceptedSchema = Type.Object(
   {
     jobId: Uuid(),
-    status: StringEnum(JOB_STATUSES, { description: '`queued` for a new job; a replayed request gets the job\'s current status.' }),
+    status: StringEnum(JOB_STATUSES, { description: '`queued` for a new job, `scheduled` for one due later; a replayed request gets the job\'s current status.' }),
     statusUrl: Type.String({ description: 'Where to read the job: `/v1/jobs/<jobId>`.' }),
   },
   { title: 'JobAccepted', additionalProperties: false },

@@ -28,7 +28,7 @@ export class JobsController {
     responses: { 200: { description: 'A page of jobs.', schema: JobPageSchema } },
   })
   async list(@Query(new QueryPipe(ListJobsQuery)) query: ListJobsQuery, @Caller() caller: Principal): Promise<JobPage> {
-    const page = await this.jobs.list({ tenant: caller.tenant, status: query.status, type: query.type }, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
+    const page = await this.jobs.list({ tenant: caller.tenant, status: query.status, type: query.type, scheduleId: query.scheduleId }, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
     return { jobs: page.jobs.map((job) => jobView(job, withStacks(caller))), nextCursor: page.nextCursor };
   }
 

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { JOB_STATUSES, JOB_TYPES, JobStatus, JobType } from '@baton/contracts';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -30,4 +30,9 @@ export class ListJobsQuery extends PageQuery {
   @IsOptional()
   @IsIn(JOB_TYPES, { message: `type must be one of ${JOB_TYPES.join(', ')}` })
   type?: JobType;
+
+  /** Only the jobs this schedule created. */
+  @IsOptional()
+  @IsUUID('all', { message: 'scheduleId must be a UUID' })
+  scheduleId?: string;
 }

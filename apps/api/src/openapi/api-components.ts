@@ -2,7 +2,7 @@ import { HeaderObject, ParameterObject, Reference, ResponseObject } from '@baton
 import { API_SCOPES } from '@baton/auth';
 import { DATABASE_RETRY_AFTER_SECONDS } from '../http/http-exception.filter';
 import { ACCEPTABLE_ID } from '../http/correlation-id';
-import { PRINTABLE_ASCII } from '../http/idempotency-key.decorator';
+import { IDEMPOTENCY_KEY_PATTERN } from '@baton/contracts';
 
 /**
  * What many routes of the API share, written once in the document's
@@ -30,7 +30,7 @@ export const PARAMETERS: Record<string, ParameterObject> = {
     required: false,
     description:
       'Makes the request safe to retry: the same key with the same body answers 200 with the first job (Idempotent-Replayed: true) and creates no second one; with another body, 409.',
-    schema: { type: 'string', minLength: 1, maxLength: 255, pattern: PRINTABLE_ASCII.source },
+    schema: { type: 'string', minLength: 1, maxLength: 255, pattern: IDEMPOTENCY_KEY_PATTERN.source },
   },
 };
 

@@ -83,7 +83,7 @@ export interface paths {
         put?: never;
         /**
          * sends a transactional email over SMTP, with an invoice PDF attached if asked
-         * @description Accepts a `emails` job: answers at once with its id, before any worker runs it. Poll `statusUrl` for the result.
+         * @description Accepts a `emails` job: answers at once with its id, before any worker runs it. Poll `statusUrl` for the result. The body is the job's payload; the reserved `options` beside it can delay the job (`runAt` or `delaySec`, at most JOB_MAX_DELAY_SEC ahead) and carry the idempotency key.
          */
         post: operations["submitEmails"];
         delete?: never;
@@ -124,7 +124,7 @@ export interface paths {
         put?: never;
         /**
          * numbers an invoice, stores it and renders its PDF
-         * @description Accepts a `invoices` job: answers at once with its id, before any worker runs it. Poll `statusUrl` for the result.
+         * @description Accepts a `invoices` job: answers at once with its id, before any worker runs it. Poll `statusUrl` for the result. The body is the job's payload; the reserved `options` beside it can delay the job (`runAt` or `delaySec`, at most JOB_MAX_DELAY_SEC ahead) and carry the idempotency key.
          */
         post: operations["submitInvoices"];
         delete?: never;
@@ -360,7 +360,7 @@ export interface paths {
         put?: never;
         /**
          * saves a workout with all its sets
-         * @description Accepts a `workouts` job: answers at once with its id, before any worker runs it. Poll `statusUrl` for the result.
+         * @description Accepts a `workouts` job: answers at once with its id, before any worker runs it. Poll `statusUrl` for the result. The body is the job's payload; the reserved `options` beside it can delay the job (`runAt` or `delaySec`, at most JOB_MAX_DELAY_SEC ahead) and carry the idempotency key.
          */
         post: operations["submitWorkouts"];
         delete?: never;
@@ -493,11 +493,12 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
-        CreateInvoiceDto: {
+        CreateInvoiceSubmission: {
             currency: string;
             customer: components["schemas"]["InvoiceCustomerDto"];
             issuedAt?: string | null;
             lines: components["schemas"]["InvoiceLineDto"][];
+            options?: components["schemas"]["JobOptions"] | null;
             orderId: string;
             seller?: components["schemas"]["InvoiceSellerDto"] | null;
             taxRatePercent?: number | null;
@@ -507,13 +508,14 @@ export interface components {
             events: ("*" | "job.*" | "workout.*" | "invoice.*" | "email.*" | "job.completed" | "job.dead" | "job.cancelled" | "workout.saved" | "invoice.rendered" | "email.sent")[];
             url: string;
         };
-        CreateWorkoutDto: {
+        CreateWorkoutSubmission: {
             /** @enum {string} */
             activity: "run" | "ride" | "swim" | "walk" | "strength" | "yoga" | "other";
             calories?: number | null;
             distanceM?: number | null;
             durationSec: number;
             notes?: string | null;
+            options?: components["schemas"]["JobOptions"] | null;
             sets?: components["schemas"]["WorkoutSetDto"][] | null;
             /** Format: date-time */
             startedAt: string;
@@ -685,8 +687,10 @@ export interface components {
             result: {
                 [key: string]: unknown;
             } | null;
+            runAt: string | null;
+            scheduleId: string | null;
             /** @enum {string} */
-            status: "queued" | "processing" | "completed" | "failed" | "dead" | "cancelled";
+            status: "scheduled" | "queued" | "processing" | "completed" | "failed" | "dead" | "cancelled";
             /** @enum {string} */
             type: "workouts" | "invoices" | "emails";
             /** Format: date-time */
@@ -696,10 +700,10 @@ export interface components {
             /** Format: uuid */
             jobId: string;
             /**
-             * @description `queued` for a new job; a replayed request gets the job's current status.
+             * @description `queued` for a new job, `scheduled` for one due later; a replayed request gets the job's current status.
              * @enum {string}
              */
-            status: "queued" | "processing" | "completed" | "failed" | "dead" | "cancelled";
+            status: "scheduled" | "queued" | "processing" | "completed" | "failed" | "dead" | "cancelled";
             /** @description Where to read the job: `/v1/jobs/<jobId>`. */
             statusUrl: string;
         };
@@ -751,6 +755,11 @@ export interface components {
             /** @constant */
             type: "job.dead";
         };
+        JobOptions: {
+            delaySec?: number | null;
+            idempotencyKey?: string | null;
+            runAt?: string | null;
+        };
         JobPage: {
             /** @description Newest first. */
             jobs: components["schemas"]["Job"][];
@@ -768,10 +777,11 @@ export interface components {
             quantity: number;
             unitPriceCents: number;
         };
-        SendEmailDto: {
+        SendEmailSubmission: {
             /** @description The template's data: the object its `oneOf` branch names. */
             data: unknown;
             invoiceId?: string | null;
+            options?: components["schemas"]["JobOptions"] | null;
             /** @enum {string} */
             template: "welcome" | "order-confirmation";
             /** Format: email */
@@ -1166,7 +1176,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SendEmailDto"];
+                "application/json": components["schemas"]["SendEmailSubmission"];
             };
         };
         responses: {
@@ -1185,7 +1195,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobAccepted"];
                 };
             };
-            /** @description Accepted: the job is stored and queued. */
+            /** @description Accepted: the job is stored, and queued, or `scheduled` until `options.runAt` (or `options.delaySec`). */
             202: {
                 headers: {
                     Location: components["headers"]["Location"];
@@ -1317,7 +1327,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateInvoiceDto"];
+                "application/json": components["schemas"]["CreateInvoiceSubmission"];
             };
         };
         responses: {
@@ -1336,7 +1346,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobAccepted"];
                 };
             };
-            /** @description Accepted: the job is stored and queued. */
+            /** @description Accepted: the job is stored, and queued, or `scheduled` until `options.runAt` (or `options.delaySec`). */
             202: {
                 headers: {
                     Location: components["headers"]["Location"];
@@ -1473,7 +1483,8 @@ export interface operations {
             query?: {
                 cursor?: string;
                 limit?: number;
-                status?: "queued" | "processing" | "completed" | "failed" | "dead" | "cancelled";
+                scheduleId?: string;
+                status?: "scheduled" | "queued" | "processing" | "completed" | "failed" | "dead" | "cancelled";
                 type?: "workouts" | "invoices" | "emails";
             };
             header?: {
@@ -2105,7 +2116,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateWorkoutDto"];
+                "application/json": components["schemas"]["CreateWorkoutSubmission"];
             };
         };
         responses: {
@@ -2124,7 +2135,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobAccepted"];
                 };
             };
-            /** @description Accepted: the job is stored and queued. */
+            /** @description Accepted: the job is stored, and queued, or `scheduled` until `options.runAt` (or `options.delaySec`). */
             202: {
                 headers: {
                     Location: components["headers"]["Location"];

@@ -17,6 +17,8 @@ export interface AttemptError {
 @Index('jobs_tenant_status_created_idx', ['tenant', 'status', 'createdAt'])
 @Index('jobs_unpublished_idx', ['createdAt'], { where: 'published_at IS NULL' })
 @Index('jobs_status_created_idx', ['status', 'createdAt'])
+@Index('jobs_due_idx', ['runAt'], { where: "status = 'scheduled'" })
+@Index('jobs_schedule_tick_uq', ['scheduleId', 'scheduledFor'], { unique: true, where: 'schedule_id IS NOT NULL' })
 export class JobEntity {
   @PrimaryColumn('uuid')
   id: string;
@@ -37,6 +39,22 @@ export class JobEntity {
 
   @Column('jsonb')
   payload: Record<string, unknown>;
+
+  /** The submission's `options` as sent (runAt, delaySec, idempotencyKey); never part of the payload. */
+  @Column('jsonb', { nullable: true })
+  options: Record<string, unknown> | null;
+
+  /** When a `scheduled` job is due; null for a job that was queued at once. */
+  @Column('timestamptz', { name: 'run_at', nullable: true })
+  runAt: Date | null;
+
+  /** The schedule that created the job. */
+  @Column('uuid', { name: 'schedule_id', nullable: true })
+  scheduleId: string | null;
+
+  /** The schedule's tick the job is for: with scheduleId, unique, so that no tick creates two jobs. */
+  @Column('timestamptz', { name: 'scheduled_for', nullable: true })
+  scheduledFor: Date | null;
 
   @Column('integer', { default: 0 })
   attempts: number;

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { JobStatus, JobType } from '@baton/contracts';
 import { connected, connectedPool } from '../database-connector';
 
@@ -14,10 +14,17 @@ export interface NewJob {
   correlationId: string;
   idempotencyKey?: string;
   requestHash?: string;
+  /** The submission's options as sent. */
+  options?: object;
+  /** When it is due: a job with a runAt still ahead is stored `scheduled`, any other `queued`. */
+  runAt?: Date | null;
+  /** The schedule and tick that created it. */
+  scheduleId?: string;
+  scheduledFor?: Date;
 }
 
 export type InsertOutcome =
-  | { kind: 'created' }
+  | { kind: 'created'; status: JobStatus.Queued | JobStatus.Scheduled }
   /** The idempotency key was used before with the same request: the earlier job stands. */
   | { kind: 'replayed'; jobId: string; status: JobStatus }
   /** The idempotency key was used before with a different request. */
@@ -44,6 +51,7 @@ export class JobIntakeRepository {
 
   /** Records an accepted job. With an idempotency key, a second insert returns the first job instead. */
   async insert(job: NewJob): Promise<InsertOutcome> {
+    const status = initialStatus(job);
     const values = [
       job.id,
       job.type,
@@ -54,12 +62,17 @@ export class JobIntakeRepository {
       job.requestHash ?? null,
       job.tenant,
       job.apiKeyId ?? null,
+      status,
+      job.options ?? null,
+      job.runAt ?? null,
+      job.scheduleId ?? null,
+      job.scheduledFor ?? null,
     ];
-    const insert = `INSERT INTO jobs (id, type, payload, max_attempts, correlation_id, idempotency_key, request_hash, tenant, api_key_id)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
+    const insert = `INSERT INTO jobs (id, type, payload, max_attempts, correlation_id, idempotency_key, request_hash, tenant, api_key_id, status, options, run_at, schedule_id, scheduled_for)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
     if (job.idempotencyKey === undefined) {
       await connectedPool(this.dataSource).query({ name: 'baton-insert-job', text: insert, values });
-      return { kind: 'created' };
+      return { kind: 'created', status };
     }
     // Two attempts: the first job with this key might be deleted between our
     // conflicting insert and the look-up that follows it.
@@ -69,7 +82,7 @@ export class JobIntakeRepository {
         text: `${insert} ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
         values,
       });
-      if (inserted.rows.length > 0) return { kind: 'created' };
+      if (inserted.rows.length > 0) return { kind: 'created', status };
       const [earlier] = await connected(this.dataSource).query(
         `SELECT id, status, request_hash FROM jobs WHERE tenant = $1 AND idempotency_key = $2`,
         [job.tenant, job.idempotencyKey],
@@ -79,6 +92,28 @@ export class JobIntakeRepository {
       }
     }
     return { kind: 'conflict' };
+  }
+
+  /**
+   * Hands the delayed jobs that are due, oldest due first, to `publish`: in
+   * one transaction they turn `queued` and the ones `publish` returns are
+   * marked published. Selected by their due time alone, so none waits for
+   * the grace the sweep of unconfirmed jobs gives; row locks (SKIP LOCKED)
+   * keep two API replicas from publishing the same job. A worker's claim of
+   * a job published here waits for the commit on the row lock, then finds it
+   * `queued`. A job the broker did not confirm stays `queued` and
+   * unpublished, for relayUnpublished.
+   */
+  async relayDue(limit: number, publish: (jobs: UnpublishedJob[]) => Promise<string[]>): Promise<number> {
+    return connected(this.dataSource).transaction(async (manager) => {
+      const rows: RelayedRow[] = await manager.query(
+        `UPDATE jobs SET status = '${JobStatus.Queued}', updated_at = now()
+         WHERE id IN (SELECT id FROM jobs WHERE status = '${JobStatus.Scheduled}' AND run_at <= now() ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING ${RELAYED_COLUMNS}`,
+        [limit],
+      ).then(([updated]: [RelayedRow[]]) => updated);
+      return this.publishRelayed(manager, rows, publish);
+    });
   }
 
   /** Jobs accepted but not yet confirmed by the broker (the relay's backlog). */
@@ -101,21 +136,38 @@ export class JobIntakeRepository {
    */
   async relayUnpublished(limit: number, minAgeMs: number, publish: (jobs: UnpublishedJob[]) => Promise<string[]>): Promise<number> {
     return connected(this.dataSource).transaction(async (manager) => {
-      const rows: Array<{ id: string; type: JobType; payload: object; correlation_id: string | null; attempts: number }> =
-        await manager.query(
-          `SELECT id, type, payload, correlation_id, attempts FROM jobs
-           WHERE published_at IS NULL AND status = '${JobStatus.Queued}' AND created_at < now() - make_interval(secs => $2::double precision / 1000)
-           ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-          [limit, minAgeMs],
-        );
-      if (rows.length === 0) return 0;
-      const published = await publish(
-        rows.map((row) => ({ id: row.id, type: row.type, payload: row.payload, correlationId: row.correlation_id, attempts: row.attempts })),
+      const rows: RelayedRow[] = await manager.query(
+        `SELECT ${RELAYED_COLUMNS} FROM jobs
+         WHERE published_at IS NULL AND status = '${JobStatus.Queued}' AND created_at < now() - make_interval(secs => $2::double precision / 1000)
+         ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [limit, minAgeMs],
       );
-      if (published.length > 0) {
-        await manager.query(`UPDATE jobs SET published_at = now() WHERE id = ANY($1::uuid[])`, [published]);
-      }
-      return rows.length;
+      return this.publishRelayed(manager, rows, publish);
     });
   }
+
+  private async publishRelayed(manager: EntityManager, rows: RelayedRow[], publish: (jobs: UnpublishedJob[]) => Promise<string[]>): Promise<number> {
+    if (rows.length === 0) return 0;
+    const published = await publish(
+      rows.map((row) => ({ id: row.id, type: row.type, payload: row.payload, correlationId: row.correlation_id, attempts: row.attempts })),
+    );
+    if (published.length > 0) {
+      await manager.query(`UPDATE jobs SET published_at = now() WHERE id = ANY($1::uuid[])`, [published]);
+    }
+    return rows.length;
+  }
+}
+
+interface RelayedRow {
+  id: string;
+  type: JobType;
+  payload: object;
+  correlation_id: string | null;
+  attempts: number;
+}
+
+const RELAYED_COLUMNS = 'id, type, payload, correlation_id, attempts';
+
+function initialStatus(job: NewJob): JobStatus.Queued | JobStatus.Scheduled {
+  return job.runAt && job.runAt.getTime() > Date.now() ? JobStatus.Scheduled : JobStatus.Queued;
 }

@@ -14,6 +14,8 @@ const CANCELLABLE = quoted(CANCELLABLE_STATUSES);
 export interface JobFilter {
   status?: JobStatus;
   type?: JobType;
+  /** Only the jobs this schedule created. */
+  scheduleId?: string;
   /** Only this tenant's jobs; every tenant's when absent (the operators' CLI). */
   tenant?: string;
 }
@@ -58,6 +60,7 @@ export class JobOperationsRepository {
     if (filter.tenant !== undefined) query.andWhere('job.tenant = :tenant', { tenant: filter.tenant });
     if (filter.status !== undefined) query.andWhere('job.status = :status', { status: filter.status });
     if (filter.type !== undefined) query.andWhere('job.type = :type', { type: filter.type });
+    if (filter.scheduleId !== undefined) query.andWhere('job.schedule_id = :scheduleId', { scheduleId: filter.scheduleId });
     if (cursor !== undefined) {
       const after = decodeCursor(cursor);
       query.andWhere('(job.created_at, job.id) < (:at::timestamptz, :id::uuid)', after);

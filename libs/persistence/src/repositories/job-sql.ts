@@ -29,13 +29,15 @@ export interface JobRow {
   last_error: string | null;
   errors: AttemptErrorRecord[];
   correlation_id: string | null;
+  run_at: Date | null;
+  schedule_id: string | null;
   created_at: Date;
   updated_at: Date;
   completed_at: Date | null;
 }
 
 /** The columns of a JobRow. */
-export const JOB_RECORD_COLUMNS = 'id, type, tenant, status, attempts, max_attempts, result, last_error, errors, correlation_id, created_at, updated_at, completed_at';
+export const JOB_RECORD_COLUMNS = 'id, type, tenant, status, attempts, max_attempts, result, last_error, errors, correlation_id, run_at, schedule_id, created_at, updated_at, completed_at';
 
 export function jobRecordOf(row: JobRow): JobRecord {
   return {
@@ -47,6 +49,8 @@ export function jobRecordOf(row: JobRow): JobRecord {
     result: row.result,
     lastError: row.last_error,
     errors: row.errors,
+    runAt: row.run_at,
+    scheduleId: row.schedule_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     completedAt: row.completed_at,
