@@ -11,7 +11,7 @@ import { BatonClient, JobType } from '@baton/client';
 import { batonEnv, BatonProcess, createTestBroker, createTestDatabase, invoiceBody, startBaton, TEST_API_KEY, TestDatabase, TestVhost, waitFor, workoutBody } from '../support';
 import { get, JobView, pdfPages, post, request, stopAll, UUID_PATTERN, waitForJob } from './e2e-support';
 
-const JOB_FIELDS = ['attempts', 'completedAt', 'createdAt', 'error', 'errors', 'id', 'maxAttempts', 'result', 'status', 'type', 'updatedAt'];
+const JOB_FIELDS = ['attempts', 'completedAt', 'createdAt', 'error', 'errors', 'id', 'maxAttempts', 'result', 'runAt', 'scheduleId', 'status', 'type', 'updatedAt'];
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe('job pipeline: from the API through the queue to a worker and back', () => {

@@ -254,6 +254,110 @@ describe('JobIntakeRepository (PostgreSQL)', () => {
     );
   });
 
+  describe('JobIntakeRepository.relayDue', () => {
+    beforeEach(async () => {
+      await ds.query(`TRUNCATE jobs CASCADE`);
+    });
+
+    const secondsFromNow = (seconds: number) => new Date(Date.now() + seconds * 1000);
+
+    async function dueJob(secondsAgo: number): Promise<NewJob> {
+      const job = await insertJob({ runAt: secondsFromNow(600) });
+      await ds.query(`UPDATE jobs SET run_at = now() - make_interval(secs => $2) WHERE id = $1`, [job.id, secondsAgo]);
+      return job;
+    }
+
+    const publishAll = async (batch: UnpublishedJob[]) => batch.map((job) => job.id);
+
+    it('stores a job whose runAt is ahead as scheduled, with its run_at and options; one whose runAt has passed as queued', async () => {
+      const runAt = secondsFromNow(60);
+      const later = newJob({ runAt, options: { delaySec: 60 } });
+      await expect(jobs.insert(later)).resolves.toEqual({ kind: 'created', status: JobStatus.Scheduled });
+      expect(await row(later.id)).toMatchObject({ status: JobStatus.Scheduled, run_at: runAt, options: { delaySec: 60 }, published_at: null });
+
+      const past = newJob({ runAt: secondsFromNow(-60) });
+      await expect(jobs.insert(past)).resolves.toEqual({ kind: 'created', status: JobStatus.Queued });
+      expect((await row(past.id)).status).toBe(JobStatus.Queued);
+    });
+
+    it('hands only due scheduled jobs to publish, earliest due first, whatever their age; queues them and marks the confirmed ones published', async () => {
+      const dueLater = await dueJob(1);
+      const dueFirst = await dueJob(30);
+      const notYet = await insertJob({ runAt: secondsFromNow(600) });
+      const unconfirmed = await dueJob(10);
+
+      const batches: string[][] = [];
+      const count = await jobs.relayDue(10, async (batch) => {
+        batches.push(batch.map((job) => job.id));
+        return batch.map((job) => job.id).filter((id) => id !== unconfirmed.id);
+      });
+
+      expect(count).toBe(3);
+      expect(batches).toEqual([[dueFirst.id, unconfirmed.id, dueLater.id]]);
+      expect(await row(dueFirst.id)).toMatchObject({ status: JobStatus.Queued, published_at: expect.any(Date) });
+      expect(await row(dueLater.id)).toMatchObject({ status: JobStatus.Queued, published_at: expect.any(Date) });
+      expect(await row(notYet.id)).toMatchObject({ status: JobStatus.Scheduled, published_at: null });
+      // The broker did not confirm it: queued and unpublished, the sweep of unconfirmed jobs takes it (its grace counts from its creation).
+      expect(await row(unconfirmed.id)).toMatchObject({ status: JobStatus.Queued, published_at: null });
+      await ds.query(`UPDATE jobs SET created_at = now() - interval '1 minute' WHERE id = $1`, [unconfirmed.id]);
+      const swept: string[] = [];
+      await jobs.relayUnpublished(10, 2000, async (batch) => {
+        swept.push(...batch.map((job) => job.id));
+        return [];
+      });
+      expect(swept).toEqual([unconfirmed.id]);
+    });
+
+    it('leaves a due job scheduled when publish throws, for the next sweep', async () => {
+      const job = await dueJob(5);
+      await expect(jobs.relayDue(10, async () => Promise.reject(new Error('broker away')))).rejects.toThrow('broker away');
+      expect(await row(job.id)).toMatchObject({ status: JobStatus.Scheduled, published_at: null });
+      await expect(jobs.relayDue(10, publishAll)).resolves.toBe(1);
+    });
+
+    it('never hands a cancelled scheduled job to publish', async () => {
+      const job = await dueJob(5);
+      await ds.query(`UPDATE jobs SET status = 'cancelled' WHERE id = $1`, [job.id]);
+      const publish = jest.fn(publishAll);
+      await expect(jobs.relayDue(10, publish)).resolves.toBe(0);
+      expect(publish).not.toHaveBeenCalled();
+    });
+
+    itWithServices(
+      {
+        needs: 'PostgreSQL',
+        reason: 'two transactions open at once: PGlite is a single backend, so the second relay cannot run while the first holds its rows',
+      },
+      'never hands the same due job to two concurrent relays (SKIP LOCKED), and a claim waits for the relay to commit',
+      async () => {
+        const created = await Promise.all([5, 4, 3, 2].map(dueJob));
+        const firstHolding = deferred();
+        const secondDone = deferred();
+        const firstIds: string[] = [];
+        const secondIds: string[] = [];
+        let claimedMeanwhile: Promise<unknown> | undefined;
+        const first = jobs.relayDue(2, async (batch) => {
+          firstIds.push(...batch.map((job) => job.id));
+          // A worker that got the message before the relay committed: its claim waits on the row, then finds the job queued.
+          claimedMeanwhile = execution.claim(batch[0].id, JobType.Workout);
+          firstHolding.resolve();
+          await within(secondDone.promise, 10_000, 'the second relay to finish while the first held its rows');
+          return batch.map((job) => job.id);
+        });
+        await firstHolding.promise;
+        const second = jobs.relayDue(10, async (batch) => {
+          secondIds.push(...batch.map((job) => job.id));
+          return batch.map((job) => job.id);
+        }).finally(() => secondDone.resolve());
+
+        await expect(Promise.all([first, second])).resolves.toEqual([2, 2]);
+        expect(firstIds.filter((id) => secondIds.includes(id))).toEqual([]);
+        expect([...firstIds, ...secondIds].sort()).toEqual(created.map((job) => job.id).sort());
+        await expect(claimedMeanwhile).resolves.toMatchObject({ status: JobStatus.Processing, attempts: 1 });
+      },
+    );
+  });
+
   describe('JobIntakeRepository.markPublished', () => {
     it('sets published_at on the given jobs only', async () => {
       const a = await insertJob();

@@ -107,11 +107,14 @@ export class JobIntakeRepository {
   async relayDue(limit: number, publish: (jobs: UnpublishedJob[]) => Promise<string[]>): Promise<number> {
     return connected(this.dataSource).transaction(async (manager) => {
       const rows: RelayedRow[] = await manager.query(
-        `UPDATE jobs SET status = '${JobStatus.Queued}', updated_at = now()
-         WHERE id IN (SELECT id FROM jobs WHERE status = '${JobStatus.Scheduled}' AND run_at <= now() ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-         RETURNING ${RELAYED_COLUMNS}`,
+        `WITH due AS (
+           SELECT id FROM jobs WHERE status = '${JobStatus.Scheduled}' AND run_at <= now() ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED
+         ), queued AS (
+           UPDATE jobs SET status = '${JobStatus.Queued}', updated_at = now() FROM due WHERE jobs.id = due.id
+           RETURNING jobs.id, jobs.type, jobs.payload, jobs.correlation_id, jobs.attempts, jobs.run_at
+         ) SELECT ${RELAYED_COLUMNS} FROM queued ORDER BY run_at`,
         [limit],
-      ).then(([updated]: [RelayedRow[]]) => updated);
+      );
       return this.publishRelayed(manager, rows, publish);
     });
   }
