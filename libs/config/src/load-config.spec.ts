@@ -32,6 +32,7 @@ describe(loadConfig.name, () => {
       expect(config.JOB_RETRY_MAX_MS).toBe(300_000);
       expect(config.JOB_DELIVERY_LIMIT).toBe(10);
       expect(config.RELAY_INTERVAL_MS).toBe(1000);
+      expect(config.JOB_MAX_DELAY_SEC).toBe(2_592_000);
       expect(config.HEALTH_PORT).toBe(9464);
       expect(config.SHUTDOWN_DELAY_MS).toBe(5000);
       expect(config.SHUTDOWN_TIMEOUT_MS).toBe(25_000);
@@ -185,6 +186,9 @@ describe(loadConfig.name, () => {
       ['JOB_RETRY_MAX_MS', '86400001'],
       ['JOB_DELIVERY_LIMIT', '0'],
       ['RELAY_INTERVAL_MS', '49'],
+      ['JOB_MAX_DELAY_SEC', '0'],
+      ['JOB_MAX_DELAY_SEC', '315360001'],
+      ['JOB_MAX_DELAY_SEC', '1d'],
       ['HEALTH_PORT', 'none'],
       ['SHUTDOWN_DELAY_MS', '-5'],
       ['SHUTDOWN_TIMEOUT_MS', '99'],
