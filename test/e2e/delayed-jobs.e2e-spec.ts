@@ -4,7 +4,7 @@
  * relay publishes it and a worker runs it, once; across a RabbitMQ restart
  * (services) or a restart of the whole embedded process, and with three API
  * replicas sweeping the same database. How late a job starts is measured by
- * the benchmark (`npm run bench -- --only=8`), not asserted here.
+ * the benchmark (`npm run bench -- --only=7`), not asserted here.
  */
 import { randomUUID } from 'node:crypto';
 import {

@@ -17,8 +17,9 @@ const MARK_DELAY_MS = 20;
  * Gets everything the outbox holds onto the broker. A job is published
  * right after its row commits; should that fail (broker away, process
  * killed), the periodic sweep publishes whatever is still unconfirmed. A
- * delayed job is published by the first sweep after it is due, so at most
- * RELAY_INTERVAL_MS late while the broker is there.
+ * delayed job is published when it falls due: each sweep arms a timer for
+ * the next due job (expectDue), and the sweeps themselves catch any a timer
+ * missed.
  * Events, which workers record in the transactions of the effects they
  * describe, go to `baton.events` with the sweep, and so do the webhook
  * deliveries that are due, to the delivery workers' queue. Any API replica
@@ -35,6 +36,9 @@ export class JobRelay implements OnApplicationBootstrap, BeforeApplicationShutdo
   private markTimer?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
+  private dueTimer?: NodeJS.Timeout;
+  private dueTimerAt = Infinity;
+  private relayingDue?: Promise<void>;
 
   constructor(
     private readonly publisher: JobPublisher,
@@ -69,8 +73,39 @@ export class JobRelay implements OnApplicationBootstrap, BeforeApplicationShutdo
     return this.sweeping;
   }
 
+  /**
+   * Relays the delayed jobs due at `at` then, rather than at the next sweep,
+   * if that comes first: a job is published on time, not up to
+   * RELAY_INTERVAL_MS late. For the jobs this process accepts, and, after
+   * each sweep, for the next job due in the database, whoever accepted it.
+   */
+  expectDue(at: Date): void {
+    const when = at.getTime();
+    if (when >= this.dueTimerAt || when - Date.now() > this.config.RELAY_INTERVAL_MS) return;
+    clearTimeout(this.dueTimer);
+    this.dueTimerAt = when;
+    this.dueTimer = setTimeout(() => {
+      this.dueTimerAt = Infinity;
+      void this.relayDueJobs();
+    }, Math.max(0, when - Date.now()));
+    this.dueTimer.unref();
+  }
+
+  /** Relays the jobs that are due, then arms the timer for the next one. */
+  private relayDueJobs(): Promise<void> {
+    if (!this.publisher.isReady) return Promise.resolve();
+    this.relayingDue ??= this.drain(() => this.jobs.relayDue(SWEEP_BATCH, (jobs) => this.publishBatch(jobs)))
+      .then(async () => {
+        const next = await this.jobs.nextDue();
+        if (next) this.expectDue(next);
+      })
+      .catch((error) => this.logger.warn(`relaying due jobs failed: ${describeError(error)}`))
+      .finally(() => (this.relayingDue = undefined));
+    return this.relayingDue;
+  }
+
   private async sweepAll(): Promise<void> {
-    await this.drain(() => this.jobs.relayDue(SWEEP_BATCH, (jobs) => this.publishBatch(jobs)));
+    await this.relayDueJobs();
     await this.drain(async () => {
       const seen = await this.jobs.relayUnpublished(SWEEP_BATCH, SWEEP_MIN_AGE_MS, (jobs) => this.publishBatch(jobs));
       if (seen > 0) this.logger.log(`relayed ${seen} jobs that had not been confirmed`);
@@ -120,7 +155,8 @@ export class JobRelay implements OnApplicationBootstrap, BeforeApplicationShutdo
   /** Before RabbitMQ and PostgreSQL close: finish the publishes under way and record their confirms. */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.sweepTimer);
-    await Promise.allSettled([...this.inFlight, this.sweeping]);
+    clearTimeout(this.dueTimer);
+    await Promise.allSettled([...this.inFlight, this.sweeping, this.relayingDue]);
     await this.markConfirmed();
   }
 }

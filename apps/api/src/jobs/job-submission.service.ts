@@ -102,6 +102,7 @@ export class JobSubmissionService {
       case 'created':
         this.metrics.jobsAccepted.inc({ type });
         if (outcome.status === JobStatus.Queued) this.relay.dispatch({ jobId, type, attempt: 1, correlationId, payload });
+        else if (runAt) this.relay.expectDue(runAt);
         return { jobId, status: outcome.status, created: true };
       case 'replayed':
         annotateLogContext({ jobId: outcome.jobId });

@@ -119,6 +119,12 @@ export class JobIntakeRepository {
     });
   }
 
+  /** When the next delayed job falls due; null when none waits. */
+  async nextDue(): Promise<Date | null> {
+    const [row] = await connected(this.dataSource).query(`SELECT min(run_at) AS due FROM jobs WHERE status = '${JobStatus.Scheduled}'`);
+    return row?.due ?? null;
+  }
+
   /** Jobs accepted but not yet confirmed by the broker (the relay's backlog). */
   async countUnpublished(): Promise<number> {
     const [row] = await connected(this.dataSource).query(`SELECT count(*)::int AS backlog FROM jobs WHERE published_at IS NULL AND status = '${JobStatus.Queued}'`);
