@@ -17,6 +17,8 @@ export interface AttemptError {
 @Index('jobs_tenant_status_created_idx', ['tenant', 'status', 'createdAt'])
 @Index('jobs_unpublished_idx', ['createdAt'], { where: 'published_at IS NULL' })
 @Index('jobs_status_created_idx', ['status', 'createdAt'])
+// Retention's sweep: the oldest finished jobs of a type and status.
+@Index('jobs_finished_idx', ['type', 'status', 'updatedAt'], { where: "status IN ('completed', 'dead', 'cancelled')" })
 export class JobEntity {
   @PrimaryColumn('uuid')
   id: string;

@@ -4,6 +4,7 @@ import { JobOperations1764100000000 } from './1764100000000-job-operations';
 import { ApiKeyChangeNotifications1764200000000 } from './1764200000000-api-key-change-notifications';
 import { InvoiceProfilesAndNumbers1764300000000 } from './1764300000000-invoice-profiles-and-numbers';
 import { EventsAndWebhooks1764500000000 } from './1764500000000-events-and-webhooks';
+import { JobRetention1764700000000 } from './1764700000000-job-retention';
 
 /**
  * The core's migrations, oldest first. The first ones also created the
@@ -17,4 +18,5 @@ export const CORE_MIGRATIONS = [
   ApiKeyChangeNotifications1764200000000,
   InvoiceProfilesAndNumbers1764300000000,
   EventsAndWebhooks1764500000000,
+  JobRetention1764700000000,
 ];
