@@ -18,6 +18,7 @@ import { acceptRate } from './scenarios/accept-rate.scenario';
 import { endToEnd } from './scenarios/end-to-end.scenario';
 import { heavyWork } from './scenarios/heavy-work.scenario';
 import { horizontalScale } from './scenarios/horizontal-scale.scenario';
+import { retentionSweep } from './scenarios/retention-sweep.scenario';
 import { startUp } from './scenarios/start-up.scenario';
 import { workerThroughput } from './scenarios/worker-throughput.scenario';
 import { BenchRow, BenchSizes, Size, SIZES } from './support/bench-row';
@@ -34,6 +35,7 @@ const SCENARIOS: Array<[number[], Scenario]> = [
   [[4], heavyWork],
   [[5], horizontalScale],
   [[6], startUp],
+  [[7], retentionSweep],
 ];
 const RESULTS = join(__dirname, 'results');
 

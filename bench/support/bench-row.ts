@@ -22,11 +22,13 @@ export interface BenchSizes {
   warmupSeconds: number;
   /** Jobs in the uncounted first round of a worker scenario. */
   warmupJobs: number;
+  /** Finished jobs past their retention that the retention scenario's worker deletes. */
+  expiredRows: number;
 }
 
 export const SIZES: Record<Size, BenchSizes> = {
-  quick: { rounds: 3, seconds: 3, connections: 100, prefill: 2000, e2eRate: 500, e2eSeconds: 5, e2eLightRate: 200, warmupSeconds: 6, warmupJobs: 1500 },
-  full: { rounds: 5, seconds: 10, connections: 100, prefill: 10000, e2eRate: 500, e2eSeconds: 30, e2eLightRate: 200, warmupSeconds: 10, warmupJobs: 3000 },
+  quick: { rounds: 3, seconds: 3, connections: 100, prefill: 2000, e2eRate: 500, e2eSeconds: 5, e2eLightRate: 200, warmupSeconds: 6, warmupJobs: 1500, expiredRows: 2_000 },
+  full: { rounds: 5, seconds: 10, connections: 100, prefill: 10000, e2eRate: 500, e2eSeconds: 30, e2eLightRate: 200, warmupSeconds: 10, warmupJobs: 3000, expiredRows: 200_000 },
 };
 
 /** One line of the results table. */
