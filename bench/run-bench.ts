@@ -19,6 +19,7 @@ import { delayedJobs } from './scenarios/delayed-jobs.scenario';
 import { endToEnd } from './scenarios/end-to-end.scenario';
 import { heavyWork } from './scenarios/heavy-work.scenario';
 import { horizontalScale } from './scenarios/horizontal-scale.scenario';
+import { retentionSweep } from './scenarios/retention-sweep.scenario';
 import { startUp } from './scenarios/start-up.scenario';
 import { workerThroughput } from './scenarios/worker-throughput.scenario';
 import { BenchRow, BenchSizes, Size, SIZES } from './support/bench-row';
@@ -36,6 +37,7 @@ const SCENARIOS: Array<[number[], Scenario]> = [
   [[5], horizontalScale],
   [[6], startUp],
   [[7], delayedJobs],
+  [[9], retentionSweep],
 ];
 const RESULTS = join(__dirname, 'results');
 

@@ -73,9 +73,9 @@ export class BenchWorld {
     }
   }
 
-  /** Empties the job tables and the work queues between measurements. */
+  /** Empties the job tables, their results (which outlive jobs) and the work queues between measurements. */
   async reset(): Promise<void> {
-    await this.query(`TRUNCATE jobs CASCADE`);
+    await this.query(`TRUNCATE jobs, expired_jobs, workouts, invoices CASCADE`);
     await this.withChannel(async (channel) => {
       for (const queue of ['workouts', 'invoices']) await channel.purgeQueue(queue).catch(() => undefined);
     });

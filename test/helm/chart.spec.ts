@@ -40,6 +40,7 @@ const EXPECTED_OPTIONAL: Record<string, string[]> = {
   'emails-values.yaml': ['NetworkPolicy', 'ScaledObject', 'TriggerAuthentication'],
   'emails-existing-secret-values.yaml': ['HorizontalPodAutoscaler', 'NetworkPolicy'],
   'webhooks-values.yaml': ['NetworkPolicy', 'ScaledObject', 'TriggerAuthentication'],
+  'retention-values.yaml': [],
 };
 
 const RECOMMENDED_LABELS = [
@@ -153,7 +154,7 @@ beforeAll(async () => {
 
 describe('scenario files', () => {
   it('cover every feature the chart makes optional', () => {
-    for (const file of ['hpa', 'keda', 'existing-secret', 'ingress', 'networkpolicy', 'servicemonitor', 'pdb', 'api-http', 'auth-and-rate-limit', 'emails', 'emails-existing-secret', 'webhooks']) {
+    for (const file of ['hpa', 'keda', 'existing-secret', 'ingress', 'networkpolicy', 'servicemonitor', 'pdb', 'api-http', 'auth-and-rate-limit', 'emails', 'emails-existing-secret', 'webhooks', 'retention']) {
       expect(SCENARIOS).toContain(`${file}-values.yaml`);
     }
     // A new scenario must say which optional objects it renders.
@@ -1167,6 +1168,32 @@ describe('webhooks', () => {
   });
 });
 
+describe('retention', () => {
+  /** The retention a group's worker reads from its environment, as it does at start. */
+  const retentionOf = (objects: K8sObject[], group: string) => {
+    const config = loadConfig(resolveEnv(workerRun(objects, group), objects, external));
+    return [config.JOB_RETENTION_COMPLETED_SEC, config.JOB_RETENTION_DEAD_SEC, config.JOB_RETENTION_CANCELLED_SEC, config.JOB_RETENTION_SWEEP_MS];
+  };
+
+  it('defaults to the apps’ own defaults in every worker group, and sets none of it on the API', () => {
+    const objects = render(DEFAULTS);
+    const defaults = new BatonConfig();
+    for (const group of Object.keys(workerGroups(DEFAULTS))) {
+      expect({ group, retention: retentionOf(objects, group) }).toEqual({
+        group,
+        retention: [defaults.JOB_RETENTION_COMPLETED_SEC, defaults.JOB_RETENTION_DEAD_SEC, defaults.JOB_RETENTION_CANCELLED_SEC, defaults.JOB_RETENTION_SWEEP_MS],
+      });
+    }
+    expect(variableNames(runsOf(objects, 'api')[0], objects).filter((name) => name.startsWith('JOB_RETENTION_'))).toEqual([]);
+  });
+
+  it('gives each group the global retention with its own overrides, which its worker reads back', () => {
+    const objects = render('retention-values.yaml');
+    expect(retentionOf(objects, 'workouts')).toEqual([86_400, 1_209_600, 3_600, 30_000]);
+    expect(retentionOf(objects, 'invoices')).toEqual([2_592_000, 0, 3_600, 30_000]);
+  });
+});
+
 describe('two releases in one namespace', () => {
   it.each([
     ['alpha', 'beta'],
@@ -1210,6 +1237,7 @@ describe('values.schema.json and the chart refuse bad values', () => {
     ['a top-level key', { replicaCount: 3 }, /additional propert(y|ies) 'replicaCount' not allowed/],
     ['a nested key', { api: { service: { nodePort: 30000 } } }, /additional propert(y|ies) 'nodePort' not allowed/],
     ['a key of a worker group', { workers: { workouts: { queue: 'workouts' } } }, /additional propert(y|ies) 'queue' not allowed/],
+    ['a key of a group’s retention', { workers: { workouts: { retention: { completedDays: 7 } } } }, /additional propert(y|ies) 'completedDays' not allowed/],
     ['a key of a security context', { securityContext: { runAsRoot: true } }, /additional propert(y|ies) 'runAsRoot' not allowed/],
   ])('an unknown key: %s', async (_what, values, message) => {
     expect(await refusal({ values })).toMatch(message);
@@ -1240,6 +1268,9 @@ describe('values.schema.json and the chart refuse bad values', () => {
     ['a request timeout under a second', { api: { http: { requestTimeoutMs: 999 } } }, /api\/http\/requestTimeoutMs/],
     ['a headers timeout over ten minutes', { api: { http: { headersTimeoutMs: 600001 } } }, /api\/http\/headersTimeoutMs/],
     ['a Redis port out of range', { networkPolicy: { redisPort: 0 } }, /networkPolicy\/redisPort/],
+    ['a negative retention', { retention: { completedSec: -1 } }, /retention\/completedSec/],
+    ['a retention as a duration string', { workers: { invoices: { retention: { deadSec: '30d' } } } }, /workers\/invoices\/retention\/deadSec/],
+    ['a sweep every 10 ms', { retention: { sweepMs: 10 } }, /retention\/sweepMs/],
   ])('a wrong type or value: %s', async (_what, values, message) => {
     expect(await refusal({ values })).toMatch(message);
   });

@@ -26,3 +26,12 @@ export function countArgument(value: string | undefined, name: string, fallback:
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) throw new UsageError(`--${name} must be an integer from 1 to ${max}`);
   return Number(value);
 }
+
+const DURATION_UNITS_SEC: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
+
+/** A duration flag as operators write it, `7d`, `12h`, `30m` or `90s`, in seconds. */
+export function durationArgument(value: string, name: string): number {
+  const match = /^(\d{1,9})([smhd])$/.exec(value);
+  if (!match || Number(match[1]) === 0) throw new UsageError(`--${name} must be a duration such as 7d, 12h, 30m or 90s (got ${value})`);
+  return Number(match[1]) * DURATION_UNITS_SEC[match[2]];
+}

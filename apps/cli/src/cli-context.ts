@@ -7,6 +7,7 @@ import {
   createDataSource,
   JobIntakeRepository,
   JobOperationsRepository,
+  JobRetentionRepository,
   WebhookDeliveryRepository,
   WebhookEndpointRepository,
 } from '@baton/persistence';
@@ -40,6 +41,11 @@ export class CliContext {
   /** Jobs as operators see and act on them: list, retry. */
   async jobOperations(): Promise<JobOperationsRepository> {
     return new JobOperationsRepository(await this.database());
+  }
+
+  /** For deleting finished jobs by hand, as the workers' retention sweep does. */
+  async jobRetention(): Promise<JobRetentionRepository> {
+    return new JobRetentionRepository(await this.database());
   }
 
   /** For marking the jobs a command published itself, so that the API's relay does not publish them again. */

@@ -5,7 +5,7 @@ import { BATON_SCHEMA, JobTypesModule } from '@baton/jobs';
 import { MessagingModule } from '@baton/messaging';
 import { ObservabilityModule } from '@baton/observability';
 import { PersistenceModule } from '@baton/persistence';
-import { JobRunner, WorkerModule } from '@baton/worker';
+import { JobRetentionModule, JobRunner, WorkerModule } from '@baton/worker';
 import { JobRecovery } from './job-recovery';
 
 /**
@@ -26,6 +26,7 @@ export class StandaloneModule {
         MessagingModule.forRoot({ broker: inProcess ? 'in-process' : 'rabbitmq', processor: JobRunner }),
         JobTypesModule.forRoot(),
         ApiModule.register(config),
+        JobRetentionModule,
         ...(await WorkerModule.handlersFor(config.WORKER_QUEUES)),
       ],
       providers,

@@ -1,2 +1,3 @@
 export { JobRunner } from './jobs/job-runner';
+export { JobRetentionModule } from './retention/job-retention.module';
 export { WorkerModule } from './worker.module';

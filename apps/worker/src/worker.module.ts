@@ -6,6 +6,7 @@ import { MessagingModule } from '@baton/messaging';
 import { ObservabilityModule } from '@baton/observability';
 import { PersistenceModule } from '@baton/persistence';
 import { JobRunner } from './jobs/job-runner';
+import { JobRetentionModule } from './retention/job-retention.module';
 import { WebhookDeliveryWorkerModule } from './webhooks/webhook-delivery-worker.module';
 
 /** The worker process: the handlers of the queues it consumes, over RabbitMQ and PostgreSQL. */
@@ -20,6 +21,7 @@ export class WorkerModule {
         PersistenceModule.forRoot('baton-worker', BATON_SCHEMA),
         MessagingModule.forRoot({ broker: 'rabbitmq', processor: JobRunner }),
         JobTypesModule.forRoot(),
+        JobRetentionModule,
         ...(await WorkerModule.handlersFor(config.WORKER_QUEUES)),
       ],
     };

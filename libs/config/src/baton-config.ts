@@ -21,6 +21,9 @@ import { DEFAULT_WEBHOOK_RETRY_SCHEDULE_SEC } from './webhook-settings';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Ten years: longer than that is forever, which is 0. */
+const RETENTION_MAX_SEC = 315_360_000;
+
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value);
 // Only the two words: `yes`, `1` or `False` would pass silently for what the operator did not mean.
 const toList = ({ value }: { value: unknown }) =>
@@ -260,6 +263,38 @@ export class BatonConfig {
   @Min(100)
   @Max(3_600_000)
   SHUTDOWN_TIMEOUT_MS = 25_000;
+
+  /**
+   * Seconds a completed job is kept, counted from when it finished; then a
+   * worker consuming its type deletes it (its workout or invoice stays).
+   * 0: kept forever. The dead and cancelled ones have their own.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(RETENTION_MAX_SEC)
+  JOB_RETENTION_COMPLETED_SEC = 604_800;
+
+  /** Seconds a dead job is kept, for operators to look into and retry; longer by default. 0: forever. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(RETENTION_MAX_SEC)
+  JOB_RETENTION_DEAD_SEC = 2_592_000;
+
+  /** Seconds a cancelled job is kept. 0: forever. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(RETENTION_MAX_SEC)
+  JOB_RETENTION_CANCELLED_SEC = 604_800;
+
+  /** How often a worker looks for expired jobs of the types it consumes. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(86_400_000)
+  JOB_RETENTION_SWEEP_MS = 60_000;
 
   /**
    * Seconds between a webhook delivery's attempts: after the first fails,

@@ -212,6 +212,13 @@ describe(loadConfig.name, () => {
       ['BATON_BOOTSTRAP_API_KEY', `${'k'.repeat(40)} spaces`],
       ['BATON_BOOTSTRAP_TENANT', 'Acme'],
       ['BATON_BOOTSTRAP_TENANT', '-acme'],
+      ['JOB_RETENTION_COMPLETED_SEC', '-1'],
+      ['JOB_RETENTION_COMPLETED_SEC', '7d'],
+      ['JOB_RETENTION_DEAD_SEC', '315360001'],
+      ['JOB_RETENTION_DEAD_SEC', '1.5'],
+      ['JOB_RETENTION_CANCELLED_SEC', 'forever'],
+      ['JOB_RETENTION_SWEEP_MS', '99'],
+      ['JOB_RETENTION_SWEEP_MS', '86400001'],
     ])('%s=%j throws a ConfigError that names the variable', (name, value) => {
       const error = configError({ [name]: value });
       expect(error.name).toBe('ConfigError');
@@ -385,6 +392,22 @@ describe(loadConfig.name, () => {
 
     it.each(['yes', 'off', '2'])('refuses %s, naming the variable', (value) => {
       expect(() => loadConfig({ OPENAPI_ENABLED: value })).toThrow(/OPENAPI_ENABLED must be true or false/);
+    });
+  });
+
+  describe('retention', () => {
+    it('keeps completed and cancelled jobs a week, dead ones 30 days, and sweeps every minute by default', () => {
+      expect(loadConfig({})).toMatchObject({
+        JOB_RETENTION_COMPLETED_SEC: 604_800,
+        JOB_RETENTION_DEAD_SEC: 2_592_000,
+        JOB_RETENTION_CANCELLED_SEC: 604_800,
+        JOB_RETENTION_SWEEP_MS: 60_000,
+      });
+    });
+
+    it('reads seconds per status, 0 for forever, and the sweep interval', () => {
+      const config = loadConfig({ JOB_RETENTION_COMPLETED_SEC: '2', JOB_RETENTION_DEAD_SEC: '0', JOB_RETENTION_CANCELLED_SEC: ' 315360000 ', JOB_RETENTION_SWEEP_MS: '100' });
+      expect(config).toMatchObject({ JOB_RETENTION_COMPLETED_SEC: 2, JOB_RETENTION_DEAD_SEC: 0, JOB_RETENTION_CANCELLED_SEC: 315_360_000, JOB_RETENTION_SWEEP_MS: 100 });
     });
   });
 

@@ -1,5 +1,6 @@
 export { JOB_TYPES, JobType, isJobType } from './job-type';
 export { CANCELLABLE_STATUSES, JOB_STATUSES, JobStatus, RUNNABLE_STATUSES } from './job-status';
+export { EXPIRING_STATUSES, ExpiringStatus, isExpiringStatus } from './expiring-status';
 export { Characters, IDEMPOTENCY_KEY_PATTERN } from './characters';
 export { CurrencyCode } from './currency-code';
 export { FieldError, PAYLOAD_VALIDATION, PayloadCheck, toFieldErrors, validateBody } from './payload-validation';

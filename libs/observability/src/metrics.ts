@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { JOB_TYPES } from '@baton/contracts';
+import { EXPIRING_STATUSES, JOB_TYPES } from '@baton/contracts';
 
 export interface QueueSample {
   queue: string;
@@ -35,6 +35,13 @@ export class Metrics {
   readonly jobsCompleted = this.counter('baton_jobs_completed_total', 'Jobs completed by a worker.');
   readonly jobsFailed = this.counter('baton_jobs_failed_total', 'Job attempts that failed and were scheduled for a retry.');
   readonly jobsDead = this.counter('baton_jobs_dead_total', 'Jobs that gave up and went to the dead-letter queue.');
+
+  readonly jobsExpired = new Counter({
+    name: 'baton_jobs_expired_total',
+    help: 'Worker only: finished jobs deleted by retention, by job type and the status they were deleted in (completed, dead, cancelled).',
+    labelNames: ['type', 'status'] as const,
+    registers: [this.registry],
+  });
 
   readonly jobDuration = new Histogram({
     name: 'baton_job_processing_duration_seconds',
@@ -120,6 +127,7 @@ export class Metrics {
     // and alerts see a type's first job instead of a series appearing.
     for (const type of JOB_TYPES) {
       for (const counter of [this.jobsAccepted, this.jobsPublished, this.jobsCompleted, this.jobsFailed, this.jobsDead]) counter.inc({ type }, 0);
+      for (const status of EXPIRING_STATUSES) this.jobsExpired.inc({ type, status }, 0);
     }
     for (const outcome of ['succeeded', 'retry', 'failed']) this.webhookDeliveries.inc({ outcome }, 0);
     this.webhookEndpointsDisabled.inc(0);

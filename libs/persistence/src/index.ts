@@ -3,7 +3,7 @@ export { ApiKeyChangeFeed, ApiKeyChangeFeedTiming, ApiKeyChangeSubscriber } from
 export { isDatabaseUnavailable } from './database-errors';
 export { DatabaseHealth } from './database-health';
 export { connected, connectedPool, DatabaseConnector, DatabaseNotConnectedError } from './database-connector';
-export { ApiKeyEntity, AttemptError, JobEntity } from './entities';
+export { ApiKeyEntity, AttemptError, ExpiredJobEntity, JobEntity } from './entities';
 export { bigintAsNumber } from './entities/bigint-number.transformer';
 export { insertRows } from './repositories/multi-row-insert';
 export { ActiveApiKey, ApiKeyRepository, NewApiKey } from './repositories/api-key.repository';
@@ -23,6 +23,7 @@ export {
 } from './repositories/job-execution.repository';
 export { CancelOutcome, JobFilter, JobOperationsRepository, JobPage, RetryOutcome } from './repositories/job-operations.repository';
 export { InvalidCursorError } from './repositories/page-cursor';
+export { ExpiryCriteria, JobRetentionRepository } from './repositories/job-retention.repository';
 export { runMigrations } from './run-migrations';
 export { EmbeddedPostgres } from './embedded-postgres';
 export { EffectEvents, eventEnvelopeOf, EventOutboxRepository, NewEvent } from './repositories/event-outbox.repository';

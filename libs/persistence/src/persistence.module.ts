@@ -11,12 +11,14 @@ import { WebhookEndpointRepository } from './repositories/webhook-endpoint.repos
 import { JobExecutionRepository } from './repositories/job-execution.repository';
 import { JobIntakeRepository } from './repositories/job-intake.repository';
 import { JobOperationsRepository } from './repositories/job-operations.repository';
+import { JobRetentionRepository } from './repositories/job-retention.repository';
 
 const REPOSITORIES = [
   JobIntakeRepository, JobExecutionRepository, JobOperationsRepository, EventOutboxRepository,
   WebhookEndpointRepository,
   WebhookDeliveryRepository,
   ApiKeyRepository,
+  JobRetentionRepository,
   DatabaseHealth,
 ];
 

@@ -1,9 +1,9 @@
-import { Controller, Get, HttpCode, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
+import { Controller, GoneException, Get, HttpCode, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiScope, grantsScope, Principal } from '@baton/auth';
 import { jobLocation, JobStatus } from '@baton/contracts';
 import { ApiOperation } from '@baton/openapi';
-import { JobOperationsRepository } from '@baton/persistence';
+import { JobOperationsRepository, JobRetentionRepository } from '@baton/persistence';
 import { Caller, RequireScope } from '../auth/require-scope.decorator';
 import { QueryPipe } from '../http/query.pipe';
 import { UuidParamPipe } from '../http/uuid-param.pipe';
@@ -17,6 +17,7 @@ export class JobsController {
   constructor(
     private readonly jobs: JobOperationsRepository,
     private readonly operations: JobOperationsService,
+    private readonly retention: JobRetentionRepository,
   ) {}
 
   @Get()
@@ -37,11 +38,19 @@ export class JobsController {
   @ApiOperation({
     operationId: 'getJob',
     summary: 'A job: its status, attempts, result or error.',
-    responses: { 200: { description: 'The job.', schema: JobViewSchema }, 404: "No such job in the API key's tenant." },
+    description: 'A finished job is deleted once its retention time has passed (days, by default), its workout or invoice kept; the job then answers 410 to its own tenant (for 90 days, then 404).',
+    responses: {
+      200: { description: 'The job.', schema: JobViewSchema },
+      404: "No such job in the API key's tenant.",
+      410: "The tenant's job finished and was deleted after its retention time; its result (workout, invoice) is still readable.",
+    },
   })
   async get(@Param('jobId', new UuidParamPipe('jobId')) jobId: string, @Caller() caller: Principal): Promise<JobView> {
     const job = await this.jobs.findById(jobId, caller.tenant);
-    if (!job) throw new NotFoundException(`No job ${jobId}`);
+    if (!job) {
+      if (await this.retention.isExpired(jobId, caller.tenant)) throw new GoneException(`Job ${jobId} finished and has expired`);
+      throw new NotFoundException(`No job ${jobId}`);
+    }
     return jobView(job, withStacks(caller));
   }
 

@@ -1,23 +1,32 @@
-import { isUuid, JOB_STATUSES, JobStatus } from '@baton/contracts';
+import { setTimeout as delay } from 'node:timers/promises';
+import { EXPIRING_STATUSES, isExpiringStatus, isUuid, JOB_STATUSES, JOB_TYPES, JobStatus } from '@baton/contracts';
 import { jobMessageOf } from '@baton/messaging';
 import { JobEntity } from '@baton/persistence';
-import { countArgument, jobTypeArgument, parseCommand } from '../cli-arguments';
+import { countArgument, durationArgument, jobTypeArgument, parseCommand } from '../cli-arguments';
 import { CliContext } from '../cli-context';
 import { CommandError, UsageError } from '../cli-error';
 import { isoMinute, oneLine, renderTable } from '../table';
 
 export const JOBS_USAGE = `jobs list [--status <s>] [--type <t>] [--tenant <name>] [--limit N] [--json]
                                 jobs newest first (every tenant unless --tenant); statuses: ${JOB_STATUSES.join(', ')}
-  jobs retry <id>               a dead job back to its work queue with a fresh attempt budget`;
+  jobs retry <id>               a dead job back to its work queue with a fresh attempt budget
+  jobs purge --status <s> --older-than <7d|12h|30m|90s> [--type <t>] [--tenant <name>]
+                                deletes finished jobs (${EXPIRING_STATUSES.join(', ')}) now, as retention
+                                does; their workouts and invoices stay, GET /v1/jobs/:id answers 410`;
 
 const MAX_LIST = 1000;
+// As the workers' sweep: short transactions that never hold the accept path up.
+const PURGE_BATCH = 1_000;
+// While a worker's sweep holds a type's lock (one batch), try again shortly.
+const PURGE_BUSY_PAUSE_MS = 100;
 
-/** `jobs list | retry`. */
+/** `jobs list | retry | purge`. */
 export async function jobs(args: string[], context: CliContext): Promise<void> {
   const [subcommand, ...rest] = args;
   if (subcommand === 'list') return list(rest, context);
   if (subcommand === 'retry') return retry(rest, context);
-  throw new UsageError(subcommand === undefined ? 'jobs needs a subcommand: list or retry' : `unknown jobs subcommand: ${subcommand}`);
+  if (subcommand === 'purge') return purge(rest, context);
+  throw new UsageError(subcommand === undefined ? 'jobs needs a subcommand: list, retry or purge' : `unknown jobs subcommand: ${subcommand}`);
 }
 
 async function list(args: string[], context: CliContext): Promise<void> {
@@ -69,6 +78,36 @@ async function retry(args: string[], context: CliContext): Promise<void> {
   await (await context.broker()).publishJob(jobMessageOf(job));
   await (await context.jobIntake()).markPublished([job.id]);
   context.output.out(`job ${job.id} queued again (${job.type}), with a fresh attempt budget`);
+}
+
+async function purge(args: string[], context: CliContext): Promise<void> {
+  const { values } = parseCommand(args, {
+    status: { type: 'string' },
+    'older-than': { type: 'string' },
+    type: { type: 'string' },
+    tenant: { type: 'string' },
+  });
+  if (values.status === undefined || values['older-than'] === undefined) throw new UsageError('jobs purge needs --status and --older-than');
+  const status = values.status;
+  if (!isExpiringStatus(status)) throw new UsageError(`--status must be one of ${EXPIRING_STATUSES.join(', ')}: only finished jobs can be purged (got ${status})`);
+  const olderThanSec = durationArgument(values['older-than'], 'older-than');
+  const types = values.type === undefined ? JOB_TYPES : [jobTypeArgument(values.type, '--type')];
+  const repository = await context.jobRetention();
+  const counts: string[] = [];
+  let total = 0;
+  for (const type of types) {
+    let removed = 0;
+    for (;;) {
+      const batch = await repository.expireBatch({ type, status, olderThanSec, tenant: values.tenant }, PURGE_BATCH);
+      if (batch === null) await delay(PURGE_BUSY_PAUSE_MS);
+      else removed += batch;
+      if (batch !== null && batch < PURGE_BATCH) break;
+    }
+    total += removed;
+    counts.push(`${type}: ${removed}`);
+  }
+  const whose = values.tenant === undefined ? '' : ` of tenant ${values.tenant}`;
+  context.output.out(`deleted ${total} ${status} jobs${whose} finished more than ${values['older-than']} ago (${counts.join(', ')})`);
 }
 
 function describeJob(job: JobEntity) {

@@ -194,7 +194,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A job: its status, attempts, result or error. */
+        /**
+         * A job: its status, attempts, result or error.
+         * @description A finished job is deleted once its retention time has passed (days, by default), its workout or invoice kept; the job then answers 410 to its own tenant (for 90 days, then 404).
+         */
         get: operations["getJob"];
         put?: never;
         post?: never;
@@ -1548,6 +1551,19 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             /** @description No such job in the API key's tenant. */
             404: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The tenant's job finished and was deleted after its retention time; its result (workout, invoice) is still readable. */
+            410: {
                 headers: {
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];

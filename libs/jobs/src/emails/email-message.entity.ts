@@ -1,5 +1,4 @@
-import { Column, Entity, JoinColumn, OneToOne, PrimaryColumn, Relation } from 'typeorm';
-import { JobEntity } from '@baton/persistence';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /**
  * An email a mail server accepted, one per job: written in the transaction
@@ -8,12 +7,9 @@ import { JobEntity } from '@baton/persistence';
  */
 @Entity({ name: 'email_messages' })
 export class EmailMessageEntity {
+  /** No foreign key: the record outlives its job, which retention deletes once finished. */
   @PrimaryColumn('uuid', { name: 'job_id' })
   jobId: string;
-
-  @OneToOne(() => JobEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'job_id', foreignKeyConstraintName: 'email_messages_job_id_fk' })
-  job?: Relation<JobEntity>;
 
   @Column('text')
   tenant: string;

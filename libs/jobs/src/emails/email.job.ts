@@ -4,6 +4,7 @@ import { EmailAttachmentAdmission } from './email-attachment.admission';
 import { EmailMessageEntity } from './email-message.entity';
 import { EmailMessageRepository } from './email-message.repository';
 import { EmailMessages1764400000000 } from './1764400000000-email-messages';
+import { EmailMessagesOutliveJobs1764700000001 } from './1764700000001-email-messages-outlive-jobs';
 import { SendEmailDto } from './send-email.dto';
 
 export const emailJob = defineJob({
@@ -14,7 +15,7 @@ export const emailJob = defineJob({
   worker: () => import('./email-worker.module').then((loaded) => loaded.EmailWorkerModule),
   workerRequires: ['SMTP_URL', 'MAIL_FROM'],
   entities: [EmailMessageEntity],
-  migrations: [EmailMessages1764400000000],
+  migrations: [EmailMessages1764400000000, EmailMessagesOutliveJobs1764700000001],
   providers: [EmailMessageRepository],
   admission: EmailAttachmentAdmission,
 });

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, OneToMany, OneToOne, PrimaryColumn, Relation } from 'typeorm';
-import { bigintAsNumber, JobEntity } from '@baton/persistence';
+import { bigintAsNumber } from '@baton/persistence';
 
 /** The seller block an invoice was printed with, kept as printed whatever its profile becomes (the logo's bytes are not kept). */
 export interface InvoiceSeller {
@@ -15,13 +15,13 @@ export class InvoiceEntity {
   @PrimaryColumn('uuid')
   id: string;
 
-  /** Unique: one invoice per job, whatever the number of deliveries. */
+  /**
+   * Unique: one invoice per job, whatever the number of deliveries. No
+   * foreign key: the invoice is the user's and outlives its job, which
+   * retention deletes once finished.
+   */
   @Column('uuid', { name: 'job_id', unique: true })
   jobId: string;
-
-  @ManyToOne(() => JobEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'job_id', foreignKeyConstraintName: 'invoices_job_id_fk' })
-  job?: Relation<JobEntity>;
 
   /** The tenant of the job that created it. */
   @Column('text')

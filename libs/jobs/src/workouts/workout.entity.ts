@@ -1,5 +1,4 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, OneToMany, PrimaryColumn, Relation } from 'typeorm';
-import { JobEntity } from '@baton/persistence';
 
 @Entity({ name: 'workouts' })
 @Index('workouts_user_started_idx', ['userId', 'startedAt'])
@@ -7,13 +6,13 @@ export class WorkoutEntity {
   @PrimaryColumn('uuid')
   id: string;
 
-  /** Unique: one workout per job, whatever the number of deliveries. */
+  /**
+   * Unique: one workout per job, whatever the number of deliveries. No
+   * foreign key: the workout is the user's and outlives its job, which
+   * retention deletes once finished.
+   */
   @Column('uuid', { name: 'job_id', unique: true })
   jobId: string;
-
-  @ManyToOne(() => JobEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'job_id', foreignKeyConstraintName: 'workouts_job_id_fk' })
-  job?: Relation<JobEntity>;
 
   /** The tenant of the job that created it. */
   @Column('text')

@@ -1,7 +1,8 @@
 import { ApiKeyEntity } from './api-key.entity';
+import { ExpiredJobEntity } from './expired-job.entity';
 import { AttemptError, JobEntity } from './job.entity';
 
-export { ApiKeyEntity, AttemptError, JobEntity };
+export { ApiKeyEntity, AttemptError, ExpiredJobEntity, JobEntity };
 
 /** The tables of Baton's core; each job type brings its own (libs/jobs). */
-export const CORE_ENTITIES = [JobEntity, ApiKeyEntity];
+export const CORE_ENTITIES = [JobEntity, ApiKeyEntity, ExpiredJobEntity];

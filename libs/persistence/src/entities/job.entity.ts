@@ -19,6 +19,8 @@ export interface AttemptError {
 @Index('jobs_status_created_idx', ['status', 'createdAt'])
 @Index('jobs_due_idx', ['runAt'], { where: "status = 'scheduled'" })
 @Index('jobs_schedule_tick_uq', ['scheduleId', 'scheduledFor'], { unique: true, where: 'schedule_id IS NOT NULL' })
+// Retention's sweep: the oldest finished jobs of a type and status.
+@Index('jobs_finished_idx', ['type', 'status', 'updatedAt'], { where: "status IN ('completed', 'dead', 'cancelled')" })
 export class JobEntity {
   @PrimaryColumn('uuid')
   id: string;

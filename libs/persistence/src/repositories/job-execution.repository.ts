@@ -2,9 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { EventType, JobStatus, JobType, jobView, RUNNABLE_STATUSES } from '@baton/contracts';
-import { connected, connectedPool } from '../database-connector';
+import { connectedPool } from '../database-connector';
 import { EffectEvents, EventBatch, recordEventsStatement } from './event-outbox.repository';
 import { JOB_RECORD_COLUMNS, jobRecordOf, JobRow, rows, RUNNABLE } from './job-sql';
+import { inRunnerTransaction } from './runner-transaction';
 
 /** A job as a worker sees it after taking it: its state after the take. */
 export interface ClaimedJob {
@@ -163,49 +164,30 @@ export class JobExecutionRepository {
     return this.underJobLock(jobId, step, false);
   }
 
-  private async underJobLock<R>(jobId: string, work: Effect<R>, complete: boolean): Promise<EffectOutcome<R>> {
-    // The connection comes through a query runner so that closing the
-    // DataSource at shutdown cuts a transaction still under way (PostgreSQL
-    // rolls it back): a job given back is never half-applied behind its
-    // next delivery. The statements themselves go straight to the pg client.
-    const runner = connected(this.dataSource).createQueryRunner();
-    try {
-      const client = (await runner.connect()) as PoolClient;
-      await client.query('BEGIN');
-      try {
+  private underJobLock<R>(jobId: string, work: Effect<R>, complete: boolean): Promise<EffectOutcome<R>> {
+    return inRunnerTransaction(this.dataSource, async (client) => {
+      const {
+        rows: [job],
+      } = await client.query<{ status: JobStatus; tenant: string; correlation_id: string | null }>({
+        name: 'baton-lock-job',
+        text: `SELECT status, tenant, correlation_id FROM jobs WHERE id = $1 FOR UPDATE`,
+        values: [jobId],
+      });
+      if (!job || !RUNNABLE_STATUSES.includes(job.status)) return { applied: false };
+      const sql = sqlOn(client);
+      const source = { id: jobId, tenant: job.tenant, correlationId: job.correlation_id };
+      const events = new EventBatch({ tenant: job.tenant, jobId, correlationId: job.correlation_id });
+      const result = await work(sql, source, events);
+      if (complete) {
         const {
-          rows: [job],
-        } = await client.query<{ status: JobStatus; tenant: string; correlation_id: string | null }>({
-          name: 'baton-lock-job',
-          text: `SELECT status, tenant, correlation_id FROM jobs WHERE id = $1 FOR UPDATE`,
-          values: [jobId],
-        });
-        if (!job || !RUNNABLE_STATUSES.includes(job.status)) {
-          await client.query('ROLLBACK');
-          return { applied: false };
-        }
-        const sql = sqlOn(client);
-        const source = { id: jobId, tenant: job.tenant, correlationId: job.correlation_id };
-        const events = new EventBatch({ tenant: job.tenant, jobId, correlationId: job.correlation_id });
-        const result = await work(sql, source, events);
-        if (complete) {
-          const {
-            rows: [completed],
-          } = await client.query<JobRow>({ name: 'baton-complete-job', text: COMPLETE_JOB, values: [jobId, result] });
-          events.events.push(jobEvent(EventType.JobCompleted, completed));
-        }
-        const recorded = recordEventsStatement(events.events);
-        if (recorded) await client.query(recorded);
-        await client.query('COMMIT');
-        return { applied: true, result };
-      } catch (error) {
-        // A connection too broken to roll back is dropped by the runner (it listens for the client's errors).
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
+          rows: [completed],
+        } = await client.query<JobRow>({ name: 'baton-complete-job', text: COMPLETE_JOB, values: [jobId, result] });
+        events.events.push(jobEvent(EventType.JobCompleted, completed));
       }
-    } finally {
-      await runner.release();
-    }
+      const recorded = recordEventsStatement(events.events);
+      if (recorded) await client.query(recorded);
+      return { applied: true, result };
+    });
   }
 }
 
