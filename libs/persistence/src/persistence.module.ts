@@ -11,11 +11,13 @@ import { WebhookEndpointRepository } from './repositories/webhook-endpoint.repos
 import { JobExecutionRepository } from './repositories/job-execution.repository';
 import { JobIntakeRepository } from './repositories/job-intake.repository';
 import { JobOperationsRepository } from './repositories/job-operations.repository';
+import { ScheduleRepository } from './repositories/schedule.repository';
 
 const REPOSITORIES = [
   JobIntakeRepository, JobExecutionRepository, JobOperationsRepository, EventOutboxRepository,
   WebhookEndpointRepository,
   WebhookDeliveryRepository,
+  ScheduleRepository,
   ApiKeyRepository,
   DatabaseHealth,
 ];

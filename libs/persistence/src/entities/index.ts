@@ -1,7 +1,8 @@
 import { ApiKeyEntity } from './api-key.entity';
 import { AttemptError, JobEntity } from './job.entity';
+import { ScheduleEntity } from './schedule.entity';
 
-export { ApiKeyEntity, AttemptError, JobEntity };
+export { ApiKeyEntity, AttemptError, JobEntity, ScheduleEntity };
 
 /** The tables of Baton's core; each job type brings its own (libs/jobs). */
-export const CORE_ENTITIES = [JobEntity, ApiKeyEntity];
+export const CORE_ENTITIES = [JobEntity, ApiKeyEntity, ScheduleEntity];

@@ -5,6 +5,7 @@ import { ApiKeyChangeNotifications1764200000000 } from './1764200000000-api-key-
 import { InvoiceProfilesAndNumbers1764300000000 } from './1764300000000-invoice-profiles-and-numbers';
 import { EventsAndWebhooks1764500000000 } from './1764500000000-events-and-webhooks';
 import { DelayedJobs1764600000000 } from './1764600000000-delayed-jobs';
+import { Schedules1764800000000 } from './1764800000000-schedules';
 
 /**
  * The core's migrations, oldest first. The first ones also created the
@@ -19,4 +20,5 @@ export const CORE_MIGRATIONS = [
   InvoiceProfilesAndNumbers1764300000000,
   EventsAndWebhooks1764500000000,
   DelayedJobs1764600000000,
+  Schedules1764800000000,
 ];
