@@ -7,6 +7,7 @@ import {
   createDataSource,
   JobIntakeRepository,
   JobOperationsRepository,
+  ScheduleRepository,
   WebhookDeliveryRepository,
   WebhookEndpointRepository,
 } from '@baton/persistence';
@@ -53,6 +54,10 @@ export class CliContext {
 
   async webhookDeliveries(): Promise<WebhookDeliveryRepository> {
     return new WebhookDeliveryRepository(await this.database());
+  }
+
+  async schedules(): Promise<ScheduleRepository> {
+    return new ScheduleRepository(await this.database());
   }
 
   /** RabbitMQ (RABBITMQ_URL), connected once: a command fails at once when it is unreachable. */
