@@ -29,6 +29,7 @@ export class ScheduleTicker implements OnApplicationBootstrap, BeforeApplication
   private readonly logger = new Logger('ScheduleTicker');
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<unknown>;
+  private failing = false;
 
   constructor(
     private readonly schedules: ScheduleRepository,
@@ -72,10 +73,21 @@ export class ScheduleTicker implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
-  /** The timer's pass: one at a time per process; a failure (the database away) is logged and the next pass tries again. */
+  /**
+   * The timer's pass: one at a time per process. A failure (the database
+   * away) is logged when passes start failing, not four times a second, and
+   * the next pass tries again; late ticks then follow the missed-tick policy.
+   */
   private tick(): void {
     this.ticking ??= this.createDueJobs()
-      .catch((error) => this.logger.warn(`schedule pass failed: ${describeError(error)}`))
+      .then(() => {
+        if (this.failing) this.logger.log('schedule passes succeed again');
+        this.failing = false;
+      })
+      .catch((error) => {
+        if (!this.failing) this.logger.warn(`schedule pass failed, retrying every pass until one succeeds: ${describeError(error)}`);
+        this.failing = true;
+      })
       .finally(() => (this.ticking = undefined));
   }
 
