@@ -16,6 +16,9 @@ import { submissionControllerFor } from './jobs/job-submission.controller';
 import { JobSubmissionService } from './jobs/job-submission.service';
 import { JobsController } from './jobs/jobs.controller';
 import { OpenApiController } from './openapi/openapi.controller';
+import { ScheduleService } from './schedules/schedule.service';
+import { ScheduleTicker } from './schedules/schedule-ticker';
+import { SchedulesController } from './schedules/schedules.controller';
 import { WebhookDeliveriesController } from './webhooks/webhook-deliveries.controller';
 import { WebhookEndpointService } from './webhooks/webhook-endpoint.service';
 import { WebhookEndpointsController } from './webhooks/webhook-endpoints.controller';
@@ -24,8 +27,8 @@ import { WorkoutsController } from './workouts/workouts.controller';
 /** The HTTP API's routes and services; the process around it brings configuration, PostgreSQL and a broker. */
 @Module({
   imports: [AuthModule, WebhooksModule],
-  controllers: [WorkoutsController, InvoicesController, InvoiceProfileController, JobsController, WebhookEndpointsController, WebhookDeliveriesController],
-  providers: [JobSubmissionService, JobOperationsService, JobRelay, WebhookEndpointService, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
+  controllers: [WorkoutsController, InvoicesController, InvoiceProfileController, JobsController, WebhookEndpointsController, WebhookDeliveriesController, SchedulesController],
+  providers: [JobSubmissionService, JobOperationsService, JobRelay, WebhookEndpointService, ScheduleService, ScheduleTicker, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
   exports: [JobRelay],
 })
 export class ApiModule {

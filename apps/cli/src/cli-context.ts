@@ -8,6 +8,7 @@ import {
   JobIntakeRepository,
   JobOperationsRepository,
   JobRetentionRepository,
+  ScheduleRepository,
   WebhookDeliveryRepository,
   WebhookEndpointRepository,
 } from '@baton/persistence';
@@ -59,6 +60,10 @@ export class CliContext {
 
   async webhookDeliveries(): Promise<WebhookDeliveryRepository> {
     return new WebhookDeliveryRepository(await this.database());
+  }
+
+  async schedules(): Promise<ScheduleRepository> {
+    return new ScheduleRepository(await this.database());
   }
 
   /** RabbitMQ (RABBITMQ_URL), connected once: a command fails at once when it is unreachable. */

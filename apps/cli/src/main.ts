@@ -8,6 +8,7 @@ import { jobs, JOBS_USAGE } from './commands/jobs.command';
 import { keys, KEYS_USAGE } from './commands/keys.command';
 import { migrate, MIGRATE_USAGE } from './commands/migrate.command';
 import { queues, QUEUES_USAGE } from './commands/queues.command';
+import { schedules, SCHEDULES_USAGE } from './commands/schedules.command';
 import { webhooks, WEBHOOKS_USAGE } from './commands/webhooks.command';
 
 const USAGE = `usage: baton <command>  (npm run baton -- <command>, or node dist/apps/cli/src/main.js <command>)
@@ -19,10 +20,11 @@ commands:
   ${JOBS_USAGE}
   ${DLQ_USAGE}
   ${WEBHOOKS_USAGE}
+  ${SCHEDULES_USAGE}
 
 Reads DATABASE_URL (and RABBITMQ_URL where a command needs the broker) from the environment.`;
 
-const COMMANDS: Record<string, (args: string[], context: CliContext) => Promise<void>> = { migrate, keys, queues, jobs, dlq, webhooks };
+const COMMANDS: Record<string, (args: string[], context: CliContext) => Promise<void>> = { migrate, keys, queues, jobs, dlq, webhooks, schedules };
 
 /** Runs one command; the exit code: 0 done, 1 failed, 2 bad command line. */
 async function main(argv: string[]): Promise<number> {

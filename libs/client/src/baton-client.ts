@@ -21,6 +21,9 @@ export type WebhookEndpointChanges = Schemas['UpdateWebhookEndpointDto'];
 export type WebhookDelivery = Schemas['WebhookDelivery'];
 export type WebhookDeliveryPage = Schemas['WebhookDeliveryPage'];
 export type ListWebhookDeliveriesQuery = NonNullable<operations['listWebhookDeliveries']['parameters']['query']>;
+export type Schedule = Schemas['Schedule'];
+export type ScheduleInput = Schemas['CreateScheduleDto'];
+export type ScheduleChanges = Schemas['UpdateScheduleDto'];
 
 /** The body each job type's `POST /v1/<type>` takes, as the API's document describes it. */
 export type SubmissionBody<T extends JobType> = `/v1/${T}` extends keyof paths
@@ -165,6 +168,29 @@ export class BatonClient {
   /** Sends a finished delivery again, with the same webhook-id. */
   async replayWebhookDelivery(deliveryId: string): Promise<WebhookDelivery> {
     return success(await this.api.POST('/v1/webhook-deliveries/{deliveryId}/replay', { params: { path: { deliveryId } } }));
+  }
+
+  /** Creates a schedule (`admin`): each tick of its cron expression creates one job of its type. */
+  async createSchedule(schedule: ScheduleInput): Promise<Schedule> {
+    return success(await this.api.POST('/v1/schedules', { body: schedule }));
+  }
+
+  async listSchedules(): Promise<Schedule[]> {
+    return success(await this.api.GET('/v1/schedules')).schedules;
+  }
+
+  async getSchedule(scheduleId: string): Promise<Schedule> {
+    return success(await this.api.GET('/v1/schedules/{scheduleId}', { params: { path: { scheduleId } } }));
+  }
+
+  /** Changes its cron expression, time zone or payload, or pauses or resumes it (`admin`). */
+  async updateSchedule(scheduleId: string, changes: ScheduleChanges): Promise<Schedule> {
+    return success(await this.api.PATCH('/v1/schedules/{scheduleId}', { params: { path: { scheduleId } }, body: changes }));
+  }
+
+  async deleteSchedule(scheduleId: string): Promise<void> {
+    const answer = await this.api.DELETE('/v1/schedules/{scheduleId}', { params: { path: { scheduleId } } });
+    if (!answer.response.ok) success(answer);
   }
 
   /**

@@ -24,6 +24,9 @@ export {
   WebhookEndpointInput,
   WebhookEndpointWithSecret,
   ListWebhookDeliveriesQuery,
+  Schedule,
+  ScheduleChanges,
+  ScheduleInput,
   isFinished,
 } from './baton-client';
 export { BatonApiError, ErrorBody } from './baton-api-error';

@@ -121,6 +121,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly scheduleTicks = new Counter({
+    name: 'baton_schedule_ticks_total',
+    help: "API only: schedules' ticks by job type and outcome: created (a job), skipped (a missed tick the policy dropped, counted up to 1,000 per schedule and pass).",
+    labelNames: ['type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // Every job type's series exist from the start, at zero, so that rate()
@@ -128,6 +135,7 @@ export class Metrics {
     for (const type of JOB_TYPES) {
       for (const counter of [this.jobsAccepted, this.jobsPublished, this.jobsCompleted, this.jobsFailed, this.jobsDead]) counter.inc({ type }, 0);
       for (const status of EXPIRING_STATUSES) this.jobsExpired.inc({ type, status }, 0);
+      for (const outcome of ['created', 'skipped']) this.scheduleTicks.inc({ type, outcome }, 0);
     }
     for (const outcome of ['succeeded', 'retry', 'failed']) this.webhookDeliveries.inc({ outcome }, 0);
     this.webhookEndpointsDisabled.inc(0);

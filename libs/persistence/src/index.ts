@@ -3,7 +3,7 @@ export { ApiKeyChangeFeed, ApiKeyChangeFeedTiming, ApiKeyChangeSubscriber } from
 export { isDatabaseUnavailable } from './database-errors';
 export { DatabaseHealth } from './database-health';
 export { connected, connectedPool, DatabaseConnector, DatabaseNotConnectedError } from './database-connector';
-export { ApiKeyEntity, AttemptError, ExpiredJobEntity, JobEntity } from './entities';
+export { ApiKeyEntity, AttemptError, ExpiredJobEntity, JobEntity, ScheduleEntity } from './entities';
 export { bigintAsNumber } from './entities/bigint-number.transformer';
 export { insertRows } from './repositories/multi-row-insert';
 export { ActiveApiKey, ApiKeyRepository, NewApiKey } from './repositories/api-key.repository';
@@ -46,3 +46,13 @@ export {
   WebhookDeliveryRepository,
   WebhookDeliveryStatus,
 } from './repositories/webhook-delivery.repository';
+export {
+  MAX_SCHEDULES_PER_TENANT,
+  NewSchedule,
+  Schedule,
+  ScheduleChanges,
+  ScheduledJob,
+  ScheduleRepository,
+  ScheduleTicks,
+  scheduledCorrelationId,
+} from './repositories/schedule.repository';

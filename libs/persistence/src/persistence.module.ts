@@ -12,11 +12,13 @@ import { JobExecutionRepository } from './repositories/job-execution.repository'
 import { JobIntakeRepository } from './repositories/job-intake.repository';
 import { JobOperationsRepository } from './repositories/job-operations.repository';
 import { JobRetentionRepository } from './repositories/job-retention.repository';
+import { ScheduleRepository } from './repositories/schedule.repository';
 
 const REPOSITORIES = [
   JobIntakeRepository, JobExecutionRepository, JobOperationsRepository, EventOutboxRepository,
   WebhookEndpointRepository,
   WebhookDeliveryRepository,
+  ScheduleRepository,
   ApiKeyRepository,
   JobRetentionRepository,
   DatabaseHealth,

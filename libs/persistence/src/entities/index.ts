@@ -1,8 +1,9 @@
 import { ApiKeyEntity } from './api-key.entity';
 import { ExpiredJobEntity } from './expired-job.entity';
 import { AttemptError, JobEntity } from './job.entity';
+import { ScheduleEntity } from './schedule.entity';
 
-export { ApiKeyEntity, AttemptError, ExpiredJobEntity, JobEntity };
+export { ApiKeyEntity, AttemptError, ExpiredJobEntity, JobEntity, ScheduleEntity };
 
 /** The tables of Baton's core; each job type brings its own (libs/jobs). */
-export const CORE_ENTITIES = [JobEntity, ApiKeyEntity, ExpiredJobEntity];
+export const CORE_ENTITIES = [JobEntity, ApiKeyEntity, ExpiredJobEntity, ScheduleEntity];

@@ -6,6 +6,7 @@ import { InvoiceProfilesAndNumbers1764300000000 } from './1764300000000-invoice-
 import { EventsAndWebhooks1764500000000 } from './1764500000000-events-and-webhooks';
 import { DelayedJobs1764600000000 } from './1764600000000-delayed-jobs';
 import { JobRetention1764700000000 } from './1764700000000-job-retention';
+import { Schedules1764800000000 } from './1764800000000-schedules';
 
 /**
  * The core's migrations, oldest first. The first ones also created the
@@ -21,4 +22,5 @@ export const CORE_MIGRATIONS = [
   EventsAndWebhooks1764500000000,
   DelayedJobs1764600000000,
   JobRetention1764700000000,
+  Schedules1764800000000,
 ];
