@@ -119,6 +119,9 @@ export class JobSubmissionService {
  */
 function hashedBody({ payload, options }: JobSubmission): object {
   if (!options) return payload;
-  const { idempotencyKey: _key, ...bound } = options;
+  const { idempotencyKey: _key, ...rest } = options;
+  // An option left out and one given as null mean the same; and the checked
+  // options carry every field of their class, given or not.
+  const bound = Object.fromEntries(Object.entries(rest).filter(([, value]) => value != null));
   return Object.keys(bound).length > 0 ? { ...payload, options: bound } : payload;
 }
