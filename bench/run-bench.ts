@@ -15,6 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { acceptRate } from './scenarios/accept-rate.scenario';
+import { batchAccept } from './scenarios/batch-accept.scenario';
 import { endToEnd } from './scenarios/end-to-end.scenario';
 import { heavyWork } from './scenarios/heavy-work.scenario';
 import { horizontalScale } from './scenarios/horizontal-scale.scenario';
@@ -34,6 +35,7 @@ const SCENARIOS: Array<[number[], Scenario]> = [
   [[4], heavyWork],
   [[5], horizontalScale],
   [[6], startUp],
+  [[7], batchAccept],
 ];
 const RESULTS = join(__dirname, 'results');
 
