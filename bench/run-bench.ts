@@ -16,6 +16,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { acceptRate } from './scenarios/accept-rate.scenario';
 import { delayedJobs } from './scenarios/delayed-jobs.scenario';
+import { batchAccept } from './scenarios/batch-accept.scenario';
 import { endToEnd } from './scenarios/end-to-end.scenario';
 import { heavyWork } from './scenarios/heavy-work.scenario';
 import { horizontalScale } from './scenarios/horizontal-scale.scenario';
@@ -37,6 +38,7 @@ const SCENARIOS: Array<[number[], Scenario]> = [
   [[5], horizontalScale],
   [[6], startUp],
   [[7], delayedJobs],
+  [[8], batchAccept],
   [[9], retentionSweep],
 ];
 const RESULTS = join(__dirname, 'results');

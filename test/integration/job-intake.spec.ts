@@ -119,6 +119,79 @@ describe('JobIntakeRepository (PostgreSQL)', () => {
     });
   });
 
+  describe('JobIntakeRepository.insertBatch', () => {
+    const keyed = (key: string, hash: string, overrides: Partial<NewJob> = {}) => newJob({ idempotencyKey: key, requestHash: hash, ...overrides });
+
+    it('creates every job in one statement and answers in order: queued, or scheduled with a runAt ahead', async () => {
+      const batch = [newJob(), newJob({ runAt: new Date(Date.now() + 3_600_000) }), keyed(`key-${randomUUID()}`, 'hash-a'), newJob({ runAt: new Date(Date.now() - 1000) })];
+
+      await expect(jobs.insertBatch(batch)).resolves.toEqual([
+        { kind: 'created', status: JobStatus.Queued },
+        { kind: 'created', status: JobStatus.Scheduled },
+        { kind: 'created', status: JobStatus.Queued },
+        { kind: 'created', status: JobStatus.Queued },
+      ]);
+      for (const job of batch) expect(await row(job.id)).toMatchObject({ payload: job.payload, tenant: job.tenant, correlation_id: job.correlationId });
+      expect((await row(batch[1].id)).status).toBe(JobStatus.Scheduled);
+    });
+
+    it('replays a key stored before with the same hash, and refuses one with another hash, storing neither', async () => {
+      const [a, b] = [`key-${randomUUID()}`, `key-${randomUUID()}`];
+      const firstA = await insertJob({ idempotencyKey: a, requestHash: 'hash-a' });
+      await insertJob({ idempotencyKey: b, requestHash: 'hash-b' });
+      const batch = [keyed(a, 'hash-a'), newJob(), keyed(b, 'hash-other')];
+
+      await expect(jobs.insertBatch(batch)).resolves.toEqual([
+        { kind: 'replayed', jobId: firstA.id, status: JobStatus.Queued },
+        { kind: 'created', status: JobStatus.Queued },
+        { kind: 'conflict' },
+      ]);
+      expect(await row(batch[0].id)).toBeUndefined();
+      expect(await row(batch[2].id)).toBeUndefined();
+    });
+
+    it('answers a key repeated within the batch from its first job: a replay with the same hash, else a conflict', async () => {
+      const key = `key-${randomUUID()}`;
+      const batch = [keyed(key, 'hash-a'), keyed(key, 'hash-a'), keyed(key, 'hash-b')];
+
+      await expect(jobs.insertBatch(batch)).resolves.toEqual([
+        { kind: 'created', status: JobStatus.Queued },
+        { kind: 'replayed', jobId: batch[0].id, status: JobStatus.Queued },
+        { kind: 'conflict' },
+      ]);
+      expect(await ds.query(`SELECT id FROM jobs WHERE idempotency_key = $1`, [key])).toEqual([{ id: batch[0].id }]);
+    });
+
+    it('stores nothing when one job of the batch cannot be stored', async () => {
+      // jsonb cannot hold U+0000: the statement fails, and the transaction with it.
+      const batch = [newJob(), newJob({ payload: { notes: 'nul \u0000 inside' } }), newJob()];
+
+      await expect(jobs.insertBatch(batch)).rejects.toThrow();
+      for (const job of batch) expect(await row(job.id)).toBeUndefined();
+    });
+
+    itWithServices(
+      { needs: 'PostgreSQL', reason: 'two transactions open at once: PGlite is a single backend, which runs one batch after the other' },
+      'creates one job per key when batches sharing keys in opposite orders run at once, without a deadlock',
+      async () => {
+        const keys = Array.from({ length: 20 }, () => `key-${randomUUID()}`);
+        const batches = Array.from({ length: 6 }, (_, index) => (index % 2 === 0 ? keys : [...keys].reverse()).map((key) => keyed(key, `hash-${key}`)));
+
+        const outcomes = await Promise.all(batches.map((batch) => jobs.insertBatch(batch)));
+
+        const created = outcomes.flat().filter((outcome) => outcome.kind === 'created');
+        expect(created).toHaveLength(keys.length);
+        expect(outcomes.flat().filter((outcome) => outcome.kind !== 'created' && outcome.kind !== 'replayed')).toEqual([]);
+        const [{ count }] = await ds.query(`SELECT count(*)::int AS count FROM jobs WHERE idempotency_key = ANY($1::text[])`, [keys]);
+        expect(count).toBe(keys.length);
+      },
+    );
+
+    it('does nothing for an empty batch', async () => {
+      await expect(jobs.insertBatch([])).resolves.toEqual([]);
+    });
+  });
+
   describe('JobIntakeRepository.relayUnpublished', () => {
     // Relay queries look at every job in the table: start each test from an empty one.
     beforeEach(async () => {

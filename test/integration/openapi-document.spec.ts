@@ -106,6 +106,28 @@ describe('the OpenAPI document', () => {
     expect(options.additionalProperties).toBe(false);
   });
 
+  it('describes the batch route beside each submission route: items of the submission body, one result per item, its own 413', () => {
+    const batch = document.paths['/v1/workouts/batch']!.post!;
+    expect(batch.operationId).toBe('submitWorkoutsBatch');
+    expect(batch.security).toEqual([{ apiKey: ['jobs:write'] }]);
+    expect(batch.requestBody?.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CreateWorkoutBatch' });
+    expect(document.components.schemas!.CreateWorkoutBatch).toMatchObject({
+      properties: { items: { type: 'array', minItems: 1, maxItems: 500, items: { $ref: '#/components/schemas/CreateWorkoutSubmission' } } },
+      required: ['items'],
+      additionalProperties: false,
+    });
+    // A key belongs to an item: the header is not among the batch's parameters.
+    expect(batch.parameters).not.toContainEqual({ $ref: '#/components/parameters/IdempotencyKey' });
+    expect(Object.keys(batch.responses).sort()).toEqual(['200', '400', '401', '403', '413', '415', '429', '503']);
+    expect(batch.responses['200']).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/BatchResult' } } } });
+    expect(batch.responses['413']).toMatchObject({ description: expect.stringMatching(/500 items.*5 MiB/) });
+    const result = document.components.schemas!.BatchResult as { properties: { results: { items: { anyOf: object[] } } } };
+    expect(result.properties.results.items.anyOf).toEqual(
+      ['BatchItemAccepted', 'BatchItemReplayed', 'BatchItemRefused'].map((name) => ({ $ref: `#/components/schemas/${name}` })),
+    );
+    for (const type of ['invoices', 'emails']) expect(document.paths[`/v1/${type}/batch`]?.post).toBeDefined();
+  });
+
   it("keeps a payload class's own refinements on its submission body: an email's template-to-data pairs", () => {
     const email = document.components.schemas!.SendEmailSubmission as { oneOf: Array<{ properties: { template: { const: string } } }>; properties: Record<string, object> };
     expect(email.oneOf.map((branch) => branch.properties.template.const)).toEqual(['welcome', 'order-confirmation']);
@@ -133,6 +155,8 @@ describe('the OpenAPI document of an API with a job type disabled', () => {
       const document = await documentOf(api.app);
       expect(api.routes).not.toContain('POST /v1/emails');
       expect(document.paths['/v1/emails']).toBeUndefined();
+      expect(api.routes).not.toContain('POST /v1/emails/batch');
+      expect(document.paths['/v1/emails/batch']).toBeUndefined();
       expect(document.paths['/v1/workouts']?.post).toBeDefined();
       expect(documentedRoutes(document).sort()).toEqual([...api.routes, ...HEALTH_ROUTES].sort());
     } finally {

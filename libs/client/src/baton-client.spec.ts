@@ -48,6 +48,24 @@ describe(BatonClient.name, () => {
     expect(JSON.parse(server.received[0].body)).toEqual(WORKOUT);
   });
 
+  it('sends a batch with a fresh key for each item without one, and returns each result with its key', async () => {
+    const results = [
+      { index: 0, status: 202, jobId: ACCEPTED.jobId, statusUrl: ACCEPTED.statusUrl },
+      { index: 1, status: 400, errors: [{ field: 'durationSec', messages: ['durationSec must not be less than 1'] }] },
+      { index: 2, status: 200, jobId: ACCEPTED.jobId, statusUrl: ACCEPTED.statusUrl, replayed: true },
+    ];
+    server = await serve([{ status: 200, body: { results } }]);
+    const sent = await client([]).submitBatch('workouts', [WORKOUT, { ...WORKOUT, durationSec: 0 }, { ...WORKOUT, options: { idempotencyKey: 'own-key' } }], { requestId: 'req-1' });
+
+    const [request] = server.received;
+    expect([request.method, request.url, request.headers['x-request-id'], request.headers['idempotency-key']]).toEqual(['POST', '/v1/workouts/batch', 'req-1', undefined]);
+    const items = JSON.parse(request.body).items;
+    expect(items.map((item: { options: { idempotencyKey: string } }) => item.options.idempotencyKey)).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/), expect.stringMatching(/^[0-9a-f-]{36}$/), 'own-key']);
+    expect(items[0].options.idempotencyKey).not.toBe(items[1].options.idempotencyKey);
+    expect(items[1]).toEqual({ ...WORKOUT, durationSec: 0, options: { idempotencyKey: items[1].options.idempotencyKey } });
+    expect(sent).toEqual(results.map((result, index) => ({ ...result, idempotencyKey: items[index].options.idempotencyKey })));
+  });
+
   it('retries a 429 after its Retry-After, with the same body and Idempotency-Key', async () => {
     server = await serve([TOO_MANY, { status: 503, headers: { 'retry-after': '5' }, body: {} }, { status: 202, body: ACCEPTED }]);
     const slept: number[] = [];

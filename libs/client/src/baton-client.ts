@@ -8,6 +8,9 @@ export type Job = Schemas['Job'];
 export type JobStatus = Job['status'];
 export type JobType = Job['type'];
 export type JobAccepted = Schemas['JobAccepted'];
+export type BatchItemAccepted = Schemas['BatchItemAccepted'];
+export type BatchItemReplayed = Schemas['BatchItemReplayed'];
+export type BatchItemRefused = Schemas['BatchItemRefused'];
 export type JobPage = Schemas['JobPage'];
 export type Workout = Schemas['Workout'];
 export type Invoice = Schemas['Invoice'];
@@ -60,6 +63,14 @@ export interface Submitted extends JobAccepted {
   replayed: boolean;
 }
 
+export interface BatchOptions {
+  /** Carried with every job of the batch through the queue and into the logs. */
+  requestId?: string;
+}
+
+/** An item's result, with the idempotency key it was sent with: the key to send it again under. */
+export type BatchItemResult = (BatchItemAccepted | BatchItemReplayed | BatchItemRefused) & { idempotencyKey: string };
+
 export interface WaitOptions {
   /** Gives up (throws) after this long; 60 s by default. */
   timeoutMs?: number;
@@ -93,6 +104,25 @@ export class BatonClient {
     const answer = await this.api.POST(`/v1/${type}` as '/v1/workouts', { body: body as SubmissionBody<'workouts'>, params: { header: headers } });
     const accepted = success(answer);
     return { ...accepted, idempotencyKey, replayed: answer.response.headers.get('idempotent-replayed') === 'true' };
+  }
+
+  /**
+   * Hands Baton up to 500 jobs of one type in one request (`POST
+   * /v1/<type>/batch`) and returns each item's result, in order: `202`
+   * accepted, `200` replayed, or `400` / `409` with its `errors`. Each item
+   * is sent with an `options.idempotencyKey`, a fresh UUID unless it has
+   * one, so that the batch can be sent again whole: the items already
+   * accepted come back replayed.
+   */
+  async submitBatch<T extends JobType>(type: T, items: ReadonlyArray<SubmissionBody<T>>, options: BatchOptions = {}): Promise<BatchItemResult[]> {
+    const keyed = items.map((item) => {
+      const given = (item as { options?: { idempotencyKey?: string | null } | null }).options;
+      return { ...(item as object), options: { ...given, idempotencyKey: given?.idempotencyKey ?? crypto.randomUUID() } };
+    });
+    const headers = options.requestId ? { 'X-Request-Id': options.requestId } : {};
+    // Every batch route has the same parameters and answer; only the items differ, and SubmissionBody<T> types them.
+    const answer = await this.api.POST(`/v1/${type}/batch` as '/v1/workouts/batch', { body: { items: keyed as SubmissionBody<'workouts'>[] }, params: { header: headers } });
+    return success(answer).results.map((result) => ({ ...result, idempotencyKey: keyed[result.index].options.idempotencyKey }));
   }
 
   async getJob(jobId: string): Promise<Job> {

@@ -1,4 +1,9 @@
 export {
+  BatchItemAccepted,
+  BatchItemRefused,
+  BatchItemReplayed,
+  BatchItemResult,
+  BatchOptions,
   BatonClient,
   BatonClientOptions,
   FINISHED_STATUSES,

@@ -5,6 +5,7 @@ export { PermanentJobFailure } from './permanent-job-failure';
 export { BATON_SCHEMA, JOB_DEFINITIONS, checkJobDefinitions, checkJobDefinitionsOrExit, jobDefinition, validatePayload, variablesRequiredFor } from './job-catalogue';
 export { JobTypesModule } from './job-types.module';
 export { JobOptions, SubmissionCheck, submissionBodyOf, validateSubmission } from './job-options';
+export { BatchCheck, MAX_BATCH_ITEMS, batchBodyOf, validateBatch } from './job-batch';
 // What the API's result routes and the tests read of each type.
 export { ACTIVITIES, Activity, CreateWorkoutDto, WorkoutSetDto } from './workouts/create-workout.dto';
 export { WorkoutEntity, WorkoutSetEntity } from './workouts/workout.entity';

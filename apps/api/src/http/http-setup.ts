@@ -8,12 +8,11 @@ import { instrumentHttp, Metrics, sampled } from '@baton/observability';
 import { EventOutboxRepository, JobIntakeRepository } from '@baton/persistence';
 import { authenticateApiRequests } from '../auth/api-key-authentication';
 import { limitRequestRate } from '../auth/rate-limit';
+import { applyRouteBodyLimits, BODY_LIMIT_BYTES, describeBytes } from './body-limit';
 import { correlationIdOf, REQUEST_ID_HEADER } from './correlation-id';
 import { errorBody } from './error-body';
 import { securityHeaders } from './security-headers';
 
-/** Largest request body accepted; a 500-set workout or a 200-line invoice is far below it. */
-const BODY_LIMIT_BYTES = 1024 * 1024;
 /** Queue depths and the relay backlog are read at most this often, however often Prometheus scrapes. */
 const METRICS_SAMPLE_MS = 5_000;
 
@@ -85,9 +84,11 @@ export async function configureHttp(app: NestFastifyApplication, config: BatonCo
   // writing, and a client whose write fails with EPIPE never reads the 413;
   // refused here, the response goes out on an open connection and Node reads
   // and drops the rest of the body (within HTTP_REQUEST_TIMEOUT_MS).
+  applyRouteBodyLimits(fastify);
   fastify.addHook('preParsing', (request, _reply, payload, done) => {
-    if (Number(request.headers['content-length']) > BODY_LIMIT_BYTES) {
-      done(new PayloadTooLargeException(errorBody(413, 'Request body is too large')));
+    const limit = request.routeOptions.bodyLimit ?? BODY_LIMIT_BYTES;
+    if (Number(request.headers['content-length']) > limit) {
+      done(new PayloadTooLargeException(errorBody(413, `Request body is too large (over ${describeBytes(limit)})`)));
       return;
     }
     done(null, payload);

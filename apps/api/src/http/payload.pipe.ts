@@ -1,6 +1,6 @@
-import { BadRequestException, Injectable, PipeTransform, UnsupportedMediaTypeException } from '@nestjs/common';
+import { BadRequestException, Injectable, PayloadTooLargeException, PipeTransform, UnsupportedMediaTypeException } from '@nestjs/common';
 import { FieldError, JobType, PayloadCheck, validateBody } from '@baton/contracts';
-import { JobOptions, jobDefinition, submissionBodyOf, validatePayload, validateSubmission } from '@baton/jobs';
+import { batchBodyOf, JobOptions, jobDefinition, MAX_BATCH_ITEMS, submissionBodyOf, validateBatch, validatePayload, validateSubmission } from '@baton/jobs';
 import { DescribedInput } from '@baton/openapi';
 import { errorBody } from './error-body';
 
@@ -44,6 +44,38 @@ export class SubmissionPipe implements PipeTransform<unknown, Promise<CheckedSub
     return accepted(body, async (plain) => {
       const checked = await validateSubmission(this.type, plain);
       return checked.valid ? { valid: true, payload: { payload: checked.payload, options: checked.options } } : checked;
+    });
+  }
+}
+
+/** An item of a batch, checked: a submission, or the fields that are wrong with it (paths relative to the item). */
+export type CheckedBatchItem = CheckedSubmission | { errors: FieldError[] };
+
+/**
+ * Validates a batch body, `{ items: [...] }`: the envelope whole (a 400
+ * naming `items`, a 413 past MAX_BATCH_ITEMS), then each item as
+ * SubmissionPipe does a body, but answering a wrong item apart instead of
+ * refusing the batch.
+ */
+@Injectable()
+export class BatchSubmissionPipe implements PipeTransform<unknown, Promise<CheckedBatchItem[]>>, DescribedInput {
+  constructor(private readonly type: JobType) {}
+
+  get describedAs() {
+    return batchBodyOf(this.type);
+  }
+
+  async transform(body: unknown): Promise<CheckedBatchItem[]> {
+    return accepted(body, async (plain) => {
+      const checked = await validateBatch(this.type, plain);
+      switch (checked.kind) {
+        case 'invalid':
+          return { valid: false, errors: checked.errors };
+        case 'too-many':
+          throw new PayloadTooLargeException(errorBody(413, `A batch holds at most ${MAX_BATCH_ITEMS} items; this one has ${checked.count}`));
+        case 'items':
+          return { valid: true, payload: checked.items.map((item) => (item.valid ? { payload: item.payload, options: item.options } : { errors: item.errors })) };
+      }
     });
   }
 }

@@ -1,29 +1,35 @@
-import { Body, Controller, Post, Res, Type } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { BadRequestException, Body, Controller, HttpCode, Post, Res, Type } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiScope, Principal } from '@baton/auth';
-import { JobDefinition } from '@baton/jobs';
+import { JobDefinition, MAX_BATCH_ITEMS } from '@baton/jobs';
 import { ApiOperation } from '@baton/openapi';
 import { Caller, RequireScope } from '../auth/require-scope.decorator';
+import { BodyLimit, describeBytes } from '../http/body-limit';
 import { CorrelationId } from '../http/correlation-id';
+import { fieldErrorBody } from '../http/error-body';
 import { IdempotencyKey } from '../http/idempotency-key.decorator';
-import { CheckedSubmission, invalidBody, SubmissionPipe } from '../http/payload.pipe';
+import { BatchSubmissionPipe, CheckedBatchItem, CheckedSubmission, invalidBody, SubmissionPipe } from '../http/payload.pipe';
 import { headerRef, IDEMPOTENCY_KEY_PARAMETER } from '../openapi/api-components';
 import { JobSubmissionService } from './job-submission.service';
-import { JobAccepted, JobAcceptedSchema, replyAccepted } from './job.view';
+import { BatchResult, BatchResultSchema, batchResultView, JobAccepted, JobAcceptedSchema, replyAccepted } from './job.view';
 
 /**
- * The route that accepts a job type, `POST /<path>`, made from its
- * definition: the same scope, body validation, Idempotency-Key and answer
- * for every type, so a new type cannot get any of them wrong.
+ * The body limit of a batch route: MAX_BATCH_ITEMS typical bodies (a
+ * workout with a few sets is well under 1 KiB) with room to spare, while a
+ * batch of the largest bodies is refused whole and is better sent in parts.
+ */
+export const BATCH_BODY_LIMIT_BYTES = 5 * 1024 * 1024;
+
+/**
+ * The routes that accept a job type, `POST /<path>` and `POST
+ * /<path>/batch`, made from its definition: the same scope, body
+ * validation, Idempotency-Key and answer for every type, so a new type
+ * cannot get any of them wrong.
  */
 export function submissionControllerFor(definition: JobDefinition): Type<unknown> {
   @Controller(definition.path)
   class JobSubmissionController {
-    constructor(
-      private readonly submissions: JobSubmissionService,
-      private readonly modules: ModuleRef,
-    ) {}
+    constructor(private readonly submissions: JobSubmissionService) {}
 
     @Post()
     @RequireScope(ApiScope.JobsWrite)
@@ -49,13 +55,34 @@ export function submissionControllerFor(definition: JobDefinition): Type<unknown
       @Caller() caller: Principal,
       @Res({ passthrough: true }) reply: FastifyReply,
     ): Promise<JobAccepted> {
-      const plan = this.submissions.plan(submission.options, idempotencyKey);
+      const plan = await this.submissions.admit(definition.type, submission, caller.tenant, idempotencyKey);
       if ('errors' in plan) throw invalidBody(plan.errors);
-      if (definition.admission) {
-        const errors = await this.modules.get(definition.admission, { strict: false }).check(submission.payload, caller.tenant);
-        if (errors.length > 0) throw invalidBody(errors);
-      }
       return replyAccepted(reply, await this.submissions.submit(definition.type, submission, plan, { caller, correlationId }));
+    }
+
+    @Post('batch')
+    @HttpCode(200)
+    @RequireScope(ApiScope.JobsWrite)
+    @BodyLimit(BATCH_BODY_LIMIT_BYTES)
+    @ApiOperation({
+      operationId: `submit${definition.type[0].toUpperCase()}${definition.type.slice(1)}Batch`,
+      summary: `${definition.summary} (up to ${MAX_BATCH_ITEMS} at once)`,
+      description: `Accepts up to ${MAX_BATCH_ITEMS} \`${definition.type}\` jobs in one request, \`{ "items": [ <a submission body>, ... ] }\`, and answers each item in order: \`202\` with its job id, \`200\` (\`replayed\`) for a repeat of an earlier submission with the same \`options.idempotencyKey\`, or \`400\` / \`409\` with its errors, field paths relative to the item. A wrong item does not refuse the others; the accepted ones are committed together. Idempotency keys belong to items: an Idempotency-Key header is a 400.`,
+      responses: {
+        200: { description: 'The batch was read: one result per item, in order.', schema: BatchResultSchema },
+        413: `More than ${MAX_BATCH_ITEMS} items, or a body over ${describeBytes(BATCH_BODY_LIMIT_BYTES)}: nothing stored.`,
+      },
+    })
+    async createBatch(
+      @Body(new BatchSubmissionPipe(definition.type)) items: CheckedBatchItem[],
+      @IdempotencyKey() idempotencyKey: string | undefined,
+      @CorrelationId() correlationId: string,
+      @Caller() caller: Principal,
+    ): Promise<BatchResult> {
+      if (idempotencyKey !== undefined) {
+        throw new BadRequestException(fieldErrorBody('Idempotency-Key', 'is not taken by a batch: give each item its own options.idempotencyKey'));
+      }
+      return batchResultView(await this.submissions.submitBatch(definition.type, items, { caller, correlationId }));
     }
   }
   // Named for the type, for Nest's route log and stack traces.

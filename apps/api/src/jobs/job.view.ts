@@ -1,8 +1,9 @@
 import { Static, Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import { JOB_STATUSES, JOB_TYPES, jobLocation, JobRecord, jobView as sharedJobView } from '@baton/contracts';
+import { FieldErrorSchema } from '../http/error-body';
 import { AnyObject, Nullable, PageOf, StringEnum, Timestamp, Uuid } from '../http/schema-types';
-import type { Submission } from './job-submission.service';
+import type { Submission, SubmissionOutcome } from './job-submission.service';
 
 export const JobAttemptErrorSchema = Type.Object(
   {
@@ -69,4 +70,59 @@ export function replyAccepted(reply: FastifyReply, submission: Submission): JobA
   void reply.status(submission.created ? 202 : 200).header('Location', jobLocation(submission.jobId));
   if (!submission.created) void reply.header('Idempotent-Replayed', 'true');
   return acceptedView(submission);
+}
+
+const ItemIndex = () => Type.Integer({ minimum: 0, description: 'The item\'s position in `items`, from 0.' });
+const ItemStatusUrl = () => Type.String({ description: 'Where to read the job: `/v1/jobs/<jobId>`.' });
+
+export const BatchItemAcceptedSchema = Type.Object(
+  { index: ItemIndex(), status: Type.Literal(202), jobId: Uuid(), statusUrl: ItemStatusUrl() },
+  { title: 'BatchItemAccepted', description: 'A new job: stored, and queued or scheduled.', additionalProperties: false },
+);
+
+export const BatchItemReplayedSchema = Type.Object(
+  { index: ItemIndex(), status: Type.Literal(200), jobId: Uuid(), statusUrl: ItemStatusUrl(), replayed: Type.Literal(true) },
+  {
+    title: 'BatchItemReplayed',
+    description: 'A repeat of an earlier submission (or of an earlier item) with the same `options.idempotencyKey` and body: its job, no new one.',
+    additionalProperties: false,
+  },
+);
+
+export const BatchItemRefusedSchema = Type.Object(
+  {
+    index: ItemIndex(),
+    status: Type.Union([Type.Literal(400), Type.Literal(409)], {
+      description: '`400`: a field is wrong (paths relative to the item); `409`: its `options.idempotencyKey` was used before with another body.',
+    }),
+    errors: Type.Array(FieldErrorSchema),
+  },
+  { title: 'BatchItemRefused', description: 'Nothing stored for this item.', additionalProperties: false },
+);
+
+export const BatchResultSchema = Type.Object(
+  { results: Type.Array(Type.Union([BatchItemAcceptedSchema, BatchItemReplayedSchema, BatchItemRefusedSchema]), { description: 'One per item, in the items\' order.' }) },
+  { title: 'BatchResult', additionalProperties: false },
+);
+export type BatchResult = Static<typeof BatchResultSchema>;
+
+const KEY_CONFLICT = [{ field: 'options.idempotencyKey', messages: ['idempotencyKey was already used with a different request'] }];
+
+/** The answer to a batch: each item's outcome, by its index. */
+export function batchResultView(outcomes: readonly SubmissionOutcome[]): BatchResult {
+  return {
+    results: outcomes.map((outcome, index): BatchResult['results'][number] => {
+      switch (outcome.kind) {
+        case 'submitted': {
+          const { jobId } = outcome.submission;
+          const statusUrl = jobLocation(jobId);
+          return outcome.submission.created ? { index, status: 202, jobId, statusUrl } : { index, status: 200, jobId, statusUrl, replayed: true };
+        }
+        case 'invalid':
+          return { index, status: 400, errors: outcome.errors };
+        case 'conflict':
+          return { index, status: 409, errors: KEY_CONFLICT };
+      }
+    }),
+  };
 }

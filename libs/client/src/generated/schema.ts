@@ -92,6 +92,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/emails/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * sends a transactional email over SMTP, with an invoice PDF attached if asked (up to 500 at once)
+         * @description Accepts up to 500 `emails` jobs in one request, `{ "items": [ <a submission body>, ... ] }`, and answers each item in order: `202` with its job id, `200` (`replayed`) for a repeat of an earlier submission with the same `options.idempotencyKey`, or `400` / `409` with its errors, field paths relative to the item. A wrong item does not refuse the others; the accepted ones are committed together. Idempotency keys belong to items: an Idempotency-Key header is a 400.
+         */
+        post: operations["submitEmailsBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invoice-profile": {
         parameters: {
             query?: never;
@@ -161,6 +181,26 @@ export interface paths {
         get: operations["getInvoicePdf"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoices/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * numbers an invoice, stores it and renders its PDF (up to 500 at once)
+         * @description Accepts up to 500 `invoices` jobs in one request, `{ "items": [ <a submission body>, ... ] }`, and answers each item in order: `202` with its job id, `200` (`replayed`) for a repeat of an earlier submission with the same `options.idempotencyKey`, or `400` / `409` with its errors, field paths relative to the item. A wrong item does not refuse the others; the accepted ones are committed together. Idempotency keys belong to items: an Idempotency-Key header is a 400.
+         */
+        post: operations["submitInvoicesBatch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -432,6 +472,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/workouts/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * saves a workout with all its sets (up to 500 at once)
+         * @description Accepts up to 500 `workouts` jobs in one request, `{ "items": [ <a submission body>, ... ] }`, and answers each item in order: `202` with its job id, `200` (`replayed`) for a repeat of an earlier submission with the same `options.idempotencyKey`, or `400` / `409` with its errors, field paths relative to the item. A wrong item does not refuse the others; the accepted ones are committed together. Idempotency keys belong to items: an Idempotency-Key header is a 400.
+         */
+        post: operations["submitWorkoutsBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "email.sent": {
@@ -539,6 +599,45 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        /** @description A new job: stored, and queued or scheduled. */
+        BatchItemAccepted: {
+            /** @description The item's position in `items`, from 0. */
+            index: number;
+            /** Format: uuid */
+            jobId: string;
+            /** @constant */
+            status: 202;
+            /** @description Where to read the job: `/v1/jobs/<jobId>`. */
+            statusUrl: string;
+        };
+        /** @description Nothing stored for this item. */
+        BatchItemRefused: {
+            errors: components["schemas"]["FieldError"][];
+            /** @description The item's position in `items`, from 0. */
+            index: number;
+            /** @description `400`: a field is wrong (paths relative to the item); `409`: its `options.idempotencyKey` was used before with another body. */
+            status: 400 | 409;
+        };
+        /** @description A repeat of an earlier submission (or of an earlier item) with the same `options.idempotencyKey` and body: its job, no new one. */
+        BatchItemReplayed: {
+            /** @description The item's position in `items`, from 0. */
+            index: number;
+            /** Format: uuid */
+            jobId: string;
+            /** @constant */
+            replayed: true;
+            /** @constant */
+            status: 200;
+            /** @description Where to read the job: `/v1/jobs/<jobId>`. */
+            statusUrl: string;
+        };
+        BatchResult: {
+            /** @description One per item, in the items' order. */
+            results: (components["schemas"]["BatchItemAccepted"] | components["schemas"]["BatchItemReplayed"] | components["schemas"]["BatchItemRefused"])[];
+        };
+        CreateInvoiceBatch: {
+            items: components["schemas"]["CreateInvoiceSubmission"][];
+        };
         CreateInvoiceSubmission: {
             currency: string;
             customer: components["schemas"]["InvoiceCustomerDto"];
@@ -565,6 +664,9 @@ export interface components {
             description?: string | null;
             events: ("*" | "job.*" | "workout.*" | "invoice.*" | "email.*" | "job.completed" | "job.dead" | "job.cancelled" | "workout.saved" | "invoice.rendered" | "email.sent")[];
             url: string;
+        };
+        CreateWorkoutBatch: {
+            items: components["schemas"]["CreateWorkoutSubmission"][];
         };
         CreateWorkoutSubmission: {
             /** @enum {string} */
@@ -863,6 +965,9 @@ export interface components {
         ScheduleList: {
             /** @description Oldest first. */
             schedules: components["schemas"]["Schedule"][];
+        };
+        SendEmailBatch: {
+            items: components["schemas"]["SendEmailSubmission"][];
         };
         SendEmailSubmission: {
             /** @description The template's data: the object its `oneOf` branch names. */
@@ -1326,6 +1431,56 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    submitEmailsBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An id for the request, echoed in the answer and carried with the job; a value that is not a plain token is replaced by a fresh UUID. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendEmailBatch"];
+            };
+        };
+        responses: {
+            /** @description The batch was read: one result per item, in order. */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description More than 500 items, or a body over 5 MiB: nothing stored. */
+            413: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getInvoiceProfile: {
         parameters: {
             query?: never;
@@ -1569,6 +1724,56 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    submitInvoicesBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An id for the request, echoed in the answer and carried with the job; a value that is not a plain token is replaced by a fresh UUID. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateInvoiceBatch"];
+            };
+        };
+        responses: {
+            /** @description The batch was read: one result per item, in order. */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description More than 500 items, or a body over 5 MiB: nothing stored. */
+            413: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2549,6 +2754,56 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    submitWorkoutsBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An id for the request, echoed in the answer and carried with the job; a value that is not a plain token is replaced by a fresh UUID. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWorkoutBatch"];
+            };
+        };
+        responses: {
+            /** @description The batch was read: one result per item, in order. */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description More than 500 items, or a body over 5 MiB: nothing stored. */
+            413: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };

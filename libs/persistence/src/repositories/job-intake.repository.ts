@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { JobStatus, JobType } from '@baton/contracts';
 import { connected, connectedPool } from '../database-connector';
+import { insertRows } from './multi-row-insert';
 
 export interface NewJob {
   id: string;
@@ -52,26 +53,9 @@ export class JobIntakeRepository {
   /** Records an accepted job. With an idempotency key, a second insert returns the first job instead. */
   async insert(job: NewJob): Promise<InsertOutcome> {
     const status = initialStatus(job);
-    const values = [
-      job.id,
-      job.type,
-      job.payload,
-      job.maxAttempts,
-      job.correlationId,
-      job.idempotencyKey ?? null,
-      job.requestHash ?? null,
-      job.tenant,
-      job.apiKeyId ?? null,
-      status,
-      job.options ?? null,
-      job.runAt ?? null,
-      job.scheduleId ?? null,
-      job.scheduledFor ?? null,
-    ];
-    const insert = `INSERT INTO jobs (id, type, payload, max_attempts, correlation_id, idempotency_key, request_hash, tenant, api_key_id, status, options, run_at, schedule_id, scheduled_for)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
+    const values = rowOf(job, status);
     if (job.idempotencyKey === undefined) {
-      await connectedPool(this.dataSource).query({ name: 'baton-insert-job', text: insert, values });
+      await connectedPool(this.dataSource).query({ name: 'baton-insert-job', text: INSERT_JOB, values });
       return { kind: 'created', status };
     }
     // Two attempts: the first job with this key might be deleted between our
@@ -79,19 +63,62 @@ export class JobIntakeRepository {
     for (let attempt = 0; attempt < 2; attempt++) {
       const inserted = await connectedPool(this.dataSource).query({
         name: 'baton-insert-idempotent-job',
-        text: `${insert} ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
+        text: `${INSERT_JOB} ${ON_KEY_CONFLICT}`,
         values,
       });
       if (inserted.rows.length > 0) return { kind: 'created', status };
-      const [earlier] = await connected(this.dataSource).query(
-        `SELECT id, status, request_hash FROM jobs WHERE tenant = $1 AND idempotency_key = $2`,
+      const [earlier]: KeyHolder[] = await connected(this.dataSource).query(
+        `SELECT ${KEY_HOLDER_COLUMNS} FROM jobs WHERE tenant = $1 AND idempotency_key = $2`,
         [job.tenant, job.idempotencyKey],
       );
-      if (earlier) {
-        return earlier.request_hash === job.requestHash ? { kind: 'replayed', jobId: earlier.id, status: earlier.status } : { kind: 'conflict' };
-      }
+      if (earlier) return againstEarlier(job, earlier);
     }
     return { kind: 'conflict' };
+  }
+
+  /**
+   * Records the jobs of a batch in one transaction, with one multi-row
+   * insert, and answers each in order as insert() would: a job whose key an
+   * earlier job holds (one stored before, or one earlier in the batch) is
+   * `replayed` or a `conflict`, and is not stored.
+   */
+  async insertBatch(jobs: readonly NewJob[]): Promise<InsertOutcome[]> {
+    if (jobs.length === 0) return [];
+    const statuses = new Map(jobs.map((job) => [job.id, initialStatus(job)]));
+    const keyOf = (job: { tenant: string; idempotencyKey?: string | null }) => (job.idempotencyKey == null ? undefined : `${job.tenant}\n${job.idempotencyKey}`);
+    const firstWithKey = new Map<string, NewJob>();
+    for (const job of jobs) {
+      const key = keyOf(job);
+      if (key !== undefined && !firstWithKey.has(key)) firstWithKey.set(key, job);
+    }
+    // Keys in one order for every batch: two batches sharing keys, each
+    // waiting on the other's uncommitted row, would otherwise deadlock.
+    const keyed = [...firstWithKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, job]) => job);
+    return connected(this.dataSource).transaction(async (manager) => {
+      const sql = { query: (text: string, values?: unknown[]) => manager.query(text, values) };
+      const created = new Set<string>();
+      const holders = new Map<string, KeyHolder>();
+      let offered = [...jobs.filter((job) => keyOf(job) === undefined), ...keyed];
+      // Two attempts, as insert() makes: a first job might be deleted between the conflict and the look-up.
+      for (let attempt = 0; attempt < 2 && offered.length > 0; attempt++) {
+        const inserted = await insertRows<{ id: string }>(sql, 'jobs', JOB_COLUMNS, offered.map((job) => rowOf(job, statuses.get(job.id)!)), ON_KEY_CONFLICT);
+        for (const { id } of inserted) created.add(id);
+        const refused = jobs.filter((job) => !created.has(job.id));
+        if (refused.length === 0) break;
+        const found: KeyHolder[] = await manager.query(
+          `SELECT ${KEY_HOLDER_COLUMNS} FROM jobs
+           WHERE (tenant, idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+          [refused.map((job) => job.tenant), refused.map((job) => job.idempotencyKey)],
+        );
+        for (const holder of found) holders.set(keyOf({ tenant: holder.tenant, idempotencyKey: holder.idempotency_key })!, holder);
+        offered = keyed.filter((job) => !created.has(job.id) && !holders.has(keyOf(job)!));
+      }
+      return jobs.map((job): InsertOutcome => {
+        if (created.has(job.id)) return { kind: 'created', status: statuses.get(job.id)! };
+        const holder = holders.get(keyOf(job)!);
+        return holder ? againstEarlier(job, holder) : { kind: 'conflict' };
+      });
+    });
   }
 
   /**
@@ -176,6 +203,61 @@ interface RelayedRow {
 }
 
 const RELAYED_COLUMNS = 'id, type, payload, correlation_id, attempts';
+
+const JOB_COLUMNS = [
+  'id',
+  'type',
+  'payload',
+  'max_attempts',
+  'correlation_id',
+  'idempotency_key',
+  'request_hash',
+  'tenant',
+  'api_key_id',
+  'status',
+  'options',
+  'run_at',
+  'schedule_id',
+  'scheduled_for',
+] as const;
+
+const INSERT_JOB = `INSERT INTO jobs (${JOB_COLUMNS.join(', ')}) VALUES (${JOB_COLUMNS.map((_, index) => `$${index + 1}`).join(', ')})`;
+const ON_KEY_CONFLICT = 'ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id';
+
+/** A job's values, in the order of JOB_COLUMNS. */
+function rowOf(job: NewJob, status: JobStatus): unknown[] {
+  return [
+    job.id,
+    job.type,
+    job.payload,
+    job.maxAttempts,
+    job.correlationId,
+    job.idempotencyKey ?? null,
+    job.requestHash ?? null,
+    job.tenant,
+    job.apiKeyId ?? null,
+    status,
+    job.options ?? null,
+    job.runAt ?? null,
+    job.scheduleId ?? null,
+    job.scheduledFor ?? null,
+  ];
+}
+
+/** The job that holds an idempotency key. */
+const KEY_HOLDER_COLUMNS = 'id, status, request_hash, tenant, idempotency_key';
+interface KeyHolder {
+  id: string;
+  status: JobStatus;
+  request_hash: string | null;
+  tenant: string;
+  idempotency_key: string;
+}
+
+/** A job whose key `earlier` holds: the same request again, or another one under the same key. */
+function againstEarlier(job: NewJob, earlier: KeyHolder): InsertOutcome {
+  return earlier.request_hash === job.requestHash ? { kind: 'replayed', jobId: earlier.id, status: earlier.status } : { kind: 'conflict' };
+}
 
 function initialStatus(job: NewJob): JobStatus.Queued | JobStatus.Scheduled {
   return job.runAt && job.runAt.getTime() > Date.now() ? JobStatus.Scheduled : JobStatus.Queued;
