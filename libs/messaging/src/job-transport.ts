@@ -131,7 +131,7 @@ export abstract class JobTransport extends Server implements CustomTransportStra
       if (delivery.redelivered) this.logger.debug(`${delivery.queue} job redelivered: running it alone`);
       if (delivery.jobId) this.running.add(delivery.jobId);
       // A child of the publish span the message's headers name; the job runner marks it failed or dead.
-      await inProcessSpan({ destination: delivery.queue, messageId: delivery.jobId ?? '', attempt: delivery.attempt }, delivery.traceContext, () => this.work(delivery, settlement));
+      await inProcessSpan({ destination: delivery.queue, messageId: delivery.jobId, attempt: delivery.attempt }, delivery.traceContext, () => this.work(delivery, settlement));
     } catch (error) {
       // Not the job's failure but Baton's (a bug, an unexpected database
       // error): back to the queue after a pause, never in a hot loop; the

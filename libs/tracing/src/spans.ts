@@ -91,7 +91,8 @@ export function inClientSpan<T>(name: string, attributes: Attributes, work: (spa
 export interface MessageTarget {
   destination: string;
   routingKey?: string;
-  messageId: string;
+  /** The job's id (or a webhook delivery's); absent on a message that names none. */
+  messageId?: string;
 }
 
 /**
@@ -146,8 +147,8 @@ function messagingAttributes(target: MessageTarget): Attributes {
   const attributes: Attributes = {
     [SemanticAttributes.MESSAGING_SYSTEM]: 'rabbitmq',
     [SemanticAttributes.MESSAGING_DESTINATION_NAME]: target.destination,
-    [SemanticAttributes.MESSAGING_MESSAGE_ID]: target.messageId,
   };
+  if (target.messageId) attributes[SemanticAttributes.MESSAGING_MESSAGE_ID] = target.messageId;
   if (target.routingKey !== undefined) attributes[SemanticAttributes.MESSAGING_RABBITMQ_ROUTING_KEY] = target.routingKey;
   return attributes;
 }
