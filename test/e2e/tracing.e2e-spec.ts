@@ -12,6 +12,8 @@ import { randomBytes } from 'node:crypto';
 import {
   batonEnv,
   BatonProcess,
+  itWithServices,
+  runCli,
   createTestBroker,
   createTestDatabase,
   describeWithServices,
@@ -32,9 +34,11 @@ const FAIL_ALWAYS_MESSAGE = 'e2e injected failure: always';
 const FAIL_ONCE_MESSAGE = 'e2e injected failure: first attempt only';
 const FAILURE_TRIGGERS = [
   `CREATE SEQUENCE e2e_fail_once_seq`,
+  // Users whose workouts fail until the test mends them (deletes their row).
+  `CREATE TABLE e2e_broken (user_id text PRIMARY KEY)`,
   `CREATE FUNCTION e2e_fail_workout() RETURNS trigger LANGUAGE plpgsql AS $$
    BEGIN
-     IF NEW.user_id = 'fail-always' THEN RAISE EXCEPTION '${FAIL_ALWAYS_MESSAGE}'; END IF;
+     IF NEW.user_id = 'fail-always' OR EXISTS (SELECT 1 FROM e2e_broken WHERE user_id = NEW.user_id) THEN RAISE EXCEPTION '${FAIL_ALWAYS_MESSAGE}'; END IF;
      IF NEW.user_id = 'fail-once' AND nextval('e2e_fail_once_seq') = 1 THEN RAISE EXCEPTION '${FAIL_ONCE_MESSAGE}'; END IF;
      RETURN NEW;
    END $$`,
@@ -202,6 +206,42 @@ describe('tracing', () => {
     expectProcessSpan(receiver, last, jobId, 2);
     expect(last.status).toMatchObject({ code: STATUS_ERROR, message: expect.stringContaining(FAIL_ALWAYS_MESSAGE) });
     expect(receiver.ancestry(last).at(-1)).toBe(trace.server);
+  });
+
+  /** A job that goes dead, then is mended and retried by `retry`: the attempt that completes it, once it has. */
+  async function deadThenRetried(userId: string, retry: (jobId: string) => Promise<void>) {
+    await db.query('INSERT INTO e2e_broken (user_id) VALUES ($1)', [userId]);
+    const { incoming, jobId } = await submit(userId);
+    expect(await waitForJob(api, jobId)).toMatchObject({ status: 'dead', attempts: 2 });
+    await db.query('DELETE FROM e2e_broken WHERE user_id = $1', [userId]);
+    await retry(jobId);
+    expect(await waitForJob(api, jobId, ['completed'])).toMatchObject({ status: 'completed', attempts: 1 });
+    const completing = await receiver.waitFor(`the completing attempt of ${jobId}`, () =>
+      receiver.trace(incoming.traceId).find((span) => span.kind === SpanKinds.consumer && span.status.code !== STATUS_ERROR && receiver.trace(incoming.traceId).some((child) => child.parentSpanId === span.spanId && child.name === 'TRANSACTION jobs')),
+    );
+    expectProcessSpan(receiver, completing, jobId, 1);
+    return { completing, incoming };
+  }
+
+  it("continues the job's trace when a dead job is retried through the API", async () => {
+    const { completing, incoming } = await deadThenRetried('mended-by-api', async (jobId) => {
+      const retried = await post(api.url, `/v1/jobs/${jobId}/retry`, {});
+      expect(retried.status).toBeLessThan(300);
+    });
+    // Published again under the span of the request that submitted it, not under the retry's own request.
+    const chain = receiver.ancestry(completing);
+    expect(chain.map((span) => span.name)).toEqual(['process workouts', 'publish baton.jobs', 'POST /v1/workouts']);
+    expect(chain.at(-1)).toMatchObject({ traceId: incoming.traceId, parentSpanId: incoming.parentId });
+  });
+
+  itWithServices('publishes to RabbitMQ from a process of its own', "continues the job's trace when an operator retries a dead job with the CLI, which does not trace itself", async () => {
+    const { completing, incoming } = await deadThenRetried('mended-by-cli', async (jobId) => {
+      const run = await runCli(['jobs', 'retry', jobId], batonEnv(db, vhost));
+      expect(run).toMatchObject({ code: 0 });
+    });
+    // The CLI passed the stored context on as it was: the worker's span is the request span's child.
+    expect(receiver.ancestry(completing).map((span) => span.name)).toEqual(['process workouts', 'POST /v1/workouts']);
+    expect(receiver.ancestry(completing).at(-1)).toMatchObject({ traceId: incoming.traceId, parentSpanId: incoming.parentId });
   });
 
   it('starts a trace of its own for a request that brings no traceparent', async () => {
