@@ -53,6 +53,8 @@ const tracingEnv = (receiver: OtlpReceiver) => ({
   JOB_MAX_ATTEMPTS: '2',
   JOB_RETRY_BASE_MS: '100',
   RELAY_INTERVAL_MS: '200',
+  // A failed attempt is logged at info: its line is checked for the span's ids.
+  LOG_LEVEL: 'info',
 });
 
 /** A fresh incoming trace context: `00-<trace id>-<span id>-01`. */
@@ -137,11 +139,12 @@ describe('tracing', () => {
   let vhost: TestVhost | undefined;
   let processes: BatonProcess[] = [];
   let api: BatonProcess;
+  let worker: BatonProcess;
 
   beforeAll(async () => {
     [receiver, db, vhost] = await Promise.all([OtlpReceiver.start(), createTestDatabase('baton_e2e_tracing'), createTestBroker('baton_e2e_tracing')]);
     for (const statement of FAILURE_TRIGGERS) await db.query(statement);
-    ({ api, processes } = await startBaton({ ...batonEnv(db, vhost), ...tracingEnv(receiver) }));
+    ({ api, worker, processes } = await startBaton({ ...batonEnv(db, vhost), ...tracingEnv(receiver) }));
   });
 
   afterAll(async () => {
@@ -194,6 +197,14 @@ describe('tracing', () => {
       attributes: expect.objectContaining({ 'messaging.system': 'rabbitmq', 'messaging.message.id': jobId }),
     });
     expect(second.status.code).not.toBe(STATUS_ERROR);
+
+    // The worker's log line about the failed attempt names the span it was written in: logs and traces join.
+    const lines = worker.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const failedLine = lines.find((line) => line.jobId === jobId && /failed attempt 1/.test(String(line.msg)));
+    expect(failedLine).toMatchObject({ trace_id: incoming.traceId, span_id: first.spanId });
   });
 
   it("ends a dead job's trace with an error status giving the reason", async () => {
