@@ -9,6 +9,8 @@
  * read the same; the outage needs a RabbitMQ node and runs in services mode.
  */
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, Socket } from 'node:net';
 import {
   batonEnv,
   BatonProcess,
@@ -308,4 +310,49 @@ describeWithServices('stops a RabbitMQ node of its own while the API accepts a j
     expectProcessSpan(receiver, process, jobId, 1);
     expect(receiver.ancestry(process).map((span) => span.name)).toEqual(['process workouts', 'publish baton.jobs', 'POST /v1/workouts']);
   }, 120_000);
+});
+
+describe('a collector that never answers', () => {
+  const held = new Set<Socket>();
+  // Takes connections and never says a word: the exporter waits on it.
+  const silent = createServer((socket) => {
+    held.add(socket);
+    socket.on('close', () => held.delete(socket));
+  });
+  let db: TestDatabase;
+  let vhost: TestVhost | undefined;
+  let processes: BatonProcess[] = [];
+  let api: BatonProcess;
+
+  beforeAll(async () => {
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    [db, vhost] = await Promise.all([createTestDatabase('baton_e2e_tracing_silent'), createTestBroker('baton_e2e_tracing_silent')]);
+    const port = (silent.address() as { port: number }).port;
+    ({ api, processes } = await startBaton({
+      ...batonEnv(db, vhost),
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      // The spans wait in the batch until the shutdown flushes them.
+      OTEL_BSP_SCHEDULE_DELAY: '600000',
+      SHUTDOWN_TIMEOUT_MS: '5000',
+    }));
+  });
+
+  afterAll(async () => {
+    await stopAll(processes);
+    for (const socket of held) socket.destroy();
+    silent.close();
+    await Promise.all([db?.drop(), vhost?.drop()]);
+  });
+
+  it('holds up no request, and no shutdown past its bound', async () => {
+    const { jobId } = (await post(api.url, '/v1/workouts', workoutBody({ userId: 'silent-collector' }), { traceparent: incomingTrace().traceparent })).body;
+    expect(await waitForJob(api, jobId)).toMatchObject({ status: 'completed' });
+    for (const process of processes) {
+      const started = Date.now();
+      expect(await process.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+      // The drain is immediate here; the flush to the silent collector is given 2 s, then dropped.
+      expect(Date.now() - started).toBeLessThan(4_500);
+    }
+  }, 30_000);
 });
