@@ -41,6 +41,7 @@ const EXPECTED_OPTIONAL: Record<string, string[]> = {
   'emails-existing-secret-values.yaml': ['HorizontalPodAutoscaler', 'NetworkPolicy'],
   'webhooks-values.yaml': ['NetworkPolicy', 'ScaledObject', 'TriggerAuthentication'],
   'retention-values.yaml': [],
+  'tracing-values.yaml': ['NetworkPolicy'],
 };
 
 const RECOMMENDED_LABELS = [
@@ -154,7 +155,7 @@ beforeAll(async () => {
 
 describe('scenario files', () => {
   it('cover every feature the chart makes optional', () => {
-    for (const file of ['hpa', 'keda', 'existing-secret', 'ingress', 'networkpolicy', 'servicemonitor', 'pdb', 'api-http', 'auth-and-rate-limit', 'emails', 'emails-existing-secret', 'webhooks', 'retention']) {
+    for (const file of ['hpa', 'keda', 'existing-secret', 'ingress', 'networkpolicy', 'servicemonitor', 'pdb', 'api-http', 'auth-and-rate-limit', 'emails', 'emails-existing-secret', 'webhooks', 'retention', 'tracing']) {
       expect(SCENARIOS).toContain(`${file}-values.yaml`);
     }
     // A new scenario must say which optional objects it renders.
@@ -1191,6 +1192,59 @@ describe('retention', () => {
     const objects = render('retention-values.yaml');
     expect(retentionOf(objects, 'workouts')).toEqual([86_400, 1_209_600, 3_600, 30_000]);
     expect(retentionOf(objects, 'invoices')).toEqual([2_592_000, 0, 3_600, 30_000]);
+  });
+});
+
+describe('tracing', () => {
+  const tracingVariables = (objects: K8sObject[], run: ContainerRun) => variableNames(run, objects).filter((name) => name.startsWith('OTEL_'));
+
+  it('is off by default: no pod gets an OTEL_ variable, so no SDK starts', () => {
+    const objects = render(DEFAULTS);
+    for (const run of containerRuns(objects)) expect({ role: run.role, variables: tracingVariables(objects, run) }).toEqual({ role: run.role, variables: [] });
+  });
+
+  it('gives the API and every worker group the collector, the sampler and the resource attributes, which their config accepts', () => {
+    const objects = render('tracing-values.yaml');
+    const runs = [...runsOf(objects, 'api'), ...runsOf(objects, 'worker')];
+    expect(runs.length).toBeGreaterThan(1);
+    for (const run of runs) {
+      const env = resolveEnv(run, objects, external);
+      const config = loadConfig(env);
+      expect([config.OTEL_EXPORTER_OTLP_ENDPOINT, config.OTEL_TRACES_SAMPLER, config.OTEL_TRACES_SAMPLER_ARG]).toEqual([
+        'http://otel-collector.observability:4318',
+        'parentbased_traceidratio',
+        '0.25',
+      ]);
+      // Percent-encoded as the specification asks: the comma in a value is not a separator.
+      expect(env.OTEL_RESOURCE_ATTRIBUTES).toBe('deployment.environment.name=prod,team=payments%2Cmobile');
+    }
+    // The migration Job exports nothing: the CLI does not trace.
+    for (const run of runsOf(objects, 'migrate')) expect(tracingVariables(objects, run)).toEqual([]);
+  });
+
+  it("lets the API and worker pods reach the collector's port through their NetworkPolicies", () => {
+    const objects = render('tracing-values.yaml');
+    const policies = ofKind(objects, 'NetworkPolicy');
+    expect(policies.length).toBeGreaterThan(1);
+    for (const policy of policies) {
+      const ports = policy.spec.egress.flatMap((rule: any) => (rule.ports ?? []).map((port: any) => `${port.protocol}/${port.port}`));
+      expect({ policy: policy.metadata.name, collector: ports.includes('TCP/4318') }).toEqual({ policy: policy.metadata.name, collector: true });
+    }
+  });
+
+  it.each([
+    ['https://otlp.example.com', 443],
+    ['http://collector', 80],
+    ['https://otlp.example.com:4318/base', 4318],
+  ])("takes the collector's port from %s (%i)", async (endpoint, port) => {
+    const objects = await template({ set: [`tracing.otlpEndpoint=${endpoint}`, 'networkPolicy.enabled=true'] });
+    const policy = ofKind(objects, 'NetworkPolicy').find((candidate) => component(candidate) === 'api')!;
+    const ports = policy.spec.egress.flatMap((rule: any) => (rule.ports ?? []).map((candidate: any) => candidate.port));
+    expect(ports).toContain(port);
+  });
+
+  it.each([['tracing.otlpEndpoint=collector:4318'], ['tracing.sampler=sometimes'], ['tracing.samplerArg=2']])('refuses %s at helm template', async (setting) => {
+    await expect(template({ set: [setting] })).rejects.toThrow(HelmError);
   });
 });
 

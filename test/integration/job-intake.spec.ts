@@ -212,8 +212,9 @@ describe('JobIntakeRepository (PostgreSQL)', () => {
       return created;
     }
 
-    it('hands only queued, unpublished jobs older than minAge to publish, oldest first', async () => {
-      const older = await insertJob({ type: JobType.Invoice, payload: invoiceBody() });
+    it('hands only queued, unpublished jobs older than minAge to publish, oldest first, each with the trace context it was accepted in', async () => {
+      const traceContext = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'vendor=1' };
+      const older = await insertJob({ type: JobType.Invoice, payload: invoiceBody(), traceContext });
       await age(older.id, 120);
       const old = await insertJob();
       await age(old.id, 60);
@@ -237,8 +238,8 @@ describe('JobIntakeRepository (PostgreSQL)', () => {
       expect(count).toBe(2);
       expect(batches).toEqual([
         [
-          { id: older.id, type: JobType.Invoice, payload: older.payload, correlationId: older.correlationId, attempts: 0 },
-          { id: old.id, type: JobType.Workout, payload: old.payload, correlationId: old.correlationId, attempts: 0 },
+          { id: older.id, type: JobType.Invoice, payload: older.payload, correlationId: older.correlationId, attempts: 0, traceContext },
+          { id: old.id, type: JobType.Workout, payload: old.payload, correlationId: old.correlationId, attempts: 0, traceContext: null },
         ],
       ]);
       expect((await row(fresh.id)).published_at).toBeNull();

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { startTracing, stopTracing } from '@baton/tracing';
 import { loadConfigOrExit } from '@baton/config';
 import { checkJobDefinitionsOrExit } from '@baton/jobs';
 import { serveHealth } from '@baton/health';
@@ -8,6 +9,8 @@ import { DatabaseHealth } from '@baton/persistence';
 import { createApiApplication } from './api-application';
 
 async function bootstrap(): Promise<void> {
+  // First: spans made before the provider is registered would be lost.
+  startTracing('baton-api');
   checkJobDefinitionsOrExit();
   const config = loadConfigOrExit(['DATABASE_URL', 'RABBITMQ_URL']);
   const logger = new BatonLogger('baton-api', config.LOG_LEVEL);
@@ -31,7 +34,10 @@ async function bootstrap(): Promise<void> {
     ],
     shutdownDelayMs: config.SHUTDOWN_DELAY_MS,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      await stopTracing();
+    },
   });
 
   await app.listen(config.PORT, '0.0.0.0');

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { startTracing, stopTracing } from '@baton/tracing';
 import { resolve } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -23,6 +24,8 @@ import { StandaloneModule } from './standalone.module';
  * and creates a development API key on first start, which they never do either.
  */
 async function bootstrap(): Promise<void> {
+  // First: spans made before the provider is registered would be lost.
+  startTracing('baton');
   checkJobDefinitionsOrExit();
   const config = loadConfigOrExit([]);
   const logger = new BatonLogger('baton', config.LOG_LEVEL);
@@ -51,6 +54,7 @@ async function bootstrap(): Promise<void> {
     close: async () => {
       await app.close();
       await embedded?.stop();
+      await stopTracing();
     },
   });
 

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { startTracing, stopTracing } from '@baton/tracing';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfigOrExit } from '@baton/config';
@@ -13,6 +14,8 @@ import { WorkerModule } from './worker.module';
 const METRICS_SAMPLE_MS = 5_000;
 
 async function bootstrap(): Promise<void> {
+  // First: spans made before the provider is registered would be lost.
+  startTracing('baton-worker');
   checkJobDefinitionsOrExit();
   // A queue's job type may need more (the emails worker: SMTP_URL, MAIL_FROM).
   const config = loadConfigOrExit((parsed) => ['DATABASE_URL', 'RABBITMQ_URL', ...variablesRequiredFor(parsed.WORKER_QUEUES)]);
@@ -33,7 +36,10 @@ async function bootstrap(): Promise<void> {
     // Nothing routes requests to a worker: no need to wait for load balancers.
     shutdownDelayMs: 0,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      await stopTracing();
+    },
   });
 
   await app.startAllMicroservices();

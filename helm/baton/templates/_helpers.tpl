@@ -579,8 +579,37 @@ once from the ConfigMap template, which every render includes.
 {{- end -}}
 
 {{/*
+baton.resourceAttributes: tracing.resourceAttributes as OTEL_RESOURCE_ATTRIBUTES
+wants them: key=value pairs, comma-separated, in key order (so the rendered
+ConfigMap, and its checksum, do not change from one render to the next), the
+values percent-encoded as the specification asks (a comma or = in a value).
+*/}}
+{{- define "baton.resourceAttributes" -}}
+{{- $pairs := list -}}
+{{- range $key := keys . | sortAlpha -}}
+{{- $pairs = append $pairs (printf "%s=%s" $key (urlquery (toString (get $ $key)))) -}}
+{{- end -}}
+{{- join "," $pairs -}}
+{{- end -}}
+
+{{/*
+baton.otlpPort: the TCP port of tracing.otlpEndpoint: the one it names, or
+its scheme's (443 for https, 80 for http).
+*/}}
+{{- define "baton.otlpPort" -}}
+{{- $url := urlParse . -}}
+{{- $host := get $url "host" -}}
+{{- if regexMatch ":[0-9]+$" $host -}}
+{{- regexFind "[0-9]+$" $host -}}
+{{- else -}}
+{{- eq (get $url "scheme") "https" | ternary 443 80 -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
 baton.networkPolicyEgress: the egress rules of a Baton pod: DNS, and
-PostgreSQL and RabbitMQ ports (to networkPolicy.egressTo, or anywhere); the
+PostgreSQL and RabbitMQ ports (to networkPolicy.egressTo, or anywhere), and
+the trace collector's (baton.otlpPort) when tracing.otlpEndpoint is set; the
 Redis port too (same peers) when rateLimit.redis names a Secret and the pod
 connects to Redis: the API (it counts requests there) and a worker group
 with a rate limit (baton.workerRateLimits); for a worker group that
@@ -610,6 +639,13 @@ Called with (dict "root" $ "component" "api"), or for a worker group with
 {{- end -}}
 {{- if and $usesRedis (not (has (int $policy.redisPort) $ports)) -}}
 {{- $ports = append $ports (int $policy.redisPort) -}}
+{{- end -}}
+{{- /* The trace collector, like PostgreSQL and RabbitMQ, is one of networkPolicy.egressTo's peers. */ -}}
+{{- with .root.Values.tracing.otlpEndpoint -}}
+{{- $otlpPort := int (include "baton.otlpPort" .) -}}
+{{- if not (has $otlpPort $ports) -}}
+{{- $ports = append $ports $otlpPort -}}
+{{- end -}}
 {{- end -}}
 {{- if $policy.allowDns }}
 - ports:

@@ -34,6 +34,9 @@ const toList = ({ value }: { value: unknown }) =>
         .filter((item) => item.length > 0)
     : value;
 
+/** OTEL_TRACES_SAMPLER's values that the SDK knows. */
+export const TRACE_SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+
 /**
  * Every setting Baton reads from its environment, validated once at start.
  * Property names are the variable names so that a validation error names
@@ -347,6 +350,32 @@ export class BatonConfig {
 
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'info';
+
+  /*
+   * Tracing (docs/tracing.md). These are the OpenTelemetry SDK's own
+   * variables, which the SDK reads itself (libs/tracing); they are checked
+   * here too so that a mistyped one stops the process naming it, rather than
+   * leaving it to export nothing, or everything, without a word.
+   */
+
+  /** The collector's OTLP/HTTP base URL (`/v1/traces` is added); set, the API and workers export traces. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL' })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
+  /** The full URL traces are POSTed to, instead of OTEL_EXPORTER_OTLP_ENDPOINT's. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http:// or https:// URL' })
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+
+  @IsOptional()
+  @IsIn(TRACE_SAMPLERS, { message: `OTEL_TRACES_SAMPLER must be one of ${TRACE_SAMPLERS.join(', ')}` })
+  OTEL_TRACES_SAMPLER?: string;
+
+  /** The ratio of the `traceidratio` samplers, 0 to 1. */
+  @IsOptional()
+  @Matches(/^(0(\.\d+)?|1(\.0+)?)$/, { message: 'OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1' })
+  OTEL_TRACES_SAMPLER_ARG?: string;
 }
 
 /** Every variable Baton reads: those with a default, and the optional ones without. */
@@ -360,4 +389,11 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'WORKER_RATE_LIMITS',
   'SMTP_URL',
   'MAIL_FROM',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+  // Read by the SDK alone, with nothing to check: listed so that the chart may set them.
+  'OTEL_SERVICE_NAME',
+  'OTEL_RESOURCE_ATTRIBUTES',
 ];

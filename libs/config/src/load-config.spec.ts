@@ -219,6 +219,12 @@ describe(loadConfig.name, () => {
       ['JOB_RETENTION_CANCELLED_SEC', 'forever'],
       ['JOB_RETENTION_SWEEP_MS', '99'],
       ['JOB_RETENTION_SWEEP_MS', '86400001'],
+      ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
+      ['OTEL_EXPORTER_OTLP_ENDPOINT', 'grpc://collector:4317'],
+      ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'http://'],
+      ['OTEL_TRACES_SAMPLER', 'sometimes'],
+      ['OTEL_TRACES_SAMPLER_ARG', '1.5'],
+      ['OTEL_TRACES_SAMPLER_ARG', 'half'],
     ])('%s=%j throws a ConfigError that names the variable', (name, value) => {
       const error = configError({ [name]: value });
       expect(error.name).toBe('ConfigError');
@@ -343,6 +349,28 @@ describe(loadConfig.name, () => {
       const key = `${'a'.repeat(30)}._~+/=-`;
       const config = loadConfig({ REDIS_URL: 'rediss://:pw@redis:6380/2', BATON_BOOTSTRAP_API_KEY: key, BATON_BOOTSTRAP_TENANT: 'ops.team-1' });
       expect([config.REDIS_URL, config.BATON_BOOTSTRAP_API_KEY, config.BATON_BOOTSTRAP_TENANT]).toEqual(['rediss://:pw@redis:6380/2', key, 'ops.team-1']);
+    });
+  });
+
+  describe('tracing', () => {
+    it('accepts the OpenTelemetry variables the chart sets', () => {
+      const config = loadConfig({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example.com/v1/traces',
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0.25',
+        OTEL_SERVICE_NAME: 'baton-api',
+        OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=prod',
+      });
+      expect([config.OTEL_EXPORTER_OTLP_ENDPOINT, config.OTEL_TRACES_SAMPLER, config.OTEL_TRACES_SAMPLER_ARG]).toEqual([
+        'http://otel-collector.observability:4318',
+        'parentbased_traceidratio',
+        '0.25',
+      ]);
+    });
+
+    it('leaves tracing off by default', () => {
+      expect(loadConfig({}).OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
     });
   });
 

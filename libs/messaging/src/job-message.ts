@@ -1,5 +1,6 @@
 import type { ConsumeMessage, MessageProperties, Options } from 'amqplib';
 import { EventEnvelope, JobType, isJobType, WEBHOOK_DELIVERY_QUEUE, WorkerQueue } from '@baton/contracts';
+import { MessageTarget, TraceContext, traceContextFromHeaders, traceHeaders } from '@baton/tracing';
 
 /** Header with the attempt this message is for (1 for the first). */
 export const ATTEMPT_HEADER = 'x-baton-attempt';
@@ -16,11 +17,18 @@ export interface JobMessage {
   attempt: number;
   correlationId?: string;
   payload: object;
+  /** The trace it continues: the submitting request's, in headers `traceparent` and `tracestate`. */
+  traceContext?: TraceContext;
 }
 
-/** A stored job that is to be published (again): the message for its next attempt. */
-export function jobMessageOf(job: { id: string; type: JobType; attempts: number; correlationId: string | null; payload: object }): JobMessage {
-  return { jobId: job.id, type: job.type, attempt: job.attempts + 1, correlationId: job.correlationId ?? undefined, payload: job.payload };
+/** A stored job that is to be published (again): the message for its next attempt, in the trace of the request that submitted it. */
+export function jobMessageOf(job: { id: string; type: JobType; attempts: number; correlationId: string | null; payload: object; traceContext?: TraceContext | null }): JobMessage {
+  return { jobId: job.id, type: job.type, attempt: job.attempts + 1, correlationId: job.correlationId ?? undefined, payload: job.payload, traceContext: job.traceContext ?? undefined };
+}
+
+/** Where a job's publish goes, for its span: the jobs exchange, routed by type. */
+export function jobPublishTarget(message: Pick<JobMessage, 'jobId' | 'type'>, exchange: string): MessageTarget {
+  return { destination: exchange, routingKey: message.type, messageId: message.jobId };
 }
 
 /** A job as it arrives, before anything about it is trusted. */
@@ -31,6 +39,8 @@ export interface JobDelivery {
   type?: JobType;
   attempt: number;
   correlationId?: string;
+  /** The publish span's context, from headers `traceparent` and `tracestate`: its process span's parent. */
+  traceContext?: TraceContext;
   body: Buffer;
   /**
    * Handed out before and never settled: the worker that held it died (its
@@ -70,7 +80,7 @@ export function publishOptions(message: Omit<JobMessage, 'payload'>, extraHeader
     type: message.type,
     appId: 'baton',
     timestamp: Math.floor(Date.now() / 1000),
-    headers: { [ATTEMPT_HEADER]: message.attempt, ...extraHeaders },
+    headers: { [ATTEMPT_HEADER]: message.attempt, ...traceHeaders(message.traceContext), ...extraHeaders },
   };
 }
 
@@ -108,6 +118,7 @@ export function decodeDelivery(queue: WorkerQueue, message: ConsumeMessage): Job
     type: isJobType(type) ? type : undefined,
     attempt: Number.isInteger(attempt) && attempt > 0 ? attempt : 1,
     correlationId: typeof correlationId === 'string' ? correlationId : undefined,
+    traceContext: traceContextFromHeaders(headers),
     body: message.content,
     redelivered: message.fields.redelivered,
   };

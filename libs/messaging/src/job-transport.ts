@@ -5,6 +5,7 @@ import { BatonConfig } from '@baton/config';
 import { WorkerQueue } from '@baton/contracts';
 import { describeError, runWithLogContext } from '@baton/observability';
 import { backoffDelay, sleep } from '@baton/resilience';
+import { inProcessSpan } from '@baton/tracing';
 import { JobDelivery } from './job-message';
 import { DeliveryOutcome, JobContext, JobProcessor } from './job-processor';
 import { QueueRateLimiter } from './queue-rate-limiter';
@@ -129,17 +130,8 @@ export abstract class JobTransport extends Server implements CustomTransportStra
       }
       if (delivery.redelivered) this.logger.debug(`${delivery.queue} job redelivered: running it alone`);
       if (delivery.jobId) this.running.add(delivery.jobId);
-      for (let pause = 0; ; pause++) {
-        const outcome = await this.processor.process(delivery, (payload) => this.invokeHandler(delivery.queue, payload, delivery));
-        if (outcome.action !== 'pause') {
-          await this.settle(delivery, settlement, outcome);
-          return;
-        }
-        if (this.closing || !settlement.owned) break;
-        await sleep(backoffDelay(pause, PAUSE_BASE_MS, PAUSE_CAP_MS));
-      }
-      // Shutting down while the database is away: give the job back.
-      if (settlement.owned) settlement.requeue();
+      // A child of the publish span the message's headers name; the job runner marks it failed or dead.
+      await inProcessSpan({ destination: delivery.queue, messageId: delivery.jobId, attempt: delivery.attempt }, delivery.traceContext, () => this.work(delivery, settlement));
     } catch (error) {
       // Not the job's failure but Baton's (a bug, an unexpected database
       // error): back to the queue after a pause, never in a hot loop; the
@@ -152,6 +144,21 @@ export abstract class JobTransport extends Server implements CustomTransportStra
       this.isolation.leave();
       this.slots.release();
     }
+  }
+
+  /** Processes a delivery, through pauses while PostgreSQL is away, and settles it. */
+  private async work(delivery: JobDelivery, settlement: Settlement): Promise<void> {
+    for (let pause = 0; ; pause++) {
+      const outcome = await this.processor.process(delivery, (payload) => this.invokeHandler(delivery.queue, payload, delivery));
+      if (outcome.action !== 'pause') {
+        await this.settle(delivery, settlement, outcome);
+        return;
+      }
+      if (this.closing || !settlement.owned) break;
+      await sleep(backoffDelay(pause, PAUSE_BASE_MS, PAUSE_CAP_MS));
+    }
+    // Shutting down while the database is away: give the job back.
+    if (settlement.owned) settlement.requeue();
   }
 
   private async invokeHandler(type: WorkerQueue, payload: object, delivery: JobDelivery): Promise<unknown> {

@@ -42,3 +42,28 @@ describe(BatonLogger.name, () => {
     expect(lines.map((line) => line.msg)).toEqual(['API listening']);
   });
 });
+
+describe(`${BatonLogger.name} with a span active`, () => {
+  beforeAll(() => {
+    // The SDK's provider with no exporter: spans with real ids, and the context manager that makes one active.
+    const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
+    new NodeTracerProvider().register();
+  });
+
+  it('adds trace_id and span_id to every line written while a span is active, and only then', async () => {
+    const { trace } = await import('@opentelemetry/api');
+    const { logger, lines } = capture();
+    const ids = trace.getTracer('test').startActiveSpan('work', (span) => {
+      logger.log('inside', 'Runner');
+      runWithLogContext({ jobId: 'job-1' }, () => logger.warn('inside, in a job', 'Runner'));
+      span.end();
+      return span.spanContext();
+    });
+    logger.log('outside', 'Runner');
+    expect(ids.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(lines[0]).toEqual(expect.objectContaining({ msg: 'inside', trace_id: ids.traceId, span_id: ids.spanId }));
+    expect(lines[1]).toEqual(expect.objectContaining({ jobId: 'job-1', trace_id: ids.traceId, span_id: ids.spanId }));
+    expect(lines[2]).not.toHaveProperty('trace_id');
+    expect(lines[2]).not.toHaveProperty('span_id');
+  });
+});

@@ -1,5 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger as Pino } from 'pino';
+import { activeTraceIds } from '@baton/tracing';
 import { currentLogContext } from './log-context';
 import { redactSecrets } from './redact';
 
@@ -12,7 +13,9 @@ const BOOT_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplor
 /**
  * NestJS's logger, backed by pino: one JSON object per line on stdout, with
  * the request's correlation id and the job's id on every line written while
- * serving them, and credentials scrubbed from every message.
+ * serving them, the trace and span ids of the span active when it was
+ * written (so that logs and traces join), and credentials scrubbed from every
+ * message.
  */
 export class BatonLogger implements LoggerService {
   readonly pino: Pino;
@@ -24,7 +27,7 @@ export class BatonLogger implements LoggerService {
         base: { service, pid: process.pid },
         timestamp: pino.stdTimeFunctions.isoTime,
         formatters: { level: (label) => ({ level: label }) },
-        mixin: () => ({ ...currentLogContext() }),
+        mixin: () => ({ ...currentLogContext(), ...activeTraceIds() }),
         redact: { paths: ['password', '*.password', 'headers.authorization', '*.headers.authorization'], censor: '***' },
       },
       destination ?? pino.destination({ dest: 1, sync: true }),

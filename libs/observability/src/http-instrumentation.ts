@@ -1,9 +1,11 @@
 import { Logger } from '@nestjs/common';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ServerSpan, startServerSpan, tracingEnabled } from '@baton/tracing';
 import { runWithLogContext } from './log-context';
 import { Metrics } from './metrics';
 
 const logger = new Logger('Http');
+const serverSpans = new WeakMap<FastifyRequest, ServerSpan>();
 
 /**
  * Times every request into `baton_http_request_duration_seconds` (by route
@@ -11,9 +13,16 @@ const logger = new Logger('Http');
  * a log context carrying its correlation id. Each request is one log line:
  * at debug level when it succeeded, info for a 4xx, warn for a 5xx, so that
  * the default level shows what needs a look without a line per accepted job.
+ * With tracing on, each request is also a SERVER span that continues an
+ * incoming `traceparent`, active while it is served.
  */
 export function instrumentHttp(fastify: FastifyInstance, metrics: Metrics): void {
-  fastify.addHook('onRequest', (request, _reply, done) => runWithLogContext({ correlationId: request.id }, done));
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    if (!tracingEnabled()) return runWithLogContext({ correlationId: request.id }, done);
+    const span = startServerSpan({ method: request.method, route: request.routeOptions.url, path: request.url.split('?', 1)[0], scheme: request.protocol, headers: request.headers });
+    serverSpans.set(request, span);
+    span.within(() => runWithLogContext({ correlationId: request.id }, done));
+  });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
@@ -22,6 +31,7 @@ export function instrumentHttp(fastify: FastifyInstance, metrics: Metrics): void
     if (status >= 500) logger.warn(line);
     else if (status >= 400) logger.log(line);
     else logger.debug(line);
+    serverSpans.get(request)?.end(status, request.routeOptions.url);
     done();
   });
 }

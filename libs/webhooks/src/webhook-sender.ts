@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { Injectable } from '@nestjs/common';
 import { BatonConfig } from '@baton/config';
 import { describeError } from '@baton/observability';
+import { inClientSpan, markFailed, SemanticAttributes, SpanAttributes } from '@baton/tracing';
 import { WebhookAddressPolicy } from './webhook-address-policy';
 
 /** Bytes of an answer kept for the deliveries API; the rest is not read. */
@@ -47,12 +48,17 @@ export class WebhookSender {
     const at = new Date();
     const started = process.hrtime.bigint();
     const elapsed = () => Math.round(Number(process.hrtime.bigint() - started) / 1e6);
-    try {
-      const { statusCode, excerpt } = await this.post(webhook);
-      return { at: at.toISOString(), statusCode, durationMs: elapsed(), error: null, responseExcerpt: excerpt };
-    } catch (error) {
-      return { at: at.toISOString(), statusCode: null, durationMs: elapsed(), error: describeError(error), responseExcerpt: null };
-    }
+    return inClientSpan('POST', clientSpanAttributes(webhook.url), async (span) => {
+      try {
+        const { statusCode, excerpt } = await this.post(webhook);
+        span.setAttribute(SemanticAttributes.HTTP_RESPONSE_STATUS_CODE, statusCode);
+        if (statusCode >= 400) markFailed(span, `answered ${statusCode}`);
+        return { at: at.toISOString(), statusCode, durationMs: elapsed(), error: null, responseExcerpt: excerpt };
+      } catch (error) {
+        markFailed(span, error);
+        return { at: at.toISOString(), statusCode: null, durationMs: elapsed(), error: describeError(error), responseExcerpt: null };
+      }
+    });
   }
 
   private post(webhook: WebhookRequest): Promise<{ statusCode: number; excerpt: string | null }> {
@@ -79,6 +85,17 @@ export class WebhookSender {
       outgoing.end(body);
     });
   }
+}
+
+/** The conventions' attributes of a webhook's POST; the URL without its query, which may hold a token. */
+function clientSpanAttributes(url: string): SpanAttributes {
+  const attributes: SpanAttributes = { [SemanticAttributes.HTTP_REQUEST_METHOD]: 'POST' };
+  if (!URL.canParse(url)) return attributes;
+  const parsed = new URL(url);
+  attributes[SemanticAttributes.URL_FULL] = `${parsed.origin}${parsed.pathname}`;
+  attributes[SemanticAttributes.SERVER_ADDRESS] = parsed.hostname;
+  attributes[SemanticAttributes.SERVER_PORT] = Number(parsed.port) || (parsed.protocol === 'https:' ? 443 : 80);
+  return attributes;
 }
 
 /** The start of an answer's body, as text; the answer is read to its end or cut at MAX_RESPONSE_BYTES. */

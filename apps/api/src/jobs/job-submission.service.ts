@@ -7,6 +7,7 @@ import { FieldError, JobStatus, JobType } from '@baton/contracts';
 import { jobDefinition, JobOptions } from '@baton/jobs';
 import { annotateLogContext, Metrics } from '@baton/observability';
 import { InsertOutcome, JobIntakeRepository, NewJob } from '@baton/persistence';
+import { currentTraceContext } from '@baton/tracing';
 import { JobRelay } from './job-relay';
 import { requestHash } from './request-hash';
 
@@ -157,6 +158,8 @@ export class JobSubmissionService {
       correlationId,
       idempotencyKey,
       requestHash: idempotencyKey === undefined ? undefined : requestHash(type, hashedBody(submission)),
+      // The request's span: the job's publishes, whenever they happen, continue its trace.
+      traceContext: currentTraceContext(),
     };
   }
 
@@ -166,7 +169,7 @@ export class JobSubmissionService {
       case 'created':
         this.metrics.jobsAccepted.inc({ type: job.type });
         if (outcome.status === JobStatus.Queued) {
-          this.relay.dispatch({ jobId: job.id, type: job.type, attempt: 1, correlationId: job.correlationId, payload: job.payload });
+          this.relay.dispatch({ jobId: job.id, type: job.type, attempt: 1, correlationId: job.correlationId, payload: job.payload, traceContext: job.traceContext ?? undefined });
         } else if (job.runAt) this.relay.expectDue(job.runAt);
         return { kind: 'submitted', submission: { jobId: job.id, status: outcome.status, created: true } };
       case 'replayed':

@@ -4,6 +4,7 @@ import { validatePayload } from '@baton/jobs';
 import { DeliveryOutcome, JobDelivery, JobProcessor } from '@baton/messaging';
 import { describeError, Metrics } from '@baton/observability';
 import { AttemptFailure, ClaimedJob, isDatabaseUnavailable, JobExecutionRepository } from '@baton/persistence';
+import { markActiveSpanFailed } from '@baton/tracing';
 import { checkMessage, claimVerdict, DeadVerdict, DeliveryVerdict, failureVerdict, giveUpVerdict, handlerVerdict, HandlerResult, payloadVerdict, readBody, Unavailable } from './delivery-decisions';
 
 /**
@@ -30,6 +31,8 @@ export class JobRunner implements JobProcessor {
     this.metrics.jobsInFlight.inc({ type });
     try {
       const outcome = await this.decide(delivery, handle);
+      // The delivery's process span: a dead job's last span says why it gave up.
+      if (outcome.action === 'dead') markActiveSpanFailed(outcome.reason);
       if (outcome.action !== 'pause') {
         this.metrics.jobDuration.observe({ type, outcome: outcome.metric }, Number(process.hrtime.bigint() - started) / 1e9);
         if (outcome.metric === 'completed') this.metrics.jobsCompleted.inc({ type });
@@ -103,6 +106,7 @@ export class JobRunner implements JobProcessor {
       return handled;
     }
     if (handled.step === 'give-up') return this.giveUp(delivery, handled.reason);
+    markActiveSpanFailed(handled.failure.message, 'threw' in result ? result.threw : undefined);
     return this.fail(delivery, claim.job, handled.failure);
   }
 

@@ -1,6 +1,7 @@
 import { createTransport, NodemailerError, Transporter } from 'nodemailer';
 import type { SMTPSentMessageInfo } from 'nodemailer';
 import { parseSmtpUrl } from '@baton/config';
+import { inClientSpan, SemanticAttributes, SpanAttributes } from '@baton/tracing';
 import { MailReceipt, MailRefusedError, MailTransport, MailUnavailableError, OutgoingEmail } from './mail-transport';
 import { mimeMessageOf } from './mime-message';
 
@@ -42,11 +43,17 @@ export const SMTP_TIMEOUTS: SmtpTimeouts = {
  */
 export class SmtpMailTransport extends MailTransport {
   private readonly transporter: Transporter<SMTPSentMessageInfo>;
+  private readonly spanAttributes: SpanAttributes;
 
   constructor(url: string, timeouts: Partial<SmtpTimeouts> = {}) {
     super();
     const parsed = parseSmtpUrl(url);
     if ('problem' in parsed) throw new Error(`SMTP URL ${parsed.problem}`);
+    this.spanAttributes = {
+      [SemanticAttributes.NETWORK_PROTOCOL_NAME]: 'smtp',
+      [SemanticAttributes.SERVER_ADDRESS]: parsed.endpoint.host,
+      [SemanticAttributes.SERVER_PORT]: parsed.endpoint.port,
+    };
     // Options from the parsed URL, not the URL itself: nodemailer would read
     // a query string as options of its own.
     this.transporter = createTransport({
@@ -64,13 +71,15 @@ export class SmtpMailTransport extends MailTransport {
     });
   }
 
-  async send(message: OutgoingEmail): Promise<MailReceipt> {
-    try {
-      const info = await this.transporter.sendMail(mimeMessageOf(message));
-      return { response: info.response, messageId: info.messageId };
-    } catch (error) {
-      throw deliveryError(error);
-    }
+  send(message: OutgoingEmail): Promise<MailReceipt> {
+    return inClientSpan('smtp send', this.spanAttributes, async () => {
+      try {
+        const info = await this.transporter.sendMail(mimeMessageOf(message));
+        return { response: info.response, messageId: info.messageId };
+      } catch (error) {
+        throw deliveryError(error);
+      }
+    });
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { ChannelModel, ConfirmChannel, MessageProperties, Options } from 'amqplib';
 import { EVENTS_EXCHANGE, EventEnvelope, WEBHOOK_DELIVERY_QUEUE, WorkerQueue } from '@baton/contracts';
 import { describeError } from '@baton/observability';
+import { inPublishSpan, inRepublishSpan, traceHeaders } from '@baton/tracing';
 import { AmqpConnection } from './amqp-connection';
 import {
   ATTEMPT_HEADER,
@@ -9,6 +10,7 @@ import {
   encodePayload,
   eventPublishOptions,
   JobMessage,
+  jobPublishTarget,
   publishOptions,
   republishOptions,
   webhookDeliveryMessage,
@@ -61,9 +63,11 @@ export class AmqpJobPublisher extends JobPublisher {
     return this.channel !== undefined;
   }
 
-  /** A job's first publish (and relay republishes): to its work queue. */
+  /** A job's first publish (and relay republishes): to its work queue, continuing the job's trace. */
   publishJob(message: JobMessage): Promise<void> {
-    return this.send(WORK_EXCHANGE, message.type, encodePayload(message.payload), publishOptions(message));
+    return inPublishSpan(jobPublishTarget(message, WORK_EXCHANGE), message.traceContext, (traceContext) =>
+      this.send(WORK_EXCHANGE, message.type, encodePayload(message.payload), publishOptions({ ...message, traceContext })),
+    );
   }
 
   publishEvent(event: EventEnvelope): Promise<void> {
@@ -78,12 +82,15 @@ export class AmqpJobPublisher extends JobPublisher {
 
   /**
    * A failed job's next attempt: the delivered message, as it came but for
-   * its attempt header, into the delay queue that returns it to work after
-   * its backoff.
+   * its attempt header (and trace context: the next attempt's process span
+   * is a child of this publish), into the delay queue that returns it to
+   * work after its backoff.
    */
   retry(type: WorkerQueue, body: Buffer, properties: MessageProperties, nextAttempt: number): Promise<void> {
     const queue = retryQueue(type, this.topology.retryTier(nextAttempt - 1));
-    return this.send('', queue, body, republishOptions(properties, { [ATTEMPT_HEADER]: nextAttempt }));
+    return inRepublishSpan({ destination: queue, messageId: properties.messageId }, (traceContext) =>
+      this.send('', queue, body, republishOptions(properties, { [ATTEMPT_HEADER]: nextAttempt, ...traceHeaders(traceContext) })),
+    );
   }
 
   /** A job that gave up (or a message no one can read): to its dead-letter queue, with the reason in a header. */

@@ -2,11 +2,12 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { BatonConfig } from '@baton/config';
 import { EventEnvelope, WEBHOOK_DELIVERY_QUEUE, WORKER_QUEUE_NAMES, WorkerQueue } from '@baton/contracts';
 import { describeError } from '@baton/observability';
-import { encodePayload, JobMessage, webhookDeliveryMessage } from '../job-message';
+import { inPublishSpan, inRepublishSpan, TraceContext } from '@baton/tracing';
+import { encodePayload, JobMessage, jobPublishTarget, webhookDeliveryMessage } from '../job-message';
 import { JobPublisher } from '../job-publisher';
 import { QueueInspector, QueueStats } from '../queue-inspector';
 import { topicMatches } from '../topic-pattern';
-import { deadLetterQueue, Topology, workQueue } from '../topology';
+import { deadLetterQueue, retryQueue, Topology, WORK_EXCHANGE, workQueue } from '../topology';
 
 /** A message held by the in-process broker. */
 export interface InProcessMessage {
@@ -16,6 +17,8 @@ export interface InProcessMessage {
   type: WorkerQueue;
   attempt: number;
   correlationId?: string;
+  /** What RabbitMQ would carry in headers `traceparent` and `tracestate`. */
+  traceContext?: TraceContext;
   body: Buffer;
   /** Times it was handed out and came back unsettled: the quorum queue's delivery count. */
   deliveryCount: number;
@@ -58,8 +61,10 @@ export class InProcessBroker extends JobPublisher implements QueueInspector, OnA
   }
 
   publishJob(message: JobMessage): Promise<void> {
-    this.enqueue({ ...message, body: encodePayload(message.payload), deliveryCount: 0 });
-    return Promise.resolve();
+    // Named as RabbitMQ's publish would be, so that a trace reads the same in both modes.
+    return inPublishSpan(jobPublishTarget(message, WORK_EXCHANGE), message.traceContext, async (traceContext) =>
+      this.enqueue({ ...message, traceContext, body: encodePayload(message.payload), deliveryCount: 0 }),
+    );
   }
 
   /**
@@ -123,12 +128,14 @@ export class InProcessBroker extends JobPublisher implements QueueInspector, OnA
 
   /** Holds the message for the backoff of its next attempt, then puts it back to work. */
   retry(message: InProcessMessage, nextAttempt: number): Promise<void> {
-    const timer = setTimeout(() => {
-      this.waiting.delete(timer);
-      this.enqueue({ ...message, attempt: nextAttempt, deliveryCount: 0 });
-    }, this.topology.retryTier(nextAttempt - 1));
-    this.waiting.set(timer, message.type);
-    return Promise.resolve();
+    const delayMs = this.topology.retryTier(nextAttempt - 1);
+    return inRepublishSpan({ destination: retryQueue(message.type, delayMs), messageId: message.jobId }, async (traceContext) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(timer);
+        this.enqueue({ ...message, attempt: nextAttempt, deliveryCount: 0, traceContext: traceContext ?? message.traceContext });
+      }, delayMs);
+      this.waiting.set(timer, message.type);
+    });
   }
 
   deadLetter(message: InProcessMessage, reason: string): Promise<void> {

@@ -50,6 +50,7 @@ export class InProcessJobTransport extends JobTransport {
         type: isJobType(message.type) ? message.type : undefined,
         attempt: message.attempt,
         correlationId: message.correlationId,
+        traceContext: message.traceContext,
         body: message.body,
         redelivered: message.deliveryCount > 0,
       },

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { TraceContext } from '@baton/tracing';
 import { JobStatus, JobType } from '@baton/contracts';
 
 /** Why one attempt failed. */
@@ -83,6 +84,10 @@ export class JobEntity {
 
   @Column('text', { name: 'correlation_id', nullable: true })
   correlationId: string | null;
+
+  /** The W3C trace context of the request that submitted it, which its messages carry on; null when not traced. */
+  @Column('jsonb', { name: 'trace_context', nullable: true })
+  traceContext: TraceContext | null;
 
   /** When the broker confirmed the job's first publish; null while the relay still owes it. */
   @Column('timestamptz', { name: 'published_at', nullable: true })

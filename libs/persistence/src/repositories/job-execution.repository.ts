@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { EventType, JobStatus, JobType, jobView, RUNNABLE_STATUSES } from '@baton/contracts';
+import { inDatabaseSpan } from '@baton/tracing';
 import { connectedPool } from '../database-connector';
 import { EffectEvents, EventBatch, recordEventsStatement } from './event-outbox.repository';
 import { JOB_RECORD_COLUMNS, jobRecordOf, JobRow, rows, RUNNABLE } from './job-sql';
@@ -66,7 +67,11 @@ export class JobExecutionRepository {
    * attempt (a delivery that crashed its worker spent one too). A finished
    * job is returned as it is. Null when no job of that type has that id.
    */
-  async claim(id: string, type: JobType): Promise<ClaimedJob | null> {
+  claim(id: string, type: JobType): Promise<ClaimedJob | null> {
+    return inDatabaseSpan('UPDATE', 'jobs', () => this.claimJob(id, type));
+  }
+
+  private async claimJob(id: string, type: JobType): Promise<ClaimedJob | null> {
     const [row] = await rows<{ type: JobType; status: JobStatus; attempts: number; max_attempts: number; created_at: Date }>(
       this.dataSource,
       `UPDATE jobs SET
@@ -89,7 +94,11 @@ export class JobExecutionRepository {
    * status, or null if the job is no longer being processed (a duplicate
    * delivery finished it meanwhile).
    */
-  async recordFailure(id: string, failure: AttemptFailure, final = false): Promise<JobStatus.Failed | JobStatus.Dead | null> {
+  recordFailure(id: string, failure: AttemptFailure, final = false): Promise<JobStatus.Failed | JobStatus.Dead | null> {
+    return inDatabaseSpan('UPDATE', 'jobs', () => this.recordJobFailure(id, failure, final));
+  }
+
+  private async recordJobFailure(id: string, failure: AttemptFailure, final: boolean): Promise<JobStatus.Failed | JobStatus.Dead | null> {
     const message = failure.message.slice(0, MAX_ERROR_LENGTH);
     // One transaction: a job that ends dead records its `job.dead` event with it.
     const client = await connectedPool(this.dataSource).connect();
@@ -165,6 +174,11 @@ export class JobExecutionRepository {
   }
 
   private underJobLock<R>(jobId: string, work: Effect<R>, complete: boolean): Promise<EffectOutcome<R>> {
+    // One span for the transaction: its statements are the effect's own, whatever the job type.
+    return inDatabaseSpan('TRANSACTION', 'jobs', () => this.runUnderJobLock(jobId, work, complete));
+  }
+
+  private runUnderJobLock<R>(jobId: string, work: Effect<R>, complete: boolean): Promise<EffectOutcome<R>> {
     return inRunnerTransaction(this.dataSource, async (client) => {
       const {
         rows: [job],

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { JobStatus, JobType } from '@baton/contracts';
+import { inDatabaseSpan, TraceContext } from '@baton/tracing';
 import { connected, connectedPool } from '../database-connector';
 import { insertRows } from './multi-row-insert';
 
@@ -22,6 +23,8 @@ export interface NewJob {
   /** The schedule and tick that created it. */
   scheduleId?: string;
   scheduledFor?: Date;
+  /** The submitting request's trace context, which the job's messages continue. */
+  traceContext?: TraceContext | null;
 }
 
 export type InsertOutcome =
@@ -38,6 +41,7 @@ export interface UnpublishedJob {
   payload: object;
   correlationId: string | null;
   attempts: number;
+  traceContext: TraceContext | null;
 }
 
 /**
@@ -51,7 +55,11 @@ export class JobIntakeRepository {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
   /** Records an accepted job. With an idempotency key, a second insert returns the first job instead. */
-  async insert(job: NewJob): Promise<InsertOutcome> {
+  insert(job: NewJob): Promise<InsertOutcome> {
+    return inDatabaseSpan('INSERT', 'jobs', () => this.insertJob(job));
+  }
+
+  private async insertJob(job: NewJob): Promise<InsertOutcome> {
     const status = initialStatus(job);
     const values = rowOf(job, status);
     if (job.idempotencyKey === undefined) {
@@ -84,6 +92,10 @@ export class JobIntakeRepository {
    */
   async insertBatch(jobs: readonly NewJob[]): Promise<InsertOutcome[]> {
     if (jobs.length === 0) return [];
+    return inDatabaseSpan('INSERT', 'jobs', () => this.insertJobs(jobs));
+  }
+
+  private async insertJobs(jobs: readonly NewJob[]): Promise<InsertOutcome[]> {
     const statuses = new Map(jobs.map((job) => [job.id, initialStatus(job)]));
     const keyOf = (job: { tenant: string; idempotencyKey?: string | null }) => (job.idempotencyKey == null ? undefined : `${job.tenant}\n${job.idempotencyKey}`);
     const firstWithKey = new Map<string, NewJob>();
@@ -138,7 +150,7 @@ export class JobIntakeRepository {
            SELECT id FROM jobs WHERE status = '${JobStatus.Scheduled}' AND run_at <= now() ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED
          ), queued AS (
            UPDATE jobs SET status = '${JobStatus.Queued}', updated_at = now() FROM due WHERE jobs.id = due.id
-           RETURNING jobs.id, jobs.type, jobs.payload, jobs.correlation_id, jobs.attempts, jobs.run_at
+           RETURNING jobs.id, jobs.type, jobs.payload, jobs.correlation_id, jobs.attempts, jobs.trace_context, jobs.run_at
          ) SELECT ${RELAYED_COLUMNS} FROM queued ORDER BY run_at`,
         [limit],
       );
@@ -185,7 +197,7 @@ export class JobIntakeRepository {
   private async publishRelayed(manager: EntityManager, rows: RelayedRow[], publish: (jobs: UnpublishedJob[]) => Promise<string[]>): Promise<number> {
     if (rows.length === 0) return 0;
     const published = await publish(
-      rows.map((row) => ({ id: row.id, type: row.type, payload: row.payload, correlationId: row.correlation_id, attempts: row.attempts })),
+      rows.map((row) => ({ id: row.id, type: row.type, payload: row.payload, correlationId: row.correlation_id, attempts: row.attempts, traceContext: row.trace_context })),
     );
     if (published.length > 0) {
       await manager.query(`UPDATE jobs SET published_at = now() WHERE id = ANY($1::uuid[])`, [published]);
@@ -200,9 +212,10 @@ interface RelayedRow {
   payload: object;
   correlation_id: string | null;
   attempts: number;
+  trace_context: TraceContext | null;
 }
 
-const RELAYED_COLUMNS = 'id, type, payload, correlation_id, attempts';
+const RELAYED_COLUMNS = 'id, type, payload, correlation_id, attempts, trace_context';
 
 const JOB_COLUMNS = [
   'id',
@@ -219,6 +232,7 @@ const JOB_COLUMNS = [
   'run_at',
   'schedule_id',
   'scheduled_for',
+  'trace_context',
 ] as const;
 
 const INSERT_JOB = `INSERT INTO jobs (${JOB_COLUMNS.join(', ')}) VALUES (${JOB_COLUMNS.map((_, index) => `$${index + 1}`).join(', ')})`;
@@ -241,6 +255,7 @@ function rowOf(job: NewJob, status: JobStatus): unknown[] {
     job.runAt ?? null,
     job.scheduleId ?? null,
     job.scheduledFor ?? null,
+    job.traceContext ?? null,
   ];
 }
 

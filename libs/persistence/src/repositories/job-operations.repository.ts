@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CANCELLABLE_STATUSES, EventType, JobStatus, JobType } from '@baton/contracts';
+import type { TraceContext } from '@baton/tracing';
 import { connected } from '../database-connector';
 import { decodeCursor, encodeCursor } from './page-cursor';
 import { JobEntity } from '../entities';
@@ -79,14 +80,17 @@ export class JobOperationsRepository {
    * so that the relay (or the caller, at once) publishes it again.
    */
   async retry(id: string, tenant?: string): Promise<RetryOutcome> {
-    const [row] = await rows<{ id: string; type: JobType; payload: object; correlation_id: string | null; attempts: number }>(
+    const [row] = await rows<{ id: string; type: JobType; payload: object; correlation_id: string | null; attempts: number; trace_context: TraceContext | null }>(
       this.dataSource,
       `UPDATE jobs SET status = '${JobStatus.Queued}', attempts = 0, published_at = NULL, updated_at = now(), completed_at = NULL
        WHERE id = $1 AND ($2::text IS NULL OR tenant = $2) AND status = '${JobStatus.Dead}'
-       RETURNING id, type, payload, correlation_id, attempts`,
+       RETURNING id, type, payload, correlation_id, attempts, trace_context`,
       [id, tenant ?? null],
     );
-    if (row) return { kind: 'retried', job: { id: row.id, type: row.type, payload: row.payload, correlationId: row.correlation_id, attempts: row.attempts } };
+    if (row) {
+      // The retried job's messages continue the trace of the request that submitted it.
+      return { kind: 'retried', job: { id: row.id, type: row.type, payload: row.payload, correlationId: row.correlation_id, attempts: row.attempts, traceContext: row.trace_context } };
+    }
     const job = await this.findJob(id, tenant);
     return job ? { kind: 'conflict', status: job.status } : { kind: 'not-found' };
   }
