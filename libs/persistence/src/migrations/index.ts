@@ -7,6 +7,7 @@ import { EventsAndWebhooks1764500000000 } from './1764500000000-events-and-webho
 import { DelayedJobs1764600000000 } from './1764600000000-delayed-jobs';
 import { JobRetention1764700000000 } from './1764700000000-job-retention';
 import { Schedules1764800000000 } from './1764800000000-schedules';
+import { OldestPending1765000000000 } from './1765000000000-oldest-pending';
 
 /**
  * The core's migrations, oldest first. The first ones also created the
@@ -23,4 +24,5 @@ export const CORE_MIGRATIONS = [
   DelayedJobs1764600000000,
   JobRetention1764700000000,
   Schedules1764800000000,
+  OldestPending1765000000000,
 ];
