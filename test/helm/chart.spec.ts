@@ -23,7 +23,7 @@ const CASES = [DEFAULTS, ...SCENARIOS];
 const filesOf = (scenario: string) => (scenario === DEFAULTS ? [] : [scenario]);
 
 /** Optional kinds each scenario must render, and no others. */
-const OPTIONAL_KINDS = ['HorizontalPodAutoscaler', 'ScaledObject', 'TriggerAuthentication', 'PodDisruptionBudget', 'Ingress', 'NetworkPolicy', 'ServiceMonitor'];
+const OPTIONAL_KINDS = ['HorizontalPodAutoscaler', 'ScaledObject', 'TriggerAuthentication', 'PodDisruptionBudget', 'Ingress', 'NetworkPolicy', 'ServiceMonitor', 'PrometheusRule'];
 const EXPECTED_OPTIONAL: Record<string, string[]> = {
   [DEFAULTS]: [],
   'hpa-values.yaml': ['HorizontalPodAutoscaler'],
@@ -41,6 +41,7 @@ const EXPECTED_OPTIONAL: Record<string, string[]> = {
   'emails-existing-secret-values.yaml': ['HorizontalPodAutoscaler', 'NetworkPolicy'],
   'webhooks-values.yaml': ['NetworkPolicy', 'ScaledObject', 'TriggerAuthentication'],
   'retention-values.yaml': [],
+  'monitoring-values.yaml': ['PrometheusRule', 'ServiceMonitor', 'ScaledObject', 'TriggerAuthentication'],
 };
 
 const RECOMMENDED_LABELS = [
@@ -154,7 +155,7 @@ beforeAll(async () => {
 
 describe('scenario files', () => {
   it('cover every feature the chart makes optional', () => {
-    for (const file of ['hpa', 'keda', 'existing-secret', 'ingress', 'networkpolicy', 'servicemonitor', 'pdb', 'api-http', 'auth-and-rate-limit', 'emails', 'emails-existing-secret', 'webhooks', 'retention']) {
+    for (const file of ['hpa', 'keda', 'existing-secret', 'ingress', 'networkpolicy', 'servicemonitor', 'pdb', 'api-http', 'auth-and-rate-limit', 'emails', 'emails-existing-secret', 'webhooks', 'retention', 'monitoring']) {
       expect(SCENARIOS).toContain(`${file}-values.yaml`);
     }
     // A new scenario must say which optional objects it renders.

@@ -14,3 +14,4 @@ export * from './pdf-text';
 export * from './smtp-server';
 export * from './email-fixtures';
 export * from './webhook-receiver';
+export * from './prometheus';
