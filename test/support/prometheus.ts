@@ -107,9 +107,12 @@ export class PrometheusServer {
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const server = new PrometheusServer(child, dir, `http://127.0.0.1:${port}`);
+    let spawnError: Error | undefined;
+    child.once('error', (error) => (spawnError = error));
     await waitFor(
       'Prometheus to be ready',
       async () => {
+        if (spawnError) throw new Error(`prometheus could not start: ${spawnError.message}`);
         if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}:\n${server.output}`);
         return (await fetch(`${server.url}/-/ready`).catch(() => undefined))?.ok ? true : undefined;
       },
