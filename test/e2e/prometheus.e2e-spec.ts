@@ -32,7 +32,7 @@ import { K8sObject, ofKind, named, template } from '../helm/helm';
 /** The labels the chart's ServiceMonitors give: the namespace, and the job named after each Service. */
 const NAMESPACE = 'baton';
 const API_JOB = 'baton-api';
-const WORKER_JOB = 'baton-worker-all';
+const WORKER_JOB = 'baton-worker-workouts';
 /** Short, so that the alert fires within seconds of its job waiting. */
 const OLDEST_PENDING_THRESHOLD_SECONDS = 3;
 const QUEUE_AGE_REFRESH_MS = 250;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import { Metrics } from '@baton/observability';
 import { dashboardQueries, describeWithPrometheus, metricNamesIn, promtool, RuleGroup } from '../support';
-import { CHART_DIR, HelmError, K8sObject, named, ofKind, template } from './helm';
+import { CHART_DIR, HelmError, K8sObject, named, ofKind, selects, template } from './helm';
 import { validateStrictly } from './kube-schema';
 
 const VALUES = parseYaml(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')) as Record<string, any>;
@@ -215,7 +215,14 @@ describe('the PrometheusRule', () => {
   });
 
   it('selects the release by its namespace and its ServiceMonitors’ jobs, or by the selector given', async () => {
-    for (const rule of alertRules(objects)) expect(rule.expr).toContain('namespace="baton",job=~"baton-(api|worker-.+)"');
+    for (const rule of alertRules(objects)) expect(rule.expr).toContain('namespace="baton",job=~"baton-api|baton-worker-invoices|baton-worker-webhooks|baton-worker-workouts"');
+    // The Prometheus Operator names a target's job after the Service: every Service a ServiceMonitor scrapes, however long its name was and however it was cut.
+    const release = `a-release-with-a-name-far-longer-than-usual-${'x'.repeat(8)}`;
+    const long = await template({ release, namespace: 'jobs', values: { metrics: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } } } });
+    const jobs = /namespace="jobs",job=~"([^"]+)"/.exec(alertRules(long)[0].expr)![1].split('|');
+    const scraped = ofKind(long, 'ServiceMonitor').map((monitor) => ofKind(long, 'Service').find((service) => selects(monitor.spec.selector.matchLabels, service.metadata.labels))!.metadata.name);
+    expect(scraped.length).toBeGreaterThan(1);
+    expect([...jobs].sort()).toEqual([...scraped].sort());
     const custom = alertRules(await template({ values: { metrics: { prometheusRule: { enabled: true, selector: 'cluster="eu1",app="baton"' } } } }));
     for (const rule of custom) {
       expect(rule.expr).toContain('cluster="eu1",app="baton"');
@@ -353,7 +360,7 @@ describe('the KEDA trigger on the oldest waiting job', () => {
     expect(scaled.spec.triggers.map((trigger: any) => trigger.type)).toEqual(['rabbitmq', 'prometheus']);
     expect(scaled.spec.triggers[1].metadata).toEqual({
       serverAddress: 'http://prometheus-operated.monitoring:9090',
-      query: 'max(baton_queue_oldest_pending_seconds{namespace="baton",job=~"baton-(api|worker-.+)",queue=~"workouts"})',
+      query: 'max(baton_queue_oldest_pending_seconds{namespace="baton",job=~"baton-api|baton-worker-invoices|baton-worker-webhooks|baton-worker-workouts",queue=~"workouts"})',
       threshold: '60',
       activationThreshold: '0',
     });

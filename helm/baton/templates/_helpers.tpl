@@ -251,13 +251,18 @@ baton.seriesSelector: PromQL label matchers for the release's series, shared
 by the alerts, and by the KEDA prometheus trigger's default query:
 metrics.prometheusRule.selector, or the release's namespace and the jobs its
 ServiceMonitors name (the Prometheus Operator's job label is the Service's
-name: <fullname>-api, <fullname>-worker-<group>).
+name: the API's and each worker group's, listed, since a long name is cut).
 */}}
 {{- define "baton.seriesSelector" -}}
 {{- with .Values.metrics.prometheusRule.selector -}}
 {{- . -}}
 {{- else -}}
-namespace="{{ .Release.Namespace }}",job=~"{{ include "baton.fullname" . }}-(api|worker-.+)"
+{{- $root := . -}}
+{{- $jobs := list (include "baton.componentName" (dict "root" $root "component" "api")) -}}
+{{- range $name, $_ := include "baton.workers" $root | fromYaml -}}
+{{- $jobs = append $jobs (include "baton.componentName" (dict "root" $root "component" (printf "worker-%s" $name))) -}}
+{{- end -}}
+namespace="{{ .Release.Namespace }}",job=~"{{ join "|" $jobs }}"
 {{- end -}}
 {{- end -}}
 
