@@ -23,7 +23,7 @@ const CASES = [DEFAULTS, ...SCENARIOS];
 const filesOf = (scenario: string) => (scenario === DEFAULTS ? [] : [scenario]);
 
 /** Optional kinds each scenario must render, and no others. */
-const OPTIONAL_KINDS = ['HorizontalPodAutoscaler', 'ScaledObject', 'TriggerAuthentication', 'PodDisruptionBudget', 'Ingress', 'NetworkPolicy', 'ServiceMonitor'];
+const OPTIONAL_KINDS = ['HorizontalPodAutoscaler', 'ScaledObject', 'TriggerAuthentication', 'PodDisruptionBudget', 'Ingress', 'NetworkPolicy', 'ServiceMonitor', 'PrometheusRule'];
 const EXPECTED_OPTIONAL: Record<string, string[]> = {
   [DEFAULTS]: [],
   'hpa-values.yaml': ['HorizontalPodAutoscaler'],
@@ -42,6 +42,7 @@ const EXPECTED_OPTIONAL: Record<string, string[]> = {
   'webhooks-values.yaml': ['NetworkPolicy', 'ScaledObject', 'TriggerAuthentication'],
   'retention-values.yaml': [],
   'tracing-values.yaml': ['NetworkPolicy'],
+  'monitoring-values.yaml': ['PrometheusRule', 'ServiceMonitor', 'ScaledObject', 'TriggerAuthentication'],
 };
 
 const RECOMMENDED_LABELS = [
@@ -155,7 +156,7 @@ beforeAll(async () => {
 
 describe('scenario files', () => {
   it('cover every feature the chart makes optional', () => {
-    for (const file of ['hpa', 'keda', 'existing-secret', 'ingress', 'networkpolicy', 'servicemonitor', 'pdb', 'api-http', 'auth-and-rate-limit', 'emails', 'emails-existing-secret', 'webhooks', 'retention', 'tracing']) {
+    for (const file of ['hpa', 'keda', 'existing-secret', 'ingress', 'networkpolicy', 'servicemonitor', 'pdb', 'api-http', 'auth-and-rate-limit', 'emails', 'emails-existing-secret', 'webhooks', 'retention', 'tracing', 'monitoring']) {
       expect(SCENARIOS).toContain(`${file}-values.yaml`);
     }
     // A new scenario must say which optional objects it renders.

@@ -15,3 +15,4 @@ export * from './smtp-server';
 export * from './email-fixtures';
 export * from './webhook-receiver';
 export * from './otlp-receiver';
+export * from './prometheus';

@@ -44,7 +44,7 @@ export interface SkipRecord {
   reason: string;
 }
 
-export type Service = 'RabbitMQ' | 'PostgreSQL' | 'Redis';
+export type Service = 'RabbitMQ' | 'PostgreSQL' | 'Redis' | 'Prometheus';
 
 /** Why a test needs the real services: a sentence, needing RabbitMQ; or which service and why. */
 export type ServicesReason = string | { needs: Service; reason: string };
@@ -97,6 +97,22 @@ export function describeWithRedis(reason: string, name: string, body: () => void
     return;
   }
   recordSkip(name, { needs: testMode() === 'services' || !needsBroker ? 'Redis' : 'RabbitMQ', reason });
+  describe.skip(name, body);
+}
+
+/**
+ * A group of tests that needs a program CI installs (Debian's prometheus
+ * package): an ordinary `describe` when it is on PATH, and in services mode
+ * even when it is not, so that there it fails, saying so; in embedded mode
+ * without it (a machine with Node.js alone), skipped with its reason, which
+ * REQUIRE_SERVICES=1 forbids.
+ */
+export function describeWithProgram(present: boolean, needs: Service, reason: string, name: string, body: () => void): void {
+  if (present || testMode() === 'services') {
+    describe(name, body);
+    return;
+  }
+  recordSkip(name, { needs, reason });
   describe.skip(name, body);
 }
 

@@ -122,11 +122,12 @@ export async function startWorker(env: Record<string, string>, options: { ready?
 
 /**
  * Starts the standalone process (API and workers in one, `npm start`) and
- * waits until it is ready (unless `ready: false`). Without RABBITMQ_URL in
+ * waits until it is ready (unless `ready: false`), on `env.PORT` if given. Without RABBITMQ_URL in
  * `env` its jobs travel through its in-process queue.
  */
 export async function startStandalone(env: Record<string, string>, options: { ready?: boolean } = {}): Promise<BatonProcess> {
-  const port = await freePort();
+  // A PORT given keeps the address (a restart that Prometheus, say, goes on scraping).
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   // Its development key file (and embedded database, without DATABASE_URL) in a directory of its own, never the checkout's.
   const dataDir = env.BATON_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'baton-standalone-'));
   const standalone = new BatonProcess(spawnNode(STANDALONE_MAIN, { PORT: String(port), BATON_DATA_DIR: dataDir, ...env }), `http://127.0.0.1:${port}`);

@@ -15,6 +15,7 @@ import { JobRelay } from './jobs/job-relay';
 import { submissionControllerFor } from './jobs/job-submission.controller';
 import { JobSubmissionService } from './jobs/job-submission.service';
 import { JobsController } from './jobs/jobs.controller';
+import { QueueAgeReporter } from './jobs/queue-age-reporter';
 import { OpenApiController } from './openapi/openapi.controller';
 import { ScheduleService } from './schedules/schedule.service';
 import { ScheduleTicker } from './schedules/schedule-ticker';
@@ -28,7 +29,7 @@ import { WorkoutsController } from './workouts/workouts.controller';
 @Module({
   imports: [AuthModule, WebhooksModule],
   controllers: [WorkoutsController, InvoicesController, InvoiceProfileController, JobsController, WebhookEndpointsController, WebhookDeliveriesController, SchedulesController],
-  providers: [JobSubmissionService, JobOperationsService, JobRelay, WebhookEndpointService, ScheduleService, ScheduleTicker, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
+  providers: [JobSubmissionService, JobOperationsService, JobRelay, WebhookEndpointService, ScheduleService, ScheduleTicker, QueueAgeReporter, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
   exports: [JobRelay],
 })
 export class ApiModule {

@@ -247,6 +247,45 @@ values.schema.json; test/helm/chart.spec.ts compares the three. Read it with
 {{- end -}}
 
 {{/*
+baton.seriesSelector: PromQL label matchers for the release's series, shared
+by the alerts, and by the KEDA prometheus trigger's default query:
+metrics.prometheusRule.selector, or the release's namespace and the jobs its
+ServiceMonitors name (the Prometheus Operator's job label is the Service's
+name: the API's and each worker group's, listed, since a long name is cut).
+*/}}
+{{- define "baton.seriesSelector" -}}
+{{- with .Values.metrics.prometheusRule.selector -}}
+{{- . -}}
+{{- else -}}
+{{- $root := . -}}
+{{- $jobs := list (include "baton.componentName" (dict "root" $root "component" "api")) -}}
+{{- range $name, $_ := include "baton.workers" $root | fromYaml -}}
+{{- $jobs = append $jobs (include "baton.componentName" (dict "root" $root "component" (printf "worker-%s" $name))) -}}
+{{- end -}}
+namespace="{{ .Release.Namespace }}",job=~"{{ join "|" $jobs }}"
+{{- end -}}
+{{- end -}}
+
+{{/*
+baton.oldestPendingQuery: the default query of a worker group's KEDA
+prometheus trigger: the age of the oldest waiting job over the group's job
+types' queues, max over the API replicas (one reports it). Empty when the
+group consumes no job type. Called with (dict "root" $ "worker" $worker).
+*/}}
+{{- define "baton.oldestPendingQuery" -}}
+{{- $types := include "baton.jobTypes" .root | fromJsonArray -}}
+{{- $queues := list -}}
+{{- range .worker.queues -}}
+{{- if has . $types -}}
+{{- $queues = append $queues . -}}
+{{- end -}}
+{{- end -}}
+{{- if $queues -}}
+max(baton_queue_oldest_pending_seconds{ {{- include "baton.seriesSelector" .root -}} ,queue=~"{{ join "|" $queues }}"})
+{{- end -}}
+{{- end -}}
+
+{{/*
 baton.disabledJobTypes: the job types the API refuses (its
 DISABLED_JOB_TYPES), as a JSON list: emails unless emails.enabled, since
 sending needs a mail server. Read it with
@@ -529,6 +568,15 @@ once from the ConfigMap template, which every render includes.
 {{- end -}}
 {{- if and $worker.autoscaling.keda.enabled (lt (int $worker.autoscaling.keda.maxReplicas) (int $worker.autoscaling.keda.minReplicas)) -}}
 {{- fail (printf "workers.%s.autoscaling.keda.maxReplicas must not be less than minReplicas" $name) -}}
+{{- end -}}
+{{- $oldest := $worker.autoscaling.keda.oldestPending -}}
+{{- if and $worker.autoscaling.keda.enabled $oldest.enabled -}}
+{{- if not $oldest.serverAddress -}}
+{{- fail (printf "workers.%s.autoscaling.keda.oldestPending needs serverAddress: the Prometheus KEDA queries" $name) -}}
+{{- end -}}
+{{- if not (or $oldest.query (include "baton.oldestPendingQuery" (dict "root" $ "worker" $worker))) -}}
+{{- fail (printf "workers.%s.autoscaling.keda.oldestPending: the group consumes no job type's queue (webhooks have no oldest-pending gauge); set query, or turn it off" $name) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- $emails := .Values.emails -}}

@@ -164,6 +164,17 @@ export class BatonConfig {
   RELAY_INTERVAL_MS = 1000;
 
   /**
+   * How often the API replica holding the queue-age lock reads the oldest
+   * waiting job of each queue (baton_queue_oldest_pending_seconds): one
+   * indexed query per job type, however many replicas run.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  QUEUE_AGE_REFRESH_MS = 5000;
+
+  /**
    * Longest an HTTP request may take to arrive whole, body included: a slow
    * client is cut off instead of holding a connection.
    */

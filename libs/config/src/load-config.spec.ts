@@ -32,6 +32,7 @@ describe(loadConfig.name, () => {
       expect(config.JOB_RETRY_MAX_MS).toBe(300_000);
       expect(config.JOB_DELIVERY_LIMIT).toBe(10);
       expect(config.RELAY_INTERVAL_MS).toBe(1000);
+      expect(config.QUEUE_AGE_REFRESH_MS).toBe(5000);
       expect(config.JOB_MAX_DELAY_SEC).toBe(2_592_000);
       expect(config.HEALTH_PORT).toBe(9464);
       expect(config.SHUTDOWN_DELAY_MS).toBe(5000);
@@ -70,6 +71,7 @@ describe(loadConfig.name, () => {
         JOB_RETRY_MAX_MS: '10',
         JOB_DELIVERY_LIMIT: '1000',
         RELAY_INTERVAL_MS: '50',
+        QUEUE_AGE_REFRESH_MS: '100',
         HEALTH_PORT: '65535',
         SHUTDOWN_DELAY_MS: '0',
         SHUTDOWN_TIMEOUT_MS: '100',
@@ -87,6 +89,7 @@ describe(loadConfig.name, () => {
         JOB_RETRY_MAX_MS: 10,
         JOB_DELIVERY_LIMIT: 1000,
         RELAY_INTERVAL_MS: 50,
+        QUEUE_AGE_REFRESH_MS: 100,
         HEALTH_PORT: 65535,
         SHUTDOWN_DELAY_MS: 0,
         SHUTDOWN_TIMEOUT_MS: 100,
@@ -186,6 +189,8 @@ describe(loadConfig.name, () => {
       ['JOB_RETRY_MAX_MS', '86400001'],
       ['JOB_DELIVERY_LIMIT', '0'],
       ['RELAY_INTERVAL_MS', '49'],
+      ['QUEUE_AGE_REFRESH_MS', '99'],
+      ['QUEUE_AGE_REFRESH_MS', '600001'],
       ['JOB_MAX_DELAY_SEC', '0'],
       ['JOB_MAX_DELAY_SEC', '315360001'],
       ['JOB_MAX_DELAY_SEC', '1d'],

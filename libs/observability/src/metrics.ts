@@ -8,6 +8,11 @@ export interface QueueSample {
   consumers: number;
 }
 
+export interface OldestPendingSample {
+  queue: string;
+  ageSeconds: number;
+}
+
 /** Buckets for request and job latencies: from a millisecond to ten seconds. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Accept-to-completion spans retries and backlogs: up to an hour. */
@@ -164,6 +169,35 @@ export class Metrics {
   sampleRelayBacklog(jobs: () => Promise<number>, events: () => Promise<number>): void {
     this.backlogGauge('baton_relay_backlog_jobs', 'Jobs accepted but not yet confirmed by RabbitMQ.', jobs);
     this.backlogGauge('baton_relay_backlog_events', 'Events recorded but not yet confirmed by RabbitMQ.', events);
+  }
+
+  /**
+   * Adds the oldest-pending gauges. `read` answers the ages as of the
+   * scrape, or undefined in a process that does not report them (another
+   * replica holds the queue-age lock): that process exports no age series
+   * and a reporter gauge of 0, so `max by (queue)` over all replicas is the
+   * one reporter's value whichever replica it is.
+   */
+  sampleOldestPending(read: () => OldestPendingSample[] | undefined): void {
+    new Gauge({
+      name: 'baton_queue_oldest_pending_seconds',
+      help: 'API only, in the one replica that reports it (see baton_queue_oldest_pending_reporter): seconds the oldest job that is due and waiting for a worker (queued, not claimed) has waited, by queue; a delayed job counts from its due time. 0 when none waits.',
+      labelNames: ['queue'] as const,
+      registers: [this.registry],
+      collect() {
+        // Reset first: a replica that stops reporting must not leave its last values behind.
+        this.reset();
+        for (const sample of read() ?? []) this.set({ queue: sample.queue }, sample.ageSeconds);
+      },
+    });
+    new Gauge({
+      name: 'baton_queue_oldest_pending_reporter',
+      help: 'API only: 1 in the replica that holds the queue-age lock and reports baton_queue_oldest_pending_seconds; 0 in the others.',
+      registers: [this.registry],
+      collect() {
+        this.set(read() ? 1 : 0);
+      },
+    });
   }
 
   private backlogGauge(name: string, help: string, sample: () => Promise<number>): void {

@@ -24,6 +24,7 @@ export {
 export { CancelOutcome, JobFilter, JobOperationsRepository, JobPage, RetryOutcome } from './repositories/job-operations.repository';
 export { InvalidCursorError } from './repositories/page-cursor';
 export { ExpiryCriteria, JobRetentionRepository } from './repositories/job-retention.repository';
+export { OldestPending, QueueAgeRepository } from './repositories/queue-age.repository';
 export { runMigrations } from './run-migrations';
 export { EmbeddedPostgres } from './embedded-postgres';
 export { EffectEvents, eventEnvelopeOf, EventOutboxRepository, NewEvent } from './repositories/event-outbox.repository';

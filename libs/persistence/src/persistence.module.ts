@@ -12,6 +12,7 @@ import { JobExecutionRepository } from './repositories/job-execution.repository'
 import { JobIntakeRepository } from './repositories/job-intake.repository';
 import { JobOperationsRepository } from './repositories/job-operations.repository';
 import { JobRetentionRepository } from './repositories/job-retention.repository';
+import { QueueAgeRepository } from './repositories/queue-age.repository';
 import { ScheduleRepository } from './repositories/schedule.repository';
 
 const REPOSITORIES = [
@@ -21,6 +22,7 @@ const REPOSITORIES = [
   ScheduleRepository,
   ApiKeyRepository,
   JobRetentionRepository,
+  QueueAgeRepository,
   DatabaseHealth,
 ];
 

@@ -10,6 +10,7 @@ import { authenticateApiRequests } from '../auth/api-key-authentication';
 import { limitRequestRate } from '../auth/rate-limit';
 import { applyRouteBodyLimits, BODY_LIMIT_BYTES, describeBytes } from './body-limit';
 import { correlationIdOf, REQUEST_ID_HEADER } from './correlation-id';
+import { QueueAgeReporter } from '../jobs/queue-age-reporter';
 import { errorBody } from './error-body';
 import { securityHeaders } from './security-headers';
 
@@ -47,7 +48,7 @@ export function createHttpAdapter(config: BatonConfig): FastifyAdapter {
 /**
  * JSON only, security headers, correlation ids, CORS only when configured,
  * slow-client timeouts, request metrics and logs, a rate limit and an API
- * key on every /v1 route, queue and relay gauges.
+ * key on every /v1 route, queue, queue-age and relay gauges.
  */
 export async function configureHttp(app: NestFastifyApplication, config: BatonConfig): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
@@ -103,4 +104,5 @@ export async function configureHttp(app: NestFastifyApplication, config: BatonCo
   const events = app.get(EventOutboxRepository);
   metrics.sampleQueues(sampled(() => queues.stats(), METRICS_SAMPLE_MS));
   metrics.sampleRelayBacklog(sampled(() => jobs.countUnpublished(), METRICS_SAMPLE_MS), sampled(() => events.countUnpublished(), METRICS_SAMPLE_MS));
+  metrics.sampleOldestPending(app.get(QueueAgeReporter).current);
 }

@@ -8,6 +8,7 @@ import { DelayedJobs1764600000000 } from './1764600000000-delayed-jobs';
 import { JobRetention1764700000000 } from './1764700000000-job-retention';
 import { Schedules1764800000000 } from './1764800000000-schedules';
 import { JobTraceContext1764900000000 } from './1764900000000-job-trace-context';
+import { OldestPending1765000000000 } from './1765000000000-oldest-pending';
 
 /**
  * The core's migrations, oldest first. The first ones also created the
@@ -25,4 +26,5 @@ export const CORE_MIGRATIONS = [
   JobRetention1764700000000,
   Schedules1764800000000,
   JobTraceContext1764900000000,
+  OldestPending1765000000000,
 ];
