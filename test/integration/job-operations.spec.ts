@@ -37,6 +37,8 @@ describe('JobOperationsRepository (PostgreSQL)', () => {
     it('pages a tenant\'s jobs newest first, filtered, stable while jobs are inserted', async () => {
       const inserted: NewJob[] = [];
       for (let i = 0; i < 5; i++) inserted.push(await insertJob({ tenant, type: i % 2 === 0 ? JobType.Workout : JobType.Invoice }));
+      // A second apart, oldest first: two inserts within one tick of the clock would tie on created_at, and the id would then order them.
+      for (const [i, job] of inserted.entries()) await ds.query(`UPDATE jobs SET created_at = now() - make_interval(secs => $2) WHERE id = $1`, [job.id, 60 - i]);
       await insertJob({ tenant: `${tenant}-other` });
       const newestFirst = inserted.map((job) => job.id).reverse();
 
