@@ -1,8 +1,16 @@
 import { API_SCOPES, ApiScope, DEFAULT_SCOPES, grantsScope, isApiScope } from './api-scope';
 
 describe(grantsScope.name, () => {
-  it.each(API_SCOPES)('admin grants %s', (required) => {
+  it.each(API_SCOPES.filter((scope) => scope !== ApiScope.Operator))('admin grants %s', (required) => {
     expect(grantsScope([ApiScope.Admin], required)).toBe(true);
+  });
+
+  it('admin does not grant operator: the operations across tenants', () => {
+    expect(grantsScope([ApiScope.Admin], ApiScope.Operator)).toBe(false);
+  });
+
+  it.each(API_SCOPES)('operator grants %s', (required) => {
+    expect(grantsScope([ApiScope.Operator], required)).toBe(true);
   });
 
   it.each(API_SCOPES)('a key grants %s when it holds it', (required) => {
@@ -34,7 +42,7 @@ describe(grantsScope.name, () => {
 });
 
 describe(isApiScope.name, () => {
-  it.each(['jobs:write', 'jobs:read', 'admin'])('accepts %s', (candidate) => {
+  it.each(['jobs:write', 'jobs:read', 'admin', 'operator'])('accepts %s', (candidate) => {
     expect(isApiScope(candidate)).toBe(true);
   });
 
@@ -43,7 +51,7 @@ describe(isApiScope.name, () => {
   });
 
   it('accepts exactly API_SCOPES', () => {
-    expect([...API_SCOPES].sort()).toEqual(['admin', 'jobs:read', 'jobs:write']);
+    expect([...API_SCOPES].sort()).toEqual(['admin', 'jobs:read', 'jobs:write', 'operator']);
     expect(API_SCOPES.every(isApiScope)).toBe(true);
   });
 });

@@ -6,6 +6,13 @@ export enum ApiScope {
   JobsRead = 'jobs:read',
   /** Everything in its tenant: also retry and cancel any job, and dead-letter operations. */
   Admin = 'admin',
+  /**
+   * An operator of the whole deployment: everything `admin` may do in its
+   * own tenant, and the operations that concern every tenant (a queue's
+   * pause and dead letters serve them all). Routes that act across tenants
+   * ask for it by name; nothing else reads another tenant's data with it.
+   */
+  Operator = 'operator',
 }
 
 export const API_SCOPES: readonly ApiScope[] = Object.values(ApiScope);
@@ -17,7 +24,8 @@ export function isApiScope(candidate: string): candidate is ApiScope {
   return (API_SCOPES as readonly string[]).includes(candidate);
 }
 
-/** Whether `held` allows `required`: `admin` allows everything. */
+/** Whether `held` allows `required`: `admin` allows everything but `operator`, which allows everything. */
 export function grantsScope(held: readonly string[], required: ApiScope): boolean {
-  return held.includes(required) || held.includes(ApiScope.Admin);
+  if (held.includes(required) || held.includes(ApiScope.Operator)) return true;
+  return required !== ApiScope.Operator && held.includes(ApiScope.Admin);
 }

@@ -87,6 +87,6 @@ export const SECURITY_SCHEMES = {
   [API_KEY_SCHEME]: {
     type: 'http',
     scheme: 'bearer',
-    description: `An API key, sent as \`Authorization: Bearer <key>\`. Each operation names the scope it needs: ${API_SCOPES.map((scope) => `\`${scope}\``).join(', ')} (\`admin\` grants every scope).`,
+    description: `An API key, sent as \`Authorization: Bearer <key>\`. Each operation names the scope it needs: ${API_SCOPES.map((scope) => `\`${scope}\``).join(', ')} (\`admin\` grants every scope but \`operator\`, which grants every scope and the operations that concern every tenant).`,
   },
 };

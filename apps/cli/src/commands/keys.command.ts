@@ -7,7 +7,7 @@ import { isoMinute, renderTable } from '../table';
 
 export const KEYS_USAGE = `keys create --tenant <name> [--scope <scope>]... [--name <text>] [--json]
                                 create an API key and print it, once (default scopes: ${DEFAULT_SCOPES.join(', ')};
-                                scopes: jobs:write, jobs:read, admin; --scope a,b or repeated)
+                                scopes: jobs:write, jobs:read, admin, operator; --scope a,b or repeated)
   keys list [--tenant <name>] [--json]
                                 list API keys (never the keys themselves)
   keys revoke <id>              revoke a key at once`;
