@@ -1,10 +1,12 @@
 import { DynamicModule, Global, Module, Provider, Type } from '@nestjs/common';
 import { AmqpConnection } from './amqp/amqp-connection';
+import { AmqpDeadLetters } from './amqp/amqp-dead-letters';
 import { AmqpJobPublisher } from './amqp/amqp-job-publisher';
 import { AmqpJobTransport } from './amqp/amqp-job-transport';
 import { AmqpQueueInspector } from './amqp/amqp-queue-inspector';
 import { InProcessBroker } from './in-process/in-process-broker';
 import { InProcessJobTransport } from './in-process/in-process-job-transport';
+import { DeadLetters } from './dead-letters';
 import { JOB_PROCESSOR, JobProcessor } from './job-processor';
 import { JobPublisher } from './job-publisher';
 import { JobTransport } from './job-transport';
@@ -22,9 +24,9 @@ export interface MessagingOptions {
 }
 
 /**
- * Messaging for the process, behind three tokens whatever the broker:
- * JobPublisher (publish accepted jobs), QueueInspector (queue depths) and,
- * for consumers, JobTransport (the worker's microservice strategy).
+ * Messaging for the process, behind these tokens whatever the broker:
+ * JobPublisher (publish accepted jobs), QueueInspector (queue depths),
+ * DeadLetters (purge them) and, for consumers, JobTransport (the worker's microservice strategy).
  */
 @Global()
 @Module({})
@@ -37,16 +39,19 @@ export class MessagingModule {
           AmqpConnection,
           AmqpJobPublisher,
           AmqpQueueInspector,
+          AmqpDeadLetters,
           { provide: JobPublisher, useExisting: AmqpJobPublisher },
           { provide: QueueInspector, useExisting: AmqpQueueInspector },
+          { provide: DeadLetters, useExisting: AmqpDeadLetters },
         ]
       : [
           Topology,
           InProcessBroker,
           { provide: JobPublisher, useExisting: InProcessBroker },
           { provide: QueueInspector, useExisting: InProcessBroker },
+          { provide: DeadLetters, useExisting: InProcessBroker },
         ];
-    const exported: Array<Provider | Function> = [Topology, JobPublisher, QueueInspector];
+    const exported: Array<Provider | Function> = [Topology, JobPublisher, QueueInspector, DeadLetters];
     if (rabbit) exported.push(AmqpConnection);
     if (options.processor) {
       const transport = rabbit ? AmqpJobTransport : InProcessJobTransport;

@@ -1,6 +1,7 @@
 import * as amqp from 'amqplib';
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { JOB_TYPES, JobType, WEBHOOK_DELIVERY_QUEUE, WorkerQueue } from '@baton/contracts';
+import { purgeDeadLetterQueue } from '../dead-letters';
 import { JobMessage, publishOptions, republishOptions } from '../job-message';
 import { deadLetterQueue, retryQueue, Topology, WORK_EXCHANGE, workQueue } from '../topology';
 
@@ -119,7 +120,7 @@ export class BrokerAdmin {
 
   /** Empties a type's dead-letter queue; returns how many letters it held. */
   async purgeDeadLetters(type: JobType): Promise<number> {
-    return (await this.channel.purgeQueue(deadLetterQueue(type))).messageCount;
+    return purgeDeadLetterQueue(this.channel, type);
   }
 
   async close(): Promise<void> {

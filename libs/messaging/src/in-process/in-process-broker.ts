@@ -1,8 +1,9 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { BatonConfig } from '@baton/config';
-import { EventEnvelope, WEBHOOK_DELIVERY_QUEUE, WORKER_QUEUE_NAMES, WorkerQueue } from '@baton/contracts';
+import { EventEnvelope, JobType, WEBHOOK_DELIVERY_QUEUE, WORKER_QUEUE_NAMES, WorkerQueue } from '@baton/contracts';
 import { describeError } from '@baton/observability';
 import { inPublishSpan, inRepublishSpan, TraceContext } from '@baton/tracing';
+import { DeadLetters } from '../dead-letters';
 import { encodePayload, JobMessage, jobPublishTarget, webhookDeliveryMessage } from '../job-message';
 import { JobPublisher } from '../job-publisher';
 import { QueueInspector, QueueStats } from '../queue-inspector';
@@ -41,7 +42,7 @@ const MAX_DEAD_LETTERS = 10_000;
  * again from there (see the embedded app's job recovery).
  */
 @Injectable()
-export class InProcessBroker extends JobPublisher implements QueueInspector, OnApplicationShutdown {
+export class InProcessBroker extends JobPublisher implements QueueInspector, DeadLetters, OnApplicationShutdown {
   private readonly logger = new Logger('InProcessBroker');
   private readonly ready = new Map<WorkerQueue, InProcessMessage[]>(WORKER_QUEUE_NAMES.map((queue) => [queue, []]));
   private readonly dead = new Map<WorkerQueue, InProcessMessage[]>(WORKER_QUEUE_NAMES.map((queue) => [queue, []]));
@@ -143,6 +144,11 @@ export class InProcessBroker extends JobPublisher implements QueueInspector, OnA
     dead.push({ ...message, reason });
     if (dead.length > MAX_DEAD_LETTERS) dead.shift();
     return Promise.resolve();
+  }
+
+  purge(type: JobType): Promise<number> {
+    const dead = this.dead.get(type)!;
+    return Promise.resolve(dead.splice(0).length);
   }
 
   async stats(): Promise<QueueStats[]> {
