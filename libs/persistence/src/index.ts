@@ -21,7 +21,7 @@ export {
   MAX_ERROR_LENGTH,
   MAX_STACK_LENGTH,
 } from './repositories/job-execution.repository';
-export { CancelOutcome, JobFilter, JobOperationsRepository, JobPage, RetryOutcome } from './repositories/job-operations.repository';
+export { CancelOutcome, DeadJobFilter, JobFilter, JobOperationsRepository, JobPage, RetryOutcome } from './repositories/job-operations.repository';
 export { InvalidCursorError } from './repositories/page-cursor';
 export { ExpiryCriteria, JobRetentionRepository } from './repositories/job-retention.repository';
 export { OldestPending, QueueAgeRepository } from './repositories/queue-age.repository';

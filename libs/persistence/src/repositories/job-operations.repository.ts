@@ -12,6 +12,24 @@ import { JOB_RECORD_COLUMNS, JobRow, quoted, rows, RUNNABLE } from './job-sql';
 
 const CANCELLABLE = quoted(CANCELLABLE_STATUSES);
 
+/** A retried job: a fresh attempt budget, `queued`, unpublished (the relay, or the caller at once, publishes it). */
+const RETRIED = `status = '${JobStatus.Queued}', attempts = 0, published_at = NULL, updated_at = now(), completed_at = NULL`;
+const RETRIED_COLUMNS = 'id, type, payload, correlation_id, attempts, trace_context';
+/** Dead jobs of type $1 and tenant $2, either one null for all. */
+const DEAD_MATCHING = `status = '${JobStatus.Dead}' AND ($1::text IS NULL OR type = $1) AND ($2::text IS NULL OR tenant = $2)`;
+
+type RetriedRow = { id: string; type: JobType; payload: object; correlation_id: string | null; attempts: number; trace_context: TraceContext | null };
+
+// The retried job's messages continue the trace of the request that submitted it.
+const unpublishedJob = (row: RetriedRow): UnpublishedJob => ({
+  id: row.id,
+  type: row.type,
+  payload: row.payload,
+  correlationId: row.correlation_id,
+  attempts: row.attempts,
+  traceContext: row.trace_context,
+});
+
 export interface JobFilter {
   status?: JobStatus;
   type?: JobType;
@@ -26,6 +44,9 @@ export interface JobPage {
   /** Where the next page starts; null on the last page. */
   nextCursor: string | null;
 }
+
+/** Which dead jobs to retry: of one type, of one tenant; every one when absent. */
+export type DeadJobFilter = Pick<JobFilter, 'type' | 'tenant'>;
 
 export type RetryOutcome = { kind: 'retried'; job: UnpublishedJob } | { kind: 'not-found' } | { kind: 'conflict'; status: JobStatus };
 
@@ -80,19 +101,40 @@ export class JobOperationsRepository {
    * so that the relay (or the caller, at once) publishes it again.
    */
   async retry(id: string, tenant?: string): Promise<RetryOutcome> {
-    const [row] = await rows<{ id: string; type: JobType; payload: object; correlation_id: string | null; attempts: number; trace_context: TraceContext | null }>(
+    const [row] = await rows<RetriedRow>(
       this.dataSource,
-      `UPDATE jobs SET status = '${JobStatus.Queued}', attempts = 0, published_at = NULL, updated_at = now(), completed_at = NULL
-       WHERE id = $1 AND ($2::text IS NULL OR tenant = $2) AND status = '${JobStatus.Dead}'
-       RETURNING id, type, payload, correlation_id, attempts, trace_context`,
+      `UPDATE jobs SET ${RETRIED} WHERE id = $1 AND ($2::text IS NULL OR tenant = $2) AND status = '${JobStatus.Dead}' RETURNING ${RETRIED_COLUMNS}`,
       [id, tenant ?? null],
     );
-    if (row) {
-      // The retried job's messages continue the trace of the request that submitted it.
-      return { kind: 'retried', job: { id: row.id, type: row.type, payload: row.payload, correlationId: row.correlation_id, attempts: row.attempts, traceContext: row.trace_context } };
-    }
+    if (row) return { kind: 'retried', job: unpublishedJob(row) };
     const job = await this.findJob(id, tenant);
     return job ? { kind: 'conflict', status: job.status } : { kind: 'not-found' };
+  }
+
+  /**
+   * Retries at most `limit` dead jobs, oldest dead first, as `retry` does
+   * one, in one statement. Rows another transaction holds are skipped, not
+   * waited for: two callers at once retry different jobs.
+   */
+  async retryDead(filter: DeadJobFilter, limit: number): Promise<UnpublishedJob[]> {
+    const retried = await rows<RetriedRow>(
+      this.dataSource,
+      `UPDATE jobs SET ${RETRIED}
+       WHERE id IN (SELECT id FROM jobs WHERE ${DEAD_MATCHING} ORDER BY updated_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+       RETURNING ${RETRIED_COLUMNS}`,
+      [filter.type ?? null, filter.tenant ?? null, limit],
+    );
+    return retried.map(unpublishedJob);
+  }
+
+  /** How many dead jobs `retryDead` would retry with these arguments (at most `limit`, so that counting stays bounded too). */
+  async countDead(filter: DeadJobFilter, limit: number): Promise<number> {
+    const [row] = await rows<{ count: number }>(
+      this.dataSource,
+      `SELECT count(*)::int AS count FROM (SELECT 1 FROM jobs WHERE ${DEAD_MATCHING} LIMIT $3) AS dead`,
+      [filter.type ?? null, filter.tenant ?? null, limit],
+    );
+    return row.count;
   }
 
   /**
