@@ -279,3 +279,21 @@ export function pdfPages(pdf: Buffer): { count: number; pageObjects: number } {
   return { count: counts.length > 0 ? Math.max(...counts) : 0, pageObjects };
 }
 
+export const POISON_MESSAGE = 'e2e injected failure: this workout cannot be saved';
+
+/** Workouts of users named `poison-*` fail every attempt while the poison is on (setPoison). */
+export async function installPoison(db: TestDatabase): Promise<void> {
+  await db.query(`CREATE TABLE e2e_poison_switch (poisoned boolean NOT NULL)`);
+  await db.query(`INSERT INTO e2e_poison_switch VALUES (true)`);
+  await db.query(`CREATE FUNCTION e2e_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.user_id LIKE 'poison-%' AND (SELECT poisoned FROM e2e_poison_switch) THEN RAISE EXCEPTION '${POISON_MESSAGE}'; END IF;
+      RETURN NEW;
+    END $$`);
+  await db.query(`CREATE TRIGGER e2e_poison BEFORE INSERT ON workouts FOR EACH ROW EXECUTE FUNCTION e2e_poison()`);
+}
+
+/** Turns the poison on (the cause of the failures is back) or off (fixed). */
+export async function setPoison(db: TestDatabase, poisoned: boolean): Promise<void> {
+  await db.query(`UPDATE e2e_poison_switch SET poisoned = $1`, [poisoned]);
+}
