@@ -17,6 +17,7 @@ import { JobSubmissionService } from './jobs/job-submission.service';
 import { JobsController } from './jobs/jobs.controller';
 import { QueueAgeReporter } from './jobs/queue-age-reporter';
 import { OpenApiController } from './openapi/openapi.controller';
+import { DeadLettersController } from './queues/dead-letters.controller';
 import { ScheduleService } from './schedules/schedule.service';
 import { ScheduleTicker } from './schedules/schedule-ticker';
 import { SchedulesController } from './schedules/schedules.controller';
@@ -28,7 +29,7 @@ import { WorkoutsController } from './workouts/workouts.controller';
 /** The HTTP API's routes and services; the process around it brings configuration, PostgreSQL and a broker. */
 @Module({
   imports: [AuthModule, WebhooksModule],
-  controllers: [WorkoutsController, InvoicesController, InvoiceProfileController, JobsController, WebhookEndpointsController, WebhookDeliveriesController, SchedulesController],
+  controllers: [WorkoutsController, InvoicesController, InvoiceProfileController, JobsController, WebhookEndpointsController, WebhookDeliveriesController, SchedulesController, DeadLettersController],
   providers: [JobSubmissionService, JobOperationsService, JobRelay, WebhookEndpointService, ScheduleService, ScheduleTicker, QueueAgeReporter, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
   exports: [JobRelay],
 })

@@ -1,9 +1,10 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { ApiScope, grantsScope, Principal } from '@baton/auth';
 import { JobStatus } from '@baton/contracts';
 import { jobMessageOf } from '@baton/messaging';
-import { JobEntity, JobOperationsRepository } from '@baton/persistence';
+import { DeadJobFilter, JobEntity, JobOperationsRepository } from '@baton/persistence';
 import { JobRelay } from './job-relay';
+import { MAX_RETRY_DEAD, RetriedDead, RetryDeadDto } from './retry-dead.dto';
 
 /** The job is not in a state the operation applies to. */
 export class JobStateConflictError extends Error {
@@ -44,6 +45,20 @@ export class JobOperationsService {
     }
   }
 
+  /**
+   * Dead jobs back to their work queues, as `retry` sends one: the caller's
+   * tenant's with an `admin` key, every tenant's (or the one it names) with
+   * an `operator` key.
+   */
+  async retryDead(request: RetryDeadDto, caller: Principal): Promise<RetriedDead> {
+    const filter: DeadJobFilter = { type: request.type, tenant: deadJobsTenant(request, caller) };
+    const limit = request.limit ?? MAX_RETRY_DEAD;
+    if (request.dryRun) return { retried: 0, wouldRetry: await this.jobs.countDead(filter, limit) };
+    const retried = await this.jobs.retryDead(filter, limit);
+    for (const job of retried) this.relay.dispatch(jobMessageOf(job));
+    return { retried: retried.length };
+  }
+
   /** A job no worker holds yet becomes `cancelled`; a key without `admin` may cancel only its own. */
   async cancel(jobId: string, caller: Principal): Promise<JobEntity> {
     const byKeyId = grantsScope(caller.scopes, ApiScope.Admin) ? undefined : caller.keyId;
@@ -63,4 +78,11 @@ export class JobOperationsService {
         );
     }
   }
+}
+
+/** Whose dead jobs a caller acts on: its own tenant's, unless it is an operator; undefined for every tenant's. */
+function deadJobsTenant(request: RetryDeadDto, caller: Principal): string | undefined {
+  if (grantsScope(caller.scopes, ApiScope.Operator)) return request.tenant;
+  if (request.tenant !== undefined) throw new ForbiddenException('Only an operator key may name a tenant');
+  return caller.tenant;
 }

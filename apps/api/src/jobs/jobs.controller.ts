@@ -1,16 +1,18 @@
-import { Controller, GoneException, Get, HttpCode, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, GoneException, Get, HttpCode, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiScope, grantsScope, Principal } from '@baton/auth';
 import { jobLocation, JobStatus } from '@baton/contracts';
 import { ApiOperation } from '@baton/openapi';
 import { JobOperationsRepository, JobRetentionRepository } from '@baton/persistence';
 import { Caller, RequireScope } from '../auth/require-scope.decorator';
+import { BodyPipe } from '../http/payload.pipe';
 import { QueryPipe } from '../http/query.pipe';
 import { UuidParamPipe } from '../http/uuid-param.pipe';
 import { JobOperationsService } from './job-operations.service';
 import { headerRef } from '../openapi/api-components';
 import { JobAcceptedSchema, JobPage, JobPageSchema, JobView, jobView, JobViewSchema } from './job.view';
 import { DEFAULT_PAGE_SIZE, ListJobsQuery } from './list-jobs.query';
+import { MAX_RETRY_DEAD, RetriedDead, RetriedDeadSchema, RetryDeadDto } from './retry-dead.dto';
 
 @Controller('v1/jobs')
 export class JobsController {
@@ -31,6 +33,20 @@ export class JobsController {
   async list(@Query(new QueryPipe(ListJobsQuery)) query: ListJobsQuery, @Caller() caller: Principal): Promise<JobPage> {
     const page = await this.jobs.list({ tenant: caller.tenant, status: query.status, type: query.type, scheduleId: query.scheduleId }, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
     return { jobs: page.jobs.map((job) => jobView(job, withStacks(caller))), nextCursor: page.nextCursor };
+  }
+
+  @Post('retry-dead')
+  @RequireScope(ApiScope.Admin)
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'retryDeadJobs',
+    summary: `Sends dead jobs back to their queues, as a retry does each, at most ${MAX_RETRY_DEAD} at a time.`,
+    description:
+      "Oldest dead first. An `admin` key retries its own tenant's dead jobs; an `operator` key every tenant's, or the one `tenant` names. With `dryRun`, nothing is retried and `wouldRetry` says how many would be.",
+    responses: { 200: { description: 'How many were retried.', schema: RetriedDeadSchema } },
+  })
+  async retryDead(@Body(new BodyPipe(RetryDeadDto)) request: RetryDeadDto, @Caller() caller: Principal): Promise<RetriedDead> {
+    return this.operations.retryDead(request, caller);
   }
 
   @Get(':jobId')

@@ -284,6 +284,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/retry-dead": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sends dead jobs back to their queues, as a retry does each, at most 1000 at a time.
+         * @description Oldest dead first. An `admin` key retries its own tenant's dead jobs; an `operator` key every tenant's, or the one `tenant` names. With `dryRun`, nothing is retried and `wouldRetry` says how many would be.
+         */
+        post: operations["retryDeadJobs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/queues/{name}/dead-letters/purge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deletes every dead letter of a job type's queue; the jobs stay `dead`.
+         * @description As `baton dlq purge`: the letters leave the broker for good, while each job keeps its status, attempts and errors in the database, and can still be retried. `:name` is a job type.
+         */
+        post: operations["purgeDeadLetters"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/schedules": {
         parameters: {
             query?: never;
@@ -936,6 +976,24 @@ export interface components {
             description: string;
             quantity: number;
             unitPriceCents: number;
+        };
+        PurgedDeadLetters: {
+            /** @description Dead letters deleted. */
+            purged: number;
+            /** @description The dead-letter queue: `<type>.dead`. */
+            queue: string;
+        };
+        RetriedDead: {
+            /** @description Dead jobs sent back to their queue, each with a fresh attempt budget. */
+            retried: number;
+            /** @description With `dryRun`: how many this call would have retried. */
+            wouldRetry?: number;
+        };
+        RetryDeadDto: {
+            dryRun?: boolean | null;
+            limit?: number | null;
+            tenant?: string | null;
+            type?: ("workouts" | "invoices" | "emails") | null;
         };
         Schedule: {
             /** Format: date-time */
@@ -1982,6 +2040,90 @@ export interface operations {
             };
             /** @description The job is not dead. */
             409: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    retryDeadJobs: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An id for the request, echoed in the answer and carried with the job; a value that is not a plain token is replaced by a fresh UUID. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetryDeadDto"];
+            };
+        };
+        responses: {
+            /** @description How many were retried. */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetriedDead"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    purgeDeadLetters: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An id for the request, echoed in the answer and carried with the job; a value that is not a plain token is replaced by a fresh UUID. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many letters were deleted. */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurgedDeadLetters"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such queue: the job types are workouts, invoices, emails. */
+            404: {
                 headers: {
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
