@@ -99,6 +99,17 @@ describe(BatonClient.name, () => {
     expect(server.received).toHaveLength(1);
   });
 
+  it('retries dead jobs with the body given, and purges a queue\'s dead letters', async () => {
+    server = await serve([{ status: 200, body: { retried: 0, wouldRetry: 3 } }, { status: 200, body: { queue: 'invoices.dead', purged: 2 } }]);
+    const baton = client([]);
+    expect(await baton.retryDead({ type: 'invoices', dryRun: true })).toEqual({ retried: 0, wouldRetry: 3 });
+    expect(await baton.purgeDeadLetters('invoices')).toEqual({ queue: 'invoices.dead', purged: 2 });
+    expect(server.received.map((request) => [request.method, request.url, request.body])).toEqual([
+      ['POST', '/v1/jobs/retry-dead', JSON.stringify({ type: 'invoices', dryRun: true })],
+      ['POST', '/v1/queues/invoices/dead-letters/purge', ''],
+    ]);
+  });
+
   it('waits for a finished job, reading it every intervalMs', async () => {
     const job = (status: string) => ({ status: 200, body: { ...ACCEPTED, id: ACCEPTED.jobId, status } });
     server = await serve([job('queued'), job('processing'), job('completed')]);

@@ -16,6 +16,9 @@ export type Workout = Schemas['Workout'];
 export type Invoice = Schemas['Invoice'];
 export type InvoiceProfile = Schemas['InvoiceProfile'];
 export type InvoiceProfileInput = Schemas['InvoiceProfileDto'];
+export type RetryDeadRequest = Schemas['RetryDeadDto'];
+export type RetriedDead = Schemas['RetriedDead'];
+export type PurgedDeadLetters = Schemas['PurgedDeadLetters'];
 export type ListJobsQuery = NonNullable<operations['listJobs']['parameters']['query']>;
 export type WebhookEndpoint = Schemas['WebhookEndpoint'];
 export type WebhookEndpointWithSecret = Schemas['WebhookEndpointWithSecret'];
@@ -136,6 +139,16 @@ export class BatonClient {
   /** Sends a dead job back to its queue (`admin`). */
   async retryJob(jobId: string): Promise<JobAccepted> {
     return success(await this.api.POST('/v1/jobs/{jobId}/retry', { params: { path: { jobId } } }));
+  }
+
+  /** Sends up to 1,000 dead jobs back to their queues (`admin`: its tenant's; `operator`: every tenant's); `dryRun` only counts them. */
+  async retryDead(request: RetryDeadRequest = {}): Promise<RetriedDead> {
+    return success(await this.api.POST('/v1/jobs/retry-dead', { body: request }));
+  }
+
+  /** Deletes a job type's dead letters; the jobs stay dead (`operator`). */
+  async purgeDeadLetters(type: JobType): Promise<PurgedDeadLetters> {
+    return success(await this.api.POST('/v1/queues/{name}/dead-letters/purge', { params: { path: { name: type } } }));
   }
 
   async cancelJob(jobId: string): Promise<Job> {
