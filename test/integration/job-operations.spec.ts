@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { JobStatus, JobType } from '@baton/contracts';
 import { InvalidCursorError, JobExecutionRepository, JobIntakeRepository, JobOperationsRepository, NewJob } from '@baton/persistence';
+import { itWithServices } from '../support';
 import { openTestDataSource, TestDatabase } from '../support/services';
 import { jobFixtures, TENANT } from '../support/job-fixtures';
 
@@ -84,6 +85,52 @@ describe('JobOperationsRepository (PostgreSQL)', () => {
       expect(await jobs.retry(job.id, 'someone-else')).toEqual({ kind: 'not-found' });
       expect(await jobs.retry(randomUUID())).toEqual({ kind: 'not-found' });
       expect((await jobs.retry(job.id)).kind).toBe('retried');
+    });
+  });
+
+  describe('JobOperationsRepository.retryDead', () => {
+    /** A dead job of `tenant`, dead `secondsAgo`: the order retryDead goes by. */
+    async function deadJob(tenant: string, secondsAgo: number, type = JobType.Workout): Promise<string> {
+      const job = await insertJob({ tenant, type, maxAttempts: 1 });
+      await execution.claim(job.id, type);
+      await execution.recordFailure(job.id, { message: 'gave up' });
+      await ds.query(`UPDATE jobs SET updated_at = now() - make_interval(secs => $2) WHERE id = $1`, [job.id, secondsAgo]);
+      return job.id;
+    }
+
+    it('retries the dead jobs of a tenant and type, oldest dead first, at most `limit`; counts them as it would', async () => {
+      const tenant = `dead-${randomUUID().slice(0, 8)}`;
+      const [oldest, middle, newest] = [await deadJob(tenant, 30), await deadJob(tenant, 20), await deadJob(tenant, 10)];
+      const invoice = await deadJob(tenant, 40, JobType.Invoice);
+      const theirs = await deadJob(`${tenant}-other`, 50);
+
+      expect(await jobs.countDead({ tenant, type: JobType.Workout }, 1000)).toBe(3);
+      expect(await jobs.countDead({ tenant, type: JobType.Workout }, 2)).toBe(2);
+      const retried = await jobs.retryDead({ tenant, type: JobType.Workout }, 2);
+      expect(retried.map((job) => job.id).sort()).toEqual([oldest, middle].sort());
+      expect(retried[0]).toEqual(expect.objectContaining({ type: JobType.Workout, attempts: 0, correlationId: expect.any(String) }));
+      for (const id of [oldest, middle]) expect(await row(id)).toMatchObject({ status: JobStatus.Queued, attempts: 0, published_at: null, completed_at: null });
+      for (const id of [newest, invoice, theirs]) expect((await row(id)).status).toBe(JobStatus.Dead);
+
+      expect((await jobs.retryDead({ tenant }, 1000)).map((job) => job.id).sort()).toEqual([newest, invoice].sort());
+      expect(await jobs.countDead({ tenant }, 1000)).toBe(0);
+      expect((await jobs.retryDead({}, 1000)).map((job) => job.id)).toContain(theirs);
+    });
+
+    itWithServices({ needs: 'PostgreSQL', reason: 'holds a row lock in a second session' }, 'skips a dead job another transaction holds, rather than waiting for it', async () => {
+      const tenant = `locked-${randomUUID().slice(0, 8)}`;
+      const [held, free] = [await deadJob(tenant, 20), await deadJob(tenant, 10)];
+      const other = ds.createQueryRunner();
+      await other.connect();
+      try {
+        await other.startTransaction();
+        await other.query(`SELECT id FROM jobs WHERE id = $1 FOR UPDATE`, [held]);
+        expect((await jobs.retryDead({ tenant }, 1)).map((job) => job.id)).toEqual([free]);
+      } finally {
+        await other.rollbackTransaction();
+        await other.release();
+      }
+      expect((await row(held)).status).toBe(JobStatus.Dead);
     });
   });
 
