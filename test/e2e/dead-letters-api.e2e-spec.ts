@@ -169,7 +169,7 @@ describe('dead jobs and dead letters over HTTP', () => {
     it('answers 404 naming an unknown queue', async () => {
       const answer = await purge('workout', operator);
       expect(answer.status).toBe(404);
-      expect(answer.body.message).toContain('workout');
+      expect(answer.body.message).toContain('No queue workout:');
     });
 
     describeWithServices('reads the dead-letter queue over AMQP', 'on RabbitMQ', () => {
