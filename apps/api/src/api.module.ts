@@ -17,6 +17,8 @@ import { JobSubmissionService } from './jobs/job-submission.service';
 import { JobsController } from './jobs/jobs.controller';
 import { QueueAgeReporter } from './jobs/queue-age-reporter';
 import { OpenApiController } from './openapi/openapi.controller';
+import { QueuePauseService } from './queues/queue-pause.service';
+import { QueuesController } from './queues/queues.controller';
 import { ScheduleService } from './schedules/schedule.service';
 import { ScheduleTicker } from './schedules/schedule-ticker';
 import { SchedulesController } from './schedules/schedules.controller';
@@ -28,8 +30,8 @@ import { WorkoutsController } from './workouts/workouts.controller';
 /** The HTTP API's routes and services; the process around it brings configuration, PostgreSQL and a broker. */
 @Module({
   imports: [AuthModule, WebhooksModule],
-  controllers: [WorkoutsController, InvoicesController, InvoiceProfileController, JobsController, WebhookEndpointsController, WebhookDeliveriesController, SchedulesController],
-  providers: [JobSubmissionService, JobOperationsService, JobRelay, WebhookEndpointService, ScheduleService, ScheduleTicker, QueueAgeReporter, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
+  controllers: [WorkoutsController, InvoicesController, InvoiceProfileController, JobsController, WebhookEndpointsController, WebhookDeliveriesController, SchedulesController, QueuesController],
+  providers: [JobSubmissionService, JobOperationsService, JobRelay, WebhookEndpointService, ScheduleService, ScheduleTicker, QueueAgeReporter, QueuePauseService, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
   exports: [JobRelay],
 })
 export class ApiModule {

@@ -45,9 +45,9 @@ export class QueuePauseWatcher {
         this.failing = false;
         const key = [...paused].sort().join(',');
         if (key !== last && !this.stopped) {
-          for (const queue of WORKER_QUEUE_NAMES) this.metrics.queuePaused.set({ queue }, paused.has(queue) ? 1 : 0);
           await apply(paused);
-          // Only once applied: a failed cancel or consume is tried again at the next read.
+          // Only once applied: the gauge says what this worker does, and a failed cancel or consume is tried again at the next read.
+          for (const queue of WORKER_QUEUE_NAMES) this.metrics.queuePaused.set({ queue }, paused.has(queue) ? 1 : 0);
           last = key;
         }
       } catch (error) {
