@@ -5,7 +5,7 @@
  * every process. In services mode an API and a worker process on RabbitMQ;
  * in embedded mode the standalone process and its in-process queue.
  */
-import { Baton, batonEnv, bearer, createTestBroker, createTestDatabase, runCli, startBaton, storeApiKey, StoredKey, TestDatabase, TestVhost, waitFor, workoutBody } from '../support';
+import { Baton, batonEnv, bearer, createTestBroker, createTestDatabase, installSlowWorkouts, itWithServices, runCli, startBaton, storeApiKey, StoredKey, TestDatabase, TestVhost, waitFor, workoutBody } from '../support';
 import { get, post, request, stopAll, waitForJob } from './e2e-support';
 
 const QUEUE = 'workouts';
@@ -27,6 +27,7 @@ describe('pausing and resuming a queue', () => {
   beforeAll(async () => {
     [db, vhost] = await Promise.all([createTestDatabase('baton_e2e_queue_pause'), createTestBroker('baton_e2e_queue_pause')]);
     [operator, admin] = await Promise.all([storeApiKey(db.url, { scopes: ['operator'] }), storeApiKey(db.url, { scopes: ['admin'] })]);
+    await installSlowWorkouts(db);
     baton = await startBaton(batonEnv(db, vhost));
   }, 90_000);
 
@@ -92,6 +93,26 @@ describe('pausing and resuming a queue', () => {
     for (const id of ids) expect((await waitForJob(baton.api, id)).status).toBe('completed');
     expect((await asOperator('POST', `/v1/queues/${QUEUE}/resume`)).status).toBe(200);
   }, 60_000);
+
+  itWithServices(
+    "a slow workout holds the embedded database's one connection: nothing else, a pause included, is answered while it runs",
+    'lets a worker finish the job it holds when its queue is paused, and start no other',
+    async () => {
+      const slow = await post(baton.api.url, '/v1/workouts', workoutBody({ userId: 'slow-3000' }));
+      expect(slow.status).toBe(202);
+      await waitForJob(baton.api, slow.body.jobId, ['processing']);
+
+      expect((await asOperator('POST', `/v1/queues/${QUEUE}/pause`)).status).toBe(200);
+      await workersSee(true);
+      const ids = await submit(1);
+      expect((await waitForJob(baton.api, slow.body.jobId)).status).toBe('completed');
+      await expectWaiting(ids);
+
+      expect((await asOperator('POST', `/v1/queues/${QUEUE}/resume`)).status).toBe(200);
+      expect((await waitForJob(baton.api, ids[0])).status).toBe('completed');
+    },
+    60_000,
+  );
 
   it('stays paused across a restart of every process; the waiting jobs run at resume', async () => {
     expect((await asOperator('POST', `/v1/queues/${QUEUE}/pause`)).status).toBe(200);
