@@ -59,6 +59,8 @@ export abstract class JobTransport extends Server implements CustomTransportStra
   private readonly stopping = new AbortController();
   /** The served queues an operator paused, as last read; consumption starts only once it is known. */
   private paused = new Set<WorkerQueue>();
+  /** The queues whose consumer this process has cancelled (or never attached) for a pause; behind `paused` while a cancel or consume fails. */
+  private applied = new Set<WorkerQueue>();
   private started = false;
 
   constructor(
@@ -134,20 +136,22 @@ export abstract class JobTransport extends Server implements CustomTransportStra
    */
   private async applyPauses(read: ReadonlySet<string>): Promise<void> {
     if (this.closing) return;
-    const before = this.paused;
     this.paused = new Set(this.config.WORKER_QUEUES.filter((queue) => read.has(queue)));
     if (!this.started) {
       this.started = true;
+      this.applied = new Set(this.paused);
       if (this.paused.size > 0) this.logger.log(`paused, so not consumed: ${[...this.paused].join(', ')}`);
       this.startConsuming();
       return;
     }
     for (const queue of this.config.WORKER_QUEUES) {
-      if (this.paused.has(queue) && !before.has(queue)) {
+      if (this.paused.has(queue) && !this.applied.has(queue)) {
         await this.cancelQueue(queue);
+        this.applied.add(queue);
         this.logger.log(`queue ${queue} paused: taking no new deliveries from it, finishing those it holds`);
-      } else if (!this.paused.has(queue) && before.has(queue)) {
+      } else if (!this.paused.has(queue) && this.applied.has(queue)) {
         await this.consumeQueue(queue);
+        this.applied.delete(queue);
         this.logger.log(`queue ${queue} resumed: consuming it again`);
       }
     }

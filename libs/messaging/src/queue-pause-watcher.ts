@@ -41,8 +41,6 @@ export class QueuePauseWatcher {
     const poll = async (): Promise<void> => {
       try {
         const paused = new Set(this.source ? (await this.source.paused()).map((pause) => pause.queue) : []);
-        if (this.failing) this.logger.log('reading paused queues again');
-        this.failing = false;
         const key = [...paused].sort().join(',');
         if (key !== last && !this.stopped) {
           await apply(paused);
@@ -50,8 +48,10 @@ export class QueuePauseWatcher {
           for (const queue of WORKER_QUEUE_NAMES) this.metrics.queuePaused.set({ queue }, paused.has(queue) ? 1 : 0);
           last = key;
         }
+        if (this.failing) this.logger.log('paused queues read and applied again');
+        this.failing = false;
       } catch (error) {
-        if (!this.failing) this.logger.warn(`cannot read paused queues (${describeError(error)}); keeping the last known state`);
+        if (!this.failing) this.logger.warn(`cannot read or apply the paused queues (${describeError(error)}); trying again`);
         this.failing = true;
       }
       if (this.source && !this.stopped) this.timer = setTimeout(() => void poll(), POLL_MS);
