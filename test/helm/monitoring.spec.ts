@@ -58,6 +58,9 @@ const CASES: Record<string, AlertCase> = {
       // Long but steady; and a retry queue, which grows while a dependency is away, is no work queue.
       { series: `baton_queue_messages{${API},queue="workouts"}`, values: '400x20' },
       { series: `baton_queue_messages{${API},queue="workouts.retry.1000ms"}`, values: '0+20x20' },
+      // Paused by an operator: it grows on purpose.
+      { series: `baton_queue_messages{${API},queue="invoices"}`, values: '0+20x20' },
+      { series: `baton_queue_paused{${WORKER},queue="invoices"}`, values: '1x20' },
     ],
   },
   BatonOldestPendingJobTooOld: {
@@ -71,6 +74,9 @@ const CASES: Record<string, AlertCase> = {
     quiet: [
       { series: `baton_queue_oldest_pending_seconds{${API},queue="invoices"}`, values: '30x20' },
       { series: `baton_queue_oldest_pending_seconds{${OTHER},queue="invoices"}`, values: '0+60x20' },
+      // Paused by an operator: its jobs age on purpose.
+      { series: `baton_queue_oldest_pending_seconds{${API},queue="emails"}`, values: '0+60x20' },
+      { series: `baton_queue_paused{${WORKER},queue="emails"}`, values: '1x20' },
     ],
   },
   BatonDeadLettersRising: {
@@ -95,6 +101,10 @@ const CASES: Record<string, AlertCase> = {
       { series: `baton_queue_messages{${API},queue="workouts"}`, values: '0x20' },
       { series: `baton_queue_consumers{${API},queue="workouts.dead"}`, values: '0x20' },
       { series: `baton_queue_messages{${API},queue="workouts.dead"}`, values: '5x20' },
+      // Paused by an operator: no consumer on purpose.
+      { series: `baton_queue_consumers{${API},queue="invoices"}`, values: '0x20' },
+      { series: `baton_queue_messages{${API},queue="invoices"}`, values: '10x20' },
+      { series: `baton_queue_paused{${WORKER},queue="invoices"}`, values: '1x20' },
     ],
   },
   BatonJobFailureRatioHigh: {

@@ -18,6 +18,8 @@ import { JobsController } from './jobs/jobs.controller';
 import { QueueAgeReporter } from './jobs/queue-age-reporter';
 import { OpenApiController } from './openapi/openapi.controller';
 import { DeadLettersController } from './queues/dead-letters.controller';
+import { QueuePauseService } from './queues/queue-pause.service';
+import { QueuesController } from './queues/queues.controller';
 import { ScheduleService } from './schedules/schedule.service';
 import { ScheduleTicker } from './schedules/schedule-ticker';
 import { SchedulesController } from './schedules/schedules.controller';
@@ -29,8 +31,8 @@ import { WorkoutsController } from './workouts/workouts.controller';
 /** The HTTP API's routes and services; the process around it brings configuration, PostgreSQL and a broker. */
 @Module({
   imports: [AuthModule, WebhooksModule],
-  controllers: [WorkoutsController, InvoicesController, InvoiceProfileController, JobsController, WebhookEndpointsController, WebhookDeliveriesController, SchedulesController, DeadLettersController],
-  providers: [JobSubmissionService, JobOperationsService, JobRelay, WebhookEndpointService, ScheduleService, ScheduleTicker, QueueAgeReporter, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
+  controllers: [WorkoutsController, InvoicesController, InvoiceProfileController, JobsController, WebhookEndpointsController, WebhookDeliveriesController, SchedulesController, QueuesController, DeadLettersController],
+  providers: [JobSubmissionService, JobOperationsService, JobRelay, WebhookEndpointService, ScheduleService, ScheduleTicker, QueueAgeReporter, QueuePauseService, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
   exports: [JobRelay],
 })
 export class ApiModule {

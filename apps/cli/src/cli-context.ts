@@ -8,6 +8,7 @@ import {
   JobIntakeRepository,
   JobOperationsRepository,
   JobRetentionRepository,
+  QueuePauseRepository,
   ScheduleRepository,
   WebhookDeliveryRepository,
   WebhookEndpointRepository,
@@ -60,6 +61,11 @@ export class CliContext {
 
   async webhookDeliveries(): Promise<WebhookDeliveryRepository> {
     return new WebhookDeliveryRepository(await this.database());
+  }
+
+  /** Paused queues: the workers read them from PostgreSQL, so pausing needs no broker. */
+  async queuePauses(): Promise<QueuePauseRepository> {
+    return new QueuePauseRepository(await this.database());
   }
 
   async schedules(): Promise<ScheduleRepository> {

@@ -4,7 +4,7 @@ import { BatonConfig, ConfigModule } from '@baton/config';
 import { BATON_SCHEMA, JobTypesModule } from '@baton/jobs';
 import { MessagingModule } from '@baton/messaging';
 import { ObservabilityModule } from '@baton/observability';
-import { PersistenceModule } from '@baton/persistence';
+import { PersistenceModule, QueuePauseRepository } from '@baton/persistence';
 import { JobRetentionModule, JobRunner, WorkerModule } from '@baton/worker';
 import { JobRecovery } from './job-recovery';
 
@@ -23,7 +23,7 @@ export class StandaloneModule {
         ConfigModule.forRoot(config),
         ObservabilityModule,
         PersistenceModule.forRoot('baton', BATON_SCHEMA),
-        MessagingModule.forRoot({ broker: inProcess ? 'in-process' : 'rabbitmq', processor: JobRunner }),
+        MessagingModule.forRoot({ broker: inProcess ? 'in-process' : 'rabbitmq', processor: JobRunner, pauses: QueuePauseRepository }),
         JobTypesModule.forRoot(),
         ApiModule.register(config),
         JobRetentionModule,

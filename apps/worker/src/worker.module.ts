@@ -4,7 +4,7 @@ import { WEBHOOK_DELIVERY_QUEUE, WorkerQueue } from '@baton/contracts';
 import { BATON_SCHEMA, JobTypesModule } from '@baton/jobs';
 import { MessagingModule } from '@baton/messaging';
 import { ObservabilityModule } from '@baton/observability';
-import { PersistenceModule } from '@baton/persistence';
+import { PersistenceModule, QueuePauseRepository } from '@baton/persistence';
 import { JobRunner } from './jobs/job-runner';
 import { JobRetentionModule } from './retention/job-retention.module';
 import { WebhookDeliveryWorkerModule } from './webhooks/webhook-delivery-worker.module';
@@ -19,7 +19,7 @@ export class WorkerModule {
         ConfigModule.forRoot(config),
         ObservabilityModule,
         PersistenceModule.forRoot('baton-worker', BATON_SCHEMA),
-        MessagingModule.forRoot({ broker: 'rabbitmq', processor: JobRunner }),
+        MessagingModule.forRoot({ broker: 'rabbitmq', processor: JobRunner, pauses: QueuePauseRepository }),
         JobTypesModule.forRoot(),
         JobRetentionModule,
         ...(await WorkerModule.handlersFor(config.WORKER_QUEUES)),

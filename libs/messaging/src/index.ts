@@ -6,6 +6,7 @@ export { JobPublisher, PublishFailedError } from './job-publisher';
 export { JobTransport, Settlement } from './job-transport';
 export { BrokerKind, MessagingModule, MessagingOptions } from './messaging.module';
 export { QueueInspector, QueueStats } from './queue-inspector';
+export { QueuePauseSource } from './queue-pause-watcher';
 export { QueueRateLimiter } from './queue-rate-limiter';
 export { DEAD_EXCHANGE, Topology, WORK_EXCHANGE, deadLetterQueue, retryQueue, workQueue } from './topology';
 // The RabbitMQ implementation, for tests and tools that drive it directly.

@@ -7,6 +7,7 @@ import { InProcessBroker } from './in-process/in-process-broker';
 import { InProcessJobTransport } from './in-process/in-process-job-transport';
 import { DeliveryOutcome, JobProcessor } from './job-processor';
 import { JobTransport } from './job-transport';
+import { QueuePauseSource, QueuePauseWatcher } from './queue-pause-watcher';
 import { QueueRateLimiter } from './queue-rate-limiter';
 import { Topology, workQueue } from './topology';
 
@@ -66,12 +67,29 @@ class OneByOneProcessor implements JobProcessor {
   }
 }
 
+/** The paused queues as a test sets them, where a worker reads PostgreSQL's. */
+class PausedQueues implements QueuePauseSource {
+  queues: string[] = [];
+
+  async paused(): Promise<Array<{ queue: string }>> {
+    return this.queues.map((queue) => ({ queue }));
+  }
+}
+
+async function eventually(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe(JobTransport.name, () => {
   function setUp(shutdownTimeoutMs: number, env: Record<string, string> = {}) {
     const config = loadConfig({ WORKER_QUEUES: 'workouts', WORKER_CONCURRENCY: '2', SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs), ...env });
     const broker = new InProcessBroker(config, new Topology(config));
     const processor = new HeldProcessor();
-    const transport = new InProcessJobTransport(broker, config, processor, new QueueRateLimiter(config, new Metrics()));
+    const transport = new InProcessJobTransport(broker, config, processor, new QueueRateLimiter(config, new Metrics()), new QueuePauseWatcher(new Metrics()));
     transport.addHandler(JobType.Workout, async () => undefined, true);
     transport.listen(() => undefined);
     return { broker, processor, transport };
@@ -129,7 +147,7 @@ describe(JobTransport.name, () => {
     const config = loadConfig({ WORKER_QUEUES: 'workouts', WORKER_CONCURRENCY: '4', SHUTDOWN_TIMEOUT_MS: '100' });
     const broker = new InProcessBroker(config, new Topology(config));
     const processor = new OneByOneProcessor();
-    const transport = new InProcessJobTransport(broker, config, processor, new QueueRateLimiter(config, new Metrics()));
+    const transport = new InProcessJobTransport(broker, config, processor, new QueueRateLimiter(config, new Metrics()), new QueuePauseWatcher(new Metrics()));
     transport.addHandler(JobType.Workout, async () => undefined, true);
     transport.listen(() => undefined);
     const [first, redelivered, later] = [randomUUID(), randomUUID(), randomUUID()];
@@ -154,4 +172,66 @@ describe(JobTransport.name, () => {
     await transport.close();
     await broker.onApplicationShutdown();
   });
+
+  describe('pausing a queue', () => {
+    function setUpPausable(pausedAtStart: string[]) {
+      const config = loadConfig({ WORKER_QUEUES: 'workouts', WORKER_CONCURRENCY: '2', SHUTDOWN_TIMEOUT_MS: '100' });
+      const broker = new InProcessBroker(config, new Topology(config));
+      const processor = new HeldProcessor();
+      const pauses = new PausedQueues();
+      pauses.queues = pausedAtStart;
+      const metrics = new Metrics();
+      const transport = new InProcessJobTransport(broker, config, processor, new QueueRateLimiter(config, metrics), new QueuePauseWatcher(metrics, pauses));
+      transport.addHandler(JobType.Workout, async () => undefined, true);
+      transport.listen(() => undefined);
+      const pausedGauge = async () => (await metrics.queuePaused.get()).values.find((value) => value.labels.queue === JobType.Workout)?.value;
+      return { broker, processor, pauses, transport, pausedGauge };
+    }
+
+    it('does not consume a queue paused at start, and the worker is ready all the same', async () => {
+      const { broker, processor, transport, pausedGauge } = setUpPausable([JobType.Workout]);
+      await eventually(() => !threw(() => transport.assertConsuming()));
+      await publish(broker, randomUUID());
+      await new Promise((resolve) => setImmediate(resolve));
+
+      expect(broker.isConsumed(JobType.Workout)).toBe(false);
+      expect(processor.started).toEqual([]);
+      expect(await pausedGauge()).toBe(1);
+      await transport.close();
+      await broker.onApplicationShutdown();
+    });
+
+    it('finishes the jobs it holds when paused and starts no other; consumes again when resumed', async () => {
+      const { broker, processor, pauses, transport, pausedGauge } = setUpPausable([]);
+      await eventually(() => broker.isConsumed(JobType.Workout));
+      const [held, later] = [randomUUID(), randomUUID()];
+      await publish(broker, held);
+      await processor.whenStarted(1);
+
+      pauses.queues = [JobType.Workout];
+      await eventually(() => !broker.isConsumed(JobType.Workout));
+      expect(await pausedGauge()).toBe(1);
+      expect(() => transport.assertConsuming()).not.toThrow();
+      await publish(broker, later);
+      processor.finish();
+      await eventually(() => transport.jobsInFlight === 0);
+      expect(processor.started).toEqual([held]);
+
+      pauses.queues = [];
+      await processor.whenStarted(2);
+      expect(processor.started).toEqual([held, later]);
+      expect(await pausedGauge()).toBe(0);
+      await transport.close();
+      await broker.onApplicationShutdown();
+    });
+  });
 });
+
+function threw(run: () => void): boolean {
+  try {
+    run();
+    return false;
+  } catch {
+    return true;
+  }
+}

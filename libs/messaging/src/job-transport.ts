@@ -8,6 +8,7 @@ import { backoffDelay, sleep } from '@baton/resilience';
 import { inProcessSpan } from '@baton/tracing';
 import { JobDelivery } from './job-message';
 import { DeliveryOutcome, JobContext, JobProcessor } from './job-processor';
+import { QueuePauseWatcher } from './queue-pause-watcher';
 import { QueueRateLimiter } from './queue-rate-limiter';
 import { IsolationGate, Semaphore } from './semaphore';
 
@@ -56,24 +57,36 @@ export abstract class JobTransport extends Server implements CustomTransportStra
   private readonly running = new Set<string>();
   /** Fires when shutdown begins: jobs waiting for their turn under a rate limit are handed back, not started. */
   private readonly stopping = new AbortController();
+  /** The served queues an operator paused, as last read; consumption starts only once it is known. */
+  private paused = new Set<WorkerQueue>();
+  /** The queues whose consumer this process has cancelled (or never attached) for a pause; behind `paused` while a cancel or consume fails. */
+  private applied = new Set<WorkerQueue>();
+  private started = false;
 
   constructor(
     protected readonly config: BatonConfig,
     private readonly processor: JobProcessor,
     private readonly rateLimiter: QueueRateLimiter,
+    private readonly pauses: QueuePauseWatcher,
   ) {
     super();
     this.slots = new Semaphore(config.WORKER_CONCURRENCY);
   }
 
-  /** True while a consumer is attached to every queue this process serves. */
+  /** True while a consumer is attached to every queue this process serves and that is not paused. */
   abstract get isConsuming(): boolean;
 
-  /** Starts consuming the configured queues (and keeps doing so across reconnections). */
+  /** Starts consuming the configured queues that are not paused (and keeps doing so across reconnections). */
   protected abstract startConsuming(): void;
 
   /** Stops new deliveries; deliveries in flight continue. */
   protected abstract stopConsuming(): Promise<void>;
+
+  /** Stops new deliveries from one queue; its deliveries already received are run and settled as usual. */
+  protected abstract cancelQueue(queue: WorkerQueue): Promise<void>;
+
+  /** Consumes one queue again, if it is not consumed already. */
+  protected abstract consumeQueue(queue: WorkerQueue): Promise<void>;
 
   /** After the drain: gives back whatever was not settled. */
   protected abstract releaseUnsettled(): Promise<void>;
@@ -83,9 +96,19 @@ export abstract class JobTransport extends Server implements CustomTransportStra
     return this.stopping.signal.aborted;
   }
 
-  /** For readiness probes: throws, naming the queues, unless every configured queue has its consumer. */
+  /** For readiness probes: throws, naming the queues, unless every configured queue has its consumer. A paused queue needs none: paused is not unhealthy. */
   assertConsuming(): void {
-    if (!this.isConsuming) throw new Error(`not consuming ${this.config.WORKER_QUEUES.join(', ')}`);
+    if (!this.started) throw new Error(`not consuming ${this.config.WORKER_QUEUES.join(', ')} yet: paused queues not read`);
+    if (!this.isConsuming) throw new Error(`not consuming ${this.consumedQueues.join(', ')}`);
+  }
+
+  /** The configured queues that are not paused: those this process should consume now. */
+  protected get consumedQueues(): WorkerQueue[] {
+    return this.config.WORKER_QUEUES.filter((queue) => !this.paused.has(queue));
+  }
+
+  protected isPaused(queue: WorkerQueue): boolean {
+    return this.paused.has(queue);
   }
 
   get jobsInFlight(): number {
@@ -99,8 +122,39 @@ export abstract class JobTransport extends Server implements CustomTransportStra
       callback(error);
       return;
     }
-    this.startConsuming();
+    this.pauses.watch((paused) => this.applyPauses(paused));
     callback();
+  }
+
+  /**
+   * The first read starts consumption of the queues not paused; later reads
+   * cancel the consumers of newly paused queues and consume the resumed ones.
+   * Deliveries a paused queue already gave this process, running or
+   * prefetched, are run to their end: handing the prefetched ones back
+   * would only leave them in a queue nobody consumes, and they are few
+   * (WORKER_CONCURRENCY at most).
+   */
+  private async applyPauses(read: ReadonlySet<string>): Promise<void> {
+    if (this.closing) return;
+    this.paused = new Set(this.config.WORKER_QUEUES.filter((queue) => read.has(queue)));
+    if (!this.started) {
+      this.started = true;
+      this.applied = new Set(this.paused);
+      if (this.paused.size > 0) this.logger.log(`paused, so not consumed: ${[...this.paused].join(', ')}`);
+      this.startConsuming();
+      return;
+    }
+    for (const queue of this.config.WORKER_QUEUES) {
+      if (this.paused.has(queue) && !this.applied.has(queue)) {
+        await this.cancelQueue(queue);
+        this.applied.add(queue);
+        this.logger.log(`queue ${queue} paused: taking no new deliveries from it, finishing those it holds`);
+      } else if (!this.paused.has(queue) && this.applied.has(queue)) {
+        await this.consumeQueue(queue);
+        this.applied.delete(queue);
+        this.logger.log(`queue ${queue} resumed: consuming it again`);
+      }
+    }
   }
 
   /** Every queue served needs exactly one handler; a missing or doubled one is a start-up error. */
@@ -192,6 +246,7 @@ export abstract class JobTransport extends Server implements CustomTransportStra
    */
   async close(): Promise<void> {
     this.stopping.abort();
+    this.pauses.stop();
     await this.stopConsuming();
     const pending = this.inFlight.size;
     let timer: NodeJS.Timeout | undefined;

@@ -11,6 +11,7 @@ import { JOB_PROCESSOR, JobProcessor } from './job-processor';
 import { JobPublisher } from './job-publisher';
 import { JobTransport } from './job-transport';
 import { QueueInspector } from './queue-inspector';
+import { QUEUE_PAUSE_SOURCE, QueuePauseSource, QueuePauseWatcher } from './queue-pause-watcher';
 import { QueueRateLimiter } from './queue-rate-limiter';
 import { Topology } from './topology';
 
@@ -21,6 +22,8 @@ export interface MessagingOptions {
   broker: BrokerKind;
   /** For processes that consume: what decides each delivery's outcome. */
   processor?: Type<JobProcessor>;
+  /** For processes that consume: where the paused queues are read (none paused without it). */
+  pauses?: Type<QueuePauseSource>;
 }
 
 /**
@@ -55,7 +58,8 @@ export class MessagingModule {
     if (rabbit) exported.push(AmqpConnection);
     if (options.processor) {
       const transport = rabbit ? AmqpJobTransport : InProcessJobTransport;
-      providers.push(QueueRateLimiter, transport, { provide: JobTransport, useExisting: transport }, { provide: JOB_PROCESSOR, useClass: options.processor });
+      providers.push(QueueRateLimiter, QueuePauseWatcher, transport, { provide: JobTransport, useExisting: transport }, { provide: JOB_PROCESSOR, useClass: options.processor });
+      if (options.pauses) providers.push({ provide: QUEUE_PAUSE_SOURCE, useExisting: options.pauses });
       exported.push(JobTransport, QueueRateLimiter);
     }
     return { module: MessagingModule, providers, exports: exported as Provider[] };

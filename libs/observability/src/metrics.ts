@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { EXPIRING_STATUSES, JOB_TYPES } from '@baton/contracts';
+import { EXPIRING_STATUSES, JOB_TYPES, WORKER_QUEUE_NAMES } from '@baton/contracts';
 
 export interface QueueSample {
   queue: string;
@@ -133,6 +133,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly queuePaused = new Gauge({
+    name: 'baton_queue_paused',
+    help: 'Worker only: 1 for each queue an operator paused (POST /v1/queues/:name/pause, `baton queues pause`), as this worker last read it from PostgreSQL; 0 for the others.',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // Every job type's series exist from the start, at zero, so that rate()
@@ -144,6 +151,7 @@ export class Metrics {
     }
     for (const outcome of ['succeeded', 'retry', 'failed']) this.webhookDeliveries.inc({ outcome }, 0);
     this.webhookEndpointsDisabled.inc(0);
+    for (const queue of WORKER_QUEUE_NAMES) this.queuePaused.set({ queue }, 0);
   }
 
   /**

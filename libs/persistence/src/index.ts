@@ -25,6 +25,7 @@ export { CancelOutcome, DeadJobFilter, JobFilter, JobOperationsRepository, JobPa
 export { InvalidCursorError } from './repositories/page-cursor';
 export { ExpiryCriteria, JobRetentionRepository } from './repositories/job-retention.repository';
 export { OldestPending, QueueAgeRepository } from './repositories/queue-age.repository';
+export { QueuePause, QueuePauseRepository } from './repositories/queue-pause.repository';
 export { runMigrations } from './run-migrations';
 export { EmbeddedPostgres } from './embedded-postgres';
 export { EffectEvents, eventEnvelopeOf, EventOutboxRepository, NewEvent } from './repositories/event-outbox.repository';

@@ -13,6 +13,7 @@ import { JobIntakeRepository } from './repositories/job-intake.repository';
 import { JobOperationsRepository } from './repositories/job-operations.repository';
 import { JobRetentionRepository } from './repositories/job-retention.repository';
 import { QueueAgeRepository } from './repositories/queue-age.repository';
+import { QueuePauseRepository } from './repositories/queue-pause.repository';
 import { ScheduleRepository } from './repositories/schedule.repository';
 
 const REPOSITORIES = [
@@ -23,6 +24,7 @@ const REPOSITORIES = [
   ApiKeyRepository,
   JobRetentionRepository,
   QueueAgeRepository,
+  QueuePauseRepository,
   DatabaseHealth,
 ];
 

@@ -6,6 +6,7 @@ import { describeError } from '@baton/observability';
 import { decodeDelivery } from '../job-message';
 import { JOB_PROCESSOR, JobProcessor } from '../job-processor';
 import { JobTransport, Settlement } from '../job-transport';
+import { QueuePauseWatcher } from '../queue-pause-watcher';
 import { QueueRateLimiter } from '../queue-rate-limiter';
 import { workQueue } from '../topology';
 import { AmqpConnection } from './amqp-connection';
@@ -23,12 +24,13 @@ export class AmqpJobTransport extends JobTransport {
     config: BatonConfig,
     @Inject(JOB_PROCESSOR) processor: JobProcessor,
     rateLimiter: QueueRateLimiter,
+    pauses: QueuePauseWatcher,
   ) {
-    super(config, processor, rateLimiter);
+    super(config, processor, rateLimiter, pauses);
   }
 
   get isConsuming(): boolean {
-    return this.channel !== undefined && this.config.WORKER_QUEUES.every((queue) => this.consumerTags.has(queue));
+    return this.channel !== undefined && this.consumedQueues.every((queue) => this.consumerTags.has(queue));
   }
 
   protected startConsuming(): void {
@@ -45,11 +47,31 @@ export class AmqpJobTransport extends JobTransport {
     // transport's semaphore bounds how many jobs run at once across queues.
     await channel.prefetch(this.config.WORKER_CONCURRENCY);
     this.channel = channel;
-    for (const type of this.config.WORKER_QUEUES) {
-      const { consumerTag } = await channel.consume(workQueue(type), (message) => this.receive(channel, type, message), { noAck: false });
-      this.consumerTags.set(type, consumerTag);
-    }
-    this.logger.log(`consuming ${this.config.WORKER_QUEUES.join(', ')} (concurrency ${this.config.WORKER_CONCURRENCY})`);
+    for (const type of this.consumedQueues) await this.consumeQueue(type);
+    if (this.consumedQueues.length > 0) this.logger.log(`consuming ${this.consumedQueues.join(', ')} (concurrency ${this.config.WORKER_CONCURRENCY})`);
+  }
+
+  protected async consumeQueue(type: WorkerQueue): Promise<void> {
+    const channel = this.channel;
+    // No channel: the next attach consumes it. A tag: consumed already.
+    if (!channel || this.consumerTags.has(type)) return;
+    const { consumerTag } = await channel.consume(workQueue(type), (message) => this.receive(channel, type, message), { noAck: false });
+    if (this.channel !== channel) return;
+    this.consumerTags.set(type, consumerTag);
+    // Paused while the broker was answering: undo at once.
+    if (this.isPaused(type)) await this.cancelQueue(type);
+  }
+
+  /**
+   * basic.cancel: the broker sends this consumer nothing more, and the
+   * deliveries it holds stay its own until acked or nacked on this channel.
+   */
+  protected async cancelQueue(type: WorkerQueue): Promise<void> {
+    const channel = this.channel;
+    const tag = this.consumerTags.get(type);
+    if (!channel || tag === undefined) return;
+    this.consumerTags.delete(type);
+    await channel.cancel(tag);
   }
 
   private detach(channel: Channel, model: ChannelModel): void {

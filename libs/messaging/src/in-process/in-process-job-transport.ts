@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BatonConfig } from '@baton/config';
-import { isJobType } from '@baton/contracts';
+import { isJobType, WorkerQueue } from '@baton/contracts';
 import { JOB_PROCESSOR, JobProcessor } from '../job-processor';
 import { JobTransport, Settlement } from '../job-transport';
+import { QueuePauseWatcher } from '../queue-pause-watcher';
 import { QueueRateLimiter } from '../queue-rate-limiter';
 import { InProcessBroker, InProcessMessage } from './in-process-broker';
 
@@ -16,19 +17,26 @@ export class InProcessJobTransport extends JobTransport {
     config: BatonConfig,
     @Inject(JOB_PROCESSOR) processor: JobProcessor,
     rateLimiter: QueueRateLimiter,
+    pauses: QueuePauseWatcher,
   ) {
-    super(config, processor, rateLimiter);
+    super(config, processor, rateLimiter, pauses);
   }
 
   get isConsuming(): boolean {
-    return this.config.WORKER_QUEUES.every((type) => this.broker.isConsumed(type));
+    return this.consumedQueues.every((type) => this.broker.isConsumed(type));
   }
 
   protected startConsuming(): void {
-    for (const type of this.config.WORKER_QUEUES) {
-      this.broker.consume(type, this.config.WORKER_CONCURRENCY, (message) => this.receive(message));
-    }
-    this.logger.log(`consuming ${this.config.WORKER_QUEUES.join(', ')} in process (concurrency ${this.config.WORKER_CONCURRENCY})`);
+    for (const type of this.consumedQueues) this.broker.consume(type, this.config.WORKER_CONCURRENCY, (message) => this.receive(message));
+    if (this.consumedQueues.length > 0) this.logger.log(`consuming ${this.consumedQueues.join(', ')} in process (concurrency ${this.config.WORKER_CONCURRENCY})`);
+  }
+
+  protected async consumeQueue(type: WorkerQueue): Promise<void> {
+    if (!this.broker.isConsumed(type)) this.broker.consume(type, this.config.WORKER_CONCURRENCY, (message) => this.receive(message));
+  }
+
+  protected async cancelQueue(type: WorkerQueue): Promise<void> {
+    this.broker.cancel(type);
   }
 
   private receive(message: InProcessMessage): void {

@@ -9,6 +9,7 @@ import { JobRetention1764700000000 } from './1764700000000-job-retention';
 import { Schedules1764800000000 } from './1764800000000-schedules';
 import { JobTraceContext1764900000000 } from './1764900000000-job-trace-context';
 import { OldestPending1765000000000 } from './1765000000000-oldest-pending';
+import { QueuePauses1765100000000 } from './1765100000000-queue-pauses';
 
 /**
  * The core's migrations, oldest first. The first ones also created the
@@ -27,4 +28,5 @@ export const CORE_MIGRATIONS = [
   Schedules1764800000000,
   JobTraceContext1764900000000,
   OldestPending1765000000000,
+  QueuePauses1765100000000,
 ];
