@@ -16,3 +16,4 @@ export * from './email-fixtures';
 export * from './webhook-receiver';
 export * from './otlp-receiver';
 export * from './prometheus';
+export * from './browser';
