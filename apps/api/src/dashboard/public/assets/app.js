@@ -78,8 +78,8 @@ function header() {
     h(
       'div',
       { class: 'who', 'aria-label': 'Session' },
-      h('span', { class: 'tenant', title: 'Tenant' }, h('span', { class: 'visually-hidden' }, 'Tenant: '), session.tenant),
-      h('span', { class: ['badge', `scope-${scope}`] }, h('span', { class: 'visually-hidden' }, 'Scope: '), scope),
+      h('span', { class: 'tenant', title: 'Tenant' }, session.tenant),
+      h('span', { class: ['badge', `scope-${scope}`], title: 'Scope' }, scope),
       session.readOnly ? h('span', { class: 'badge read-only' }, 'read-only') : null,
       signOutButton,
     ),
@@ -103,6 +103,8 @@ function route() {
     else link.removeAttribute('aria-current');
   }
   fill(main);
+  // Which route the view shows, for whoever waits on a navigation (a test).
+  main.dataset.route = location.hash;
   const views = { overview: renderOverview, schedules: renderSchedules, webhooks: renderWebhooks };
   let view;
   if (first === 'jobs') view = second ? (container, routed, signedIn) => renderJobDetail(container, second, signedIn) : renderJobs;

@@ -102,7 +102,7 @@ export function renderJobDetail(container, jobId, session) {
         ? h(
             'section',
             { 'aria-labelledby': 'job-links' },
-            h('h2', { id: 'job-links' }, 'Results'),
+            h('h2', { id: 'job-links' }, 'Links'),
             h(
               'ul',
               { class: 'links' },

@@ -1,0 +1,416 @@
+/**
+ * The dashboard in a real Chromium, against a real Baton: in services mode
+ * an API and a worker process on PostgreSQL and RabbitMQ, in embedded mode
+ * the standalone process (`npm start`). Each user signs in through the form
+ * in a browser context of their own: an admin of tenant e2e, an operator,
+ * and an admin of another tenant. Every request the browser makes is
+ * recorded, and must go to Baton. Failures come from a PostgreSQL trigger
+ * in the suite's own database (installPoison): workouts of users named
+ * `poison-*` fail while the poison is on.
+ *
+ * In services mode the suite also saves the screenshots of docs/images.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import {
+  Baton,
+  batonEnv,
+  createTestBroker,
+  createTestDatabase,
+  describeWithChromium,
+  launchChromium,
+  startBaton,
+  storeApiKey,
+  StoredKey,
+  TestBrowser,
+  TestDatabase,
+  testMode,
+  TestVhost,
+  TEST_API_KEY,
+  TEST_TENANT,
+  waitFor,
+  workoutBody,
+} from '../support';
+import { installPoison, POISON_MESSAGE, request, setPoison, stopAll, waitForJob } from './e2e-support';
+
+const QUEUE = 'workouts';
+const COOKIE = 'baton_dashboard';
+const RIVAL_TENANT = 'rival';
+const IMAGES = join(__dirname, '..', '..', 'docs', 'images');
+// The overview reads the queues every 5 s: a change shows within two reads.
+const REFRESHED_MS = 12_000;
+
+/** What a page's script gets from a same-origin fetch it makes itself. */
+interface Forged {
+  status: number;
+  body: any;
+}
+
+describeWithChromium('the dashboard in a browser', () => {
+  let db: TestDatabase;
+  let vhost: TestVhost | undefined;
+  let baton: Baton;
+  let chromium: TestBrowser;
+  let operator: StoredKey;
+  let rival: StoredKey;
+  const contexts: BrowserContext[] = [];
+  /** Every URL any page asked for, across the whole suite. */
+  const requested: string[] = [];
+  /** Baton's origins: the suite restarts Baton once, read-only, on another port. */
+  const origins: string[] = [];
+  const policyViolations: string[] = [];
+
+  beforeAll(async () => {
+    [db, vhost] = await Promise.all([createTestDatabase('baton_e2e_dashboard'), createTestBroker('baton_e2e_dashboard')]);
+    [operator, rival] = await Promise.all([
+      storeApiKey(db.url, { tenant: 'ops', scopes: ['operator'] }),
+      storeApiKey(db.url, { tenant: RIVAL_TENANT, scopes: ['admin'] }),
+    ]);
+    await installPoison(db);
+    [baton, chromium] = await Promise.all([startBaton({ ...batonEnv(db, vhost), JOB_MAX_ATTEMPTS: '2', JOB_RETRY_BASE_MS: '100' }), launchChromium()]);
+    origins.push(baton.api.url);
+  }, 90_000);
+
+  afterAll(async () => {
+    await chromium?.close();
+    await stopAll(baton?.processes ?? []);
+    await Promise.all([db?.drop(), vhost?.drop()]);
+  }, 60_000);
+
+  /** A browser context of its own (a user), whose requests and CSP reports the suite records. */
+  async function newUser(): Promise<Page> {
+    const context = await chromium.newContext();
+    contexts.push(context);
+    context.on('request', (sent) => requested.push(sent.url()));
+    const page = await context.newPage();
+    page.on('console', (message) => {
+      if (/content security policy/i.test(message.text())) policyViolations.push(message.text());
+    });
+    return page;
+  }
+
+  /** Signs in through the form, as a person would, and waits for the overview. */
+  async function signIn(page: Page, key: string, url = baton.api.url): Promise<void> {
+    await page.goto(`${url}/dashboard`);
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  }
+
+  /** Opens a route of the dashboard and waits until its view is the one drawn. */
+  async function open(page: Page, hash: string, url = baton.api.url): Promise<void> {
+    await page.goto(`${url}/dashboard${hash}`);
+    await page.locator(`main[data-route="${hash}"]`).waitFor();
+  }
+
+  async function screenshot(page: Page, view: string): Promise<void> {
+    // Written in one mode only, so that the committed images do not churn.
+    if (testMode() === 'services') await page.screenshot({ path: join(IMAGES, `dashboard-${view}.png`) });
+  }
+
+  /** A call from the page's own script, with the session's CSRF token unless `csrf` says otherwise. */
+  function forge(page: Page, method: string, path: string, options: { csrf?: 'session' | 'none' | 'other'; json?: unknown } = {}): Promise<Forged> {
+    return page.evaluate(
+      async ({ method, path, csrf, json }) => {
+        const headers: Record<string, string> = {};
+        if (csrf !== 'none') {
+          const session = (await (await fetch('/dashboard/api/session')).json()) as { csrfToken: string };
+          headers['x-csrf-token'] = csrf === 'other' ? `${session.csrfToken}x` : session.csrfToken;
+        }
+        if (json !== undefined) headers['content-type'] = 'application/json';
+        const response = await fetch(path, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
+        const text = await response.text();
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // Not JSON: kept as text.
+        }
+        return { status: response.status, body };
+      },
+      { method, path, csrf: options.csrf ?? 'session', json: options.json },
+    );
+  }
+
+  /** A cell of the overview's row for a queue. */
+  const queueCell = (page: Page, field: string) => page.getByTestId(`queue-${QUEUE}`).locator(`[data-field="${field}"]`);
+
+  /** Waits until the overview shows `text` in a queue's cell, without a reload. */
+  async function overviewShows(page: Page, field: string, text: string): Promise<void> {
+    await queueCell(page, field).filter({ hasText: new RegExp(`^${text}$`) }).waitFor({ timeout: REFRESHED_MS });
+  }
+
+  async function submitWorkout(userId: string, options: { apiKey?: string; requestId?: string } = {}): Promise<string> {
+    const answer = await request(baton.api.url, 'POST', '/v1/workouts', {
+      json: workoutBody({ userId }),
+      apiKey: options.apiKey,
+      headers: options.requestId ? { 'x-request-id': options.requestId } : {},
+    });
+    expect(answer.status).toBe(202);
+    return answer.body.jobId;
+  }
+
+  async function deadWorkout(userId: string, apiKey?: string): Promise<string> {
+    const jobId = await submitWorkout(userId, { apiKey });
+    expect((await waitForJob(baton.api, jobId, ['completed', 'dead'], 20_000, apiKey)).status).toBe('dead');
+    return jobId;
+  }
+
+  let admin: Page;
+  let operatorPage: Page;
+  let rivalDeadJob: string;
+
+  it('signs an admin in through the form: an HttpOnly, SameSite=Strict cookie that scripts cannot read, and no key kept', async () => {
+    admin = await newUser();
+    await admin.goto(`${baton.api.url}/dashboard`);
+    await admin.getByRole('button', { name: 'Sign in' }).waitFor();
+    await screenshot(admin, 'sign-in');
+    expect((await forge(admin, 'GET', '/dashboard/api/overview', { csrf: 'none' })).status).toBe(401);
+
+    await signIn(admin, TEST_API_KEY);
+    const header = admin.getByRole('banner');
+    await header.getByText(TEST_TENANT, { exact: true }).waitFor();
+    await header.getByText('admin', { exact: true }).waitFor();
+    expect(await header.getByText('read-only').count()).toBe(0);
+
+    const cookie = (await admin.context().cookies()).find((candidate) => candidate.name === COOKIE);
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/dashboard' });
+    const seenByScript = await admin.evaluate('({ cookie: document.cookie, local: localStorage.length, session: sessionStorage.length })');
+    expect(seenByScript).toEqual({ cookie: expect.not.stringContaining(COOKIE), local: 0, session: 0 });
+  });
+
+  it('shows a paused queue filling up, and draining at resume, refreshing by itself', async () => {
+    operatorPage = await newUser();
+    await signIn(operatorPage, operator.key);
+    await operatorPage.getByRole('banner').getByText('operator', { exact: true }).waitFor();
+    await operatorPage.getByRole('button', { name: `Pause ${QUEUE}` }).click();
+    await operatorPage.getByTestId(`queue-${QUEUE}`).locator('[data-field="paused"]').waitFor();
+    await operatorPage.getByRole('button', { name: `Resume ${QUEUE}` }).waitFor();
+    // An admin may not pause: a queue serves every tenant.
+    expect(await admin.getByRole('button', { name: `Pause ${QUEUE}` }).count()).toBe(0);
+
+    const ids = [await submitWorkout('paused-1'), await submitWorkout('paused-2'), await submitWorkout('paused-3')];
+    await overviewShows(admin, 'waiting', '3');
+    await admin.getByTestId(`queue-${QUEUE}`).locator('[data-field="paused"]').waitFor();
+
+    await operatorPage.getByRole('button', { name: `Resume ${QUEUE}` }).click();
+    await operatorPage.getByRole('status').getByText(`Queue ${QUEUE} resumed.`).waitFor();
+    for (const id of ids) expect((await waitForJob(baton.api, id)).status).toBe('completed');
+    await overviewShows(admin, 'waiting', '0');
+    expect(await admin.getByTestId(`queue-${QUEUE}`).locator('[data-field="paused"]').count()).toBe(0);
+  }, 60_000);
+
+  it("finds a job by its request's X-Request-Id, and by a payload field, in a URL that reloads", async () => {
+    const requestId = `dashboard-${randomUUID()}`;
+    const userId = `u-${randomUUID().slice(0, 8)}`;
+    const jobId = await submitWorkout(userId, { requestId });
+    const other = await submitWorkout(`u-${randomUUID().slice(0, 8)}`);
+    await waitForJob(baton.api, jobId);
+
+    await admin.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: 'Jobs' }).click();
+    await admin.getByLabel('Job id, request id or idempotency key').fill(requestId);
+    await admin.getByRole('button', { name: 'Search' }).click();
+    await admin.getByRole('link', { name: jobId }).waitFor();
+    expect(await admin.getByRole('link', { name: other }).count()).toBe(0);
+
+    await admin.getByRole('link', { name: 'Clear' }).click();
+    await admin.locator('main[data-route="#/jobs"]').waitFor();
+    await admin.getByLabel('Payload field').fill('userId');
+    await admin.getByLabel('Payload value').fill(userId);
+    await admin.getByRole('button', { name: 'Search' }).click();
+    await admin.getByRole('link', { name: jobId }).waitFor();
+    expect(await admin.getByRole('link', { name: other }).count()).toBe(0);
+    expect(new URL(admin.url()).hash).toBe(`#/jobs?field=userId&value=${userId}`);
+
+    await admin.reload();
+    await admin.getByRole('link', { name: jobId }).waitFor();
+    expect(await admin.getByLabel('Payload value').inputValue()).toBe(userId);
+    await screenshot(admin, 'jobs');
+  });
+
+  it("opens a dead job, reads its attempts' errors, retries it, and sees it complete", async () => {
+    const jobId = await deadWorkout('poison-detail');
+    await open(admin, `#/jobs/${jobId}`);
+    await admin.getByRole('heading', { name: `Job ${jobId}` }).waitFor();
+    const errors = admin.getByRole('region', { name: 'Errors' });
+    expect(await errors.locator('.error-message', { hasText: POISON_MESSAGE }).count()).toBe(2);
+    await errors.getByText('Stack of attempt 1').click();
+    await errors.locator('pre.stack').first().waitFor();
+    await admin.getByRole('region', { name: 'Payload' }).getByText('"poison-detail"').waitFor();
+    expect(await admin.getByRole('button', { name: 'Cancel job' }).count()).toBe(0);
+    await screenshot(admin, 'job-dead');
+
+    await setPoison(db, false);
+    try {
+      await admin.getByRole('button', { name: 'Retry' }).click();
+      const dialog = admin.getByRole('dialog', { name: 'Retry job' });
+      await dialog.getByRole('button', { name: 'Confirm' }).click();
+      await admin.getByRole('status').getByText('The job is queued again.').waitFor();
+      expect((await waitForJob(baton.api, jobId)).status).toBe('completed');
+      await admin.reload();
+      await admin.getByRole('region', { name: 'Summary' }).getByText('completed', { exact: true }).waitFor();
+      await admin.getByRole('region', { name: 'Result', exact: true }).waitFor();
+      await admin.getByRole('link', { name: 'Workout (JSON)' }).waitFor();
+
+      // Retrying it again is refused, and the page says why (the API's 409).
+      const again = await forge(admin, 'POST', `/dashboard/api/jobs/${jobId}/retry`);
+      expect(again.status).toBe(409);
+    } finally {
+      await setPoison(db, true);
+    }
+  }, 60_000);
+
+  it("retries a queue's dead jobs in bulk, showing how many before it asks; another tenant's stay dead", async () => {
+    rivalDeadJob = await deadWorkout('poison-rival', rival.key);
+    const mine = [await deadWorkout('poison-bulk-1'), await deadWorkout('poison-bulk-2')];
+    await open(admin, '#/overview');
+    await overviewShows(admin, 'dead', '2');
+
+    await setPoison(db, false);
+    try {
+      await admin.getByRole('button', { name: `Retry dead jobs of ${QUEUE}…` }).click();
+      const dialog = admin.getByRole('dialog', { name: 'Retry dead jobs' });
+      await dialog.getByText(`Retry 2 dead jobs of ${QUEUE}?`).waitFor();
+      await dialog.getByRole('button', { name: 'Confirm' }).click();
+      await admin.getByRole('status').getByText(`Retried 2 dead jobs of ${QUEUE}.`).waitFor();
+      for (const id of mine) expect((await waitForJob(baton.api, id)).status).toBe('completed');
+      await overviewShows(admin, 'dead', '0');
+    } finally {
+      await setPoison(db, true);
+    }
+    expect((await waitForJob(baton.api, rivalDeadJob, ['dead'], 5_000, rival.key)).status).toBe('dead');
+    await screenshot(admin, 'overview');
+  }, 60_000);
+
+  it("keeps another tenant's jobs and schedules out of every view of an admin, the URL and the API included", async () => {
+    const schedule = (tenantKey: string, name: string) =>
+      request(baton.api.url, 'POST', '/v1/schedules', { apiKey: tenantKey, json: { name, cron: '0 3 * * *', timezone: 'Europe/Paris', type: QUEUE, payload: workoutBody({ userId: `${name}-user` }) } });
+    expect((await schedule(TEST_API_KEY, 'nightly-sync')).status).toBe(201);
+    expect((await schedule(rival.key, 'rival-nightly')).status).toBe(201);
+
+    await open(admin, `#/jobs/${rivalDeadJob}`);
+    await admin.getByRole('heading', { name: 'Job not found' }).waitFor();
+    expect((await forge(admin, 'GET', `/dashboard/api/jobs/${rivalDeadJob}`)).status).toBe(404);
+    expect((await forge(admin, 'POST', `/dashboard/api/jobs/${rivalDeadJob}/retry`)).status).toBe(404);
+    expect((await forge(admin, 'GET', `/dashboard/api/jobs?tenant=${RIVAL_TENANT}`)).status).toBe(403);
+
+    await open(admin, `#/jobs?q=${rivalDeadJob}`);
+    await admin.getByText('No jobs match.').waitFor();
+    await open(admin, '#/jobs?status=dead');
+    await admin.getByRole('region', { name: 'Results' }).getByText('No jobs match.').waitFor();
+    await open(admin, '#/overview');
+    await overviewShows(admin, 'dead', '0');
+
+    await open(admin, '#/schedules');
+    await admin.getByRole('rowheader', { name: 'nightly-sync' }).waitFor();
+    expect(await admin.getByText('rival-nightly').count()).toBe(0);
+    await screenshot(admin, 'schedules');
+
+    // The operator, who sees every tenant, does see them: what the admin missed was there.
+    await open(operatorPage, `#/jobs?q=${rivalDeadJob}`);
+    const row = operatorPage.getByRole('row').filter({ has: operatorPage.getByRole('link', { name: rivalDeadJob }) });
+    await row.getByRole('cell', { name: RIVAL_TENANT, exact: true }).waitFor();
+    await open(operatorPage, '#/overview');
+    await overviewShows(operatorPage, 'dead', '1');
+    await open(operatorPage, '#/schedules');
+    await operatorPage.getByRole('rowheader', { name: 'rival-nightly' }).waitFor();
+
+    // A schedule's pause from the dashboard.
+    await admin.getByRole('button', { name: 'Pause schedule nightly-sync' }).click();
+    await admin.getByRole('button', { name: 'Resume schedule nightly-sync' }).waitFor();
+  }, 60_000);
+
+  it('refuses a state change without the CSRF token, or with another one', async () => {
+    for (const csrf of ['none', 'other'] as const) {
+      expect((await forge(admin, 'POST', '/dashboard/api/jobs/retry-dead', { csrf, json: { type: QUEUE, dryRun: true } })).status).toBe(403);
+      expect((await forge(admin, 'DELETE', '/dashboard/api/session', { csrf })).status).toBe(403);
+    }
+    const allowed = await forge(admin, 'POST', '/dashboard/api/jobs/retry-dead', { json: { type: QUEUE, dryRun: true } });
+    expect(allowed).toEqual({ status: 200, body: expect.objectContaining({ retried: 0, wouldRetry: 0 }) });
+  });
+
+  it('shows the webhook endpoints and deliveries', async () => {
+    await admin.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: 'Webhooks' }).click();
+    await admin.getByRole('heading', { name: 'Endpoints' }).waitFor();
+    await admin.getByLabel('Delivery status').selectOption('failed');
+    await admin.getByRole('button', { name: 'Show deliveries' }).click();
+    await admin.getByText('No deliveries match.').waitFor();
+    expect(new URL(admin.url()).hash).toBe('#/webhooks?status=failed');
+  });
+
+  it('signs out: the sign-in form again, and the old cookie opens nothing', async () => {
+    const cookie = (await admin.context().cookies()).find((candidate) => candidate.name === COOKIE);
+    expect(cookie).toBeDefined();
+    await admin.getByRole('button', { name: 'Sign out' }).click();
+    await admin.getByLabel('API key').waitFor();
+    expect((await forge(admin, 'GET', '/dashboard/api/overview', { csrf: 'none' })).status).toBe(401);
+    const replayed = await fetch(`${baton.api.url}/dashboard/api/overview`, { headers: { cookie: `${COOKIE}=${cookie!.value}` } });
+    expect(replayed.status).toBe(401);
+  });
+
+  it('goes back to the sign-in form, saying so, when the session ends under an open page', async () => {
+    await open(operatorPage, '#/overview');
+    await operatorPage.getByTestId(`queue-${QUEUE}`).waitFor();
+    expect((await forge(operatorPage, 'DELETE', '/dashboard/api/session')).status).toBe(204);
+    await operatorPage.getByText('Your session has ended').waitFor({ timeout: REFRESHED_MS });
+    await operatorPage.getByLabel('API key').waitFor();
+  });
+
+  describe('read-only (DASHBOARD_READ_ONLY=1)', () => {
+    let page: Page;
+    let scheduleId: string;
+
+    beforeAll(async () => {
+      await stopAll(baton.processes);
+      baton = await startBaton({ ...batonEnv(db, vhost), DASHBOARD_READ_ONLY: '1' });
+      origins.push(baton.api.url);
+      const schedules = await request(baton.api.url, 'GET', '/v1/schedules');
+      scheduleId = schedules.body.schedules[0].id;
+    }, 60_000);
+
+    it('hides every action, and answers 403 to each one forged from the page with the right token', async () => {
+      page = await newUser();
+      await signIn(page, operator.key);
+      await page.getByRole('banner').getByText('read-only', { exact: true }).waitFor();
+      await page.getByTestId(`queue-${QUEUE}`).waitFor();
+      expect(await page.getByRole('main').getByRole('button').count()).toBe(0);
+
+      await open(page, `#/jobs/${rivalDeadJob}`);
+      await page.getByRole('heading', { name: `Job ${rivalDeadJob}` }).waitFor();
+      expect(await page.getByRole('main').getByRole('button').count()).toBe(0);
+      await open(page, '#/schedules');
+      await page.getByRole('rowheader', { name: 'rival-nightly' }).waitFor();
+      expect(await page.getByRole('main').getByRole('button').count()).toBe(0);
+
+      const actions: Array<[string, unknown?]> = [
+        [`/dashboard/api/jobs/${rivalDeadJob}/retry`],
+        [`/dashboard/api/jobs/${rivalDeadJob}/cancel`],
+        ['/dashboard/api/jobs/retry-dead', { type: QUEUE }],
+        ['/dashboard/api/jobs/retry-dead', { type: QUEUE, dryRun: true }],
+        [`/dashboard/api/queues/${QUEUE}/pause`],
+        [`/dashboard/api/queues/${QUEUE}/resume`],
+        [`/dashboard/api/queues/${QUEUE}/dead-letters/purge`],
+        [`/dashboard/api/schedules/${scheduleId}/pause`],
+        [`/dashboard/api/schedules/${scheduleId}/resume`],
+        [`/dashboard/api/webhook-deliveries/${randomUUID()}/replay`],
+      ];
+      for (const [path, json] of actions) {
+        const answer = await forge(page, 'POST', path, { json });
+        expect({ path, status: answer.status }).toEqual({ path, status: 403 });
+      }
+      expect((await waitForJob(baton.api, rivalDeadJob, ['dead'], 5_000, rival.key)).status).toBe('dead');
+
+      // Signing out still works.
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByLabel('API key').waitFor();
+      expect((await forge(page, 'GET', '/dashboard/api/session', { csrf: 'none' })).status).toBe(401);
+    }, 60_000);
+  });
+
+  it("sent every request to Baton's own origin, and broke no rule of the page's CSP", async () => {
+    expect(requested.length).toBeGreaterThan(20);
+    expect(requested.filter((url) => !origins.some((origin) => url.startsWith(`${origin}/`)))).toEqual([]);
+    expect(policyViolations).toEqual([]);
+  });
+});
