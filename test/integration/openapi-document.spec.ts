@@ -26,7 +26,11 @@ const UNREACHABLE = { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/baton', RAB
 
 interface ServedApi {
   app: NestFastifyApplication;
-  /** Every route Fastify registered, as `METHOD /path` with OpenAPI's `{param}`; HEAD and OPTIONS left out. */
+  /**
+   * Every route Fastify registered, as `METHOD /path` with OpenAPI's
+   * `{param}`; HEAD and OPTIONS left out, and the dashboard's, which only
+   * its own page calls (docs/dashboard.md).
+   */
   routes: string[];
 }
 
@@ -35,7 +39,7 @@ async function startApi(env: Record<string, string> = {}): Promise<ServedApi> {
   const app = await createApiApplication(loadConfig({ ...UNREACHABLE, ...env }), false, (created) => {
     created.getHttpAdapter().getInstance().addHook('onRoute', (route) => {
       for (const method of [route.method].flat()) {
-        if (method === 'HEAD' || method === 'OPTIONS') continue;
+        if (method === 'HEAD' || method === 'OPTIONS' || route.url.startsWith('/dashboard')) continue;
         routes.push(`${method} ${route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
       }
     });
@@ -78,6 +82,10 @@ describe('the OpenAPI document', () => {
     expect(api.routes.length).toBeGreaterThanOrEqual(14);
     expect(api.routes).toContain('GET /v1/jobs/{jobId}');
     expect(documentedRoutes(document).sort()).toEqual([...api.routes, ...HEALTH_ROUTES].sort());
+  });
+
+  it("leaves out the dashboard's routes: they are not part of the public API", () => {
+    expect(Object.keys(document.paths).filter((path) => path.startsWith('/dashboard'))).toEqual([]);
   });
 
   it('names the scope of each /v1 operation and asks no key elsewhere', () => {
