@@ -186,3 +186,22 @@ describe('OPENAPI_ENABLED=false', () => {
     }
   });
 });
+
+describe('DASHBOARD_ENABLED=false', () => {
+  it('answers 404 for the dashboard page, its files and its routes, which are served by default', async () => {
+    const paths = ['/dashboard', '/dashboard/', '/dashboard/assets/app.js', '/dashboard/api/session'];
+    const served = await startApi();
+    try {
+      expect((await served.app.inject({ method: 'GET', url: '/dashboard' })).statusCode).toBe(200);
+    } finally {
+      await served.app.close();
+    }
+    const api = await startApi({ DASHBOARD_ENABLED: 'false' });
+    try {
+      for (const url of paths) expect({ url, status: (await api.app.inject({ method: 'GET', url })).statusCode }).toEqual({ url, status: 404 });
+      expect((await api.app.inject({ method: 'POST', url: '/dashboard/api/session', payload: { apiKey: 'x' } })).statusCode).toBe(404);
+    } finally {
+      await api.app.close();
+    }
+  });
+});
