@@ -27,7 +27,8 @@ RUN npm ci --no-audit --no-fund
 
 # Compiles apps/ and libs/ into dist/ (tsc, then tsc-alias rewrites the
 # @baton/* paths); the build script also copies the invoice worker's fonts
-# (libs/jobs/src/invoices/fonts) into dist/, which is how they reach the
+# (libs/jobs/src/invoices/fonts) and the dashboard's page and files
+# (apps/api/src/dashboard/public) into dist/, which is how they reach the
 # image. .dockerignore keeps apps/standalone out: it is `npm start`, not a
 # production process, and cannot run without PGlite, which the image omits.
 FROM deps AS build

@@ -597,6 +597,15 @@ describe('API settings, rate limit and the bootstrap key', () => {
     expect(loadConfig(resolveEnv(apiRun(objects), objects)).API_KEY_CACHE_MS).toBe(0);
   });
 
+  it('sets the dashboard variables from dashboard.*, which the API reads back, and on the API only; the schema refuses a session under 5 minutes', async () => {
+    const objects = await template({ values: { dashboard: { enabled: false, readOnly: true, sessionTtlSec: 3600 } } });
+    expect(loadConfig(resolveEnv(apiRun(objects), objects))).toMatchObject({ DASHBOARD_ENABLED: false, DASHBOARD_READ_ONLY: true, DASHBOARD_SESSION_TTL_SEC: 3600 });
+    for (const run of containerRuns(objects).filter((candidate) => candidate.role !== 'api')) {
+      expect(variableNames(run, objects).filter((name) => name.startsWith('DASHBOARD_'))).toEqual([]);
+    }
+    await expect(template({ values: { dashboard: { sessionTtlSec: 60 } } })).rejects.toThrow(/sessionTtlSec/);
+  });
+
   it('gives the migration Job the bootstrap key from the named Secret, by secretKeyRef, and its tenant; the Job still runs `migrate`', () => {
     const objects = render('auth-and-rate-limit-values.yaml');
     const run = migrateRun(objects);

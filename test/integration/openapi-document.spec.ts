@@ -26,7 +26,11 @@ const UNREACHABLE = { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/baton', RAB
 
 interface ServedApi {
   app: NestFastifyApplication;
-  /** Every route Fastify registered, as `METHOD /path` with OpenAPI's `{param}`; HEAD and OPTIONS left out. */
+  /**
+   * Every route Fastify registered, as `METHOD /path` with OpenAPI's
+   * `{param}`; HEAD and OPTIONS left out, and the dashboard's, which only
+   * its own page calls (docs/dashboard.md).
+   */
   routes: string[];
 }
 
@@ -35,7 +39,7 @@ async function startApi(env: Record<string, string> = {}): Promise<ServedApi> {
   const app = await createApiApplication(loadConfig({ ...UNREACHABLE, ...env }), false, (created) => {
     created.getHttpAdapter().getInstance().addHook('onRoute', (route) => {
       for (const method of [route.method].flat()) {
-        if (method === 'HEAD' || method === 'OPTIONS') continue;
+        if (method === 'HEAD' || method === 'OPTIONS' || route.url.startsWith('/dashboard')) continue;
         routes.push(`${method} ${route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
       }
     });
@@ -78,6 +82,10 @@ describe('the OpenAPI document', () => {
     expect(api.routes.length).toBeGreaterThanOrEqual(14);
     expect(api.routes).toContain('GET /v1/jobs/{jobId}');
     expect(documentedRoutes(document).sort()).toEqual([...api.routes, ...HEALTH_ROUTES].sort());
+  });
+
+  it("leaves out the dashboard's routes: they are not part of the public API", () => {
+    expect(Object.keys(document.paths).filter((path) => path.startsWith('/dashboard'))).toEqual([]);
   });
 
   it('names the scope of each /v1 operation and asks no key elsewhere', () => {
@@ -173,6 +181,25 @@ describe('OPENAPI_ENABLED=false', () => {
       expect(answer.statusCode).toBe(404);
       expect(answer.json()).toMatchObject({ statusCode: 404, error: 'Not Found' });
       expect(api.routes).not.toContain('GET /openapi.json');
+    } finally {
+      await api.app.close();
+    }
+  });
+});
+
+describe('DASHBOARD_ENABLED=false', () => {
+  it('answers 404 for the dashboard page, its files and its routes, which are served by default', async () => {
+    const paths = ['/dashboard', '/dashboard/', '/dashboard/assets/app.js', '/dashboard/api/session'];
+    const served = await startApi();
+    try {
+      expect((await served.app.inject({ method: 'GET', url: '/dashboard' })).statusCode).toBe(200);
+    } finally {
+      await served.app.close();
+    }
+    const api = await startApi({ DASHBOARD_ENABLED: 'false' });
+    try {
+      for (const url of paths) expect({ url, status: (await api.app.inject({ method: 'GET', url })).statusCode }).toEqual({ url, status: 404 });
+      expect((await api.app.inject({ method: 'POST', url: '/dashboard/api/session', payload: { apiKey: 'x' } })).statusCode).toBe(404);
     } finally {
       await api.app.close();
     }

@@ -7,6 +7,13 @@ import { MessagingModule } from '@baton/messaging';
 import { ObservabilityModule } from '@baton/observability';
 import { PersistenceModule } from '@baton/persistence';
 import { WebhooksModule } from '@baton/webhooks';
+import { DASHBOARD_OPTIONS, DashboardOptions } from './dashboard/dashboard-options';
+import { DashboardJobsController } from './dashboard/dashboard-jobs.controller';
+import { DashboardOverviewService } from './dashboard/dashboard-overview.service';
+import { DashboardQueuesController } from './dashboard/dashboard-queues.controller';
+import { DashboardSchedulesController } from './dashboard/dashboard-schedules.controller';
+import { DashboardSessionController } from './dashboard/dashboard-session.controller';
+import { DashboardSessionService } from './dashboard/dashboard-session.service';
 import { HttpExceptionFilter } from './http/http-exception.filter';
 import { InvoiceProfileController } from './invoice-profile/invoice-profile.controller';
 import { InvoicesController } from './invoices/invoices.controller';
@@ -32,7 +39,7 @@ import { WorkoutsController } from './workouts/workouts.controller';
 @Module({
   imports: [AuthModule, WebhooksModule],
   controllers: [WorkoutsController, InvoicesController, InvoiceProfileController, JobsController, WebhookEndpointsController, WebhookDeliveriesController, SchedulesController, QueuesController, DeadLettersController],
-  providers: [JobSubmissionService, JobOperationsService, JobRelay, WebhookEndpointService, ScheduleService, ScheduleTicker, QueueAgeReporter, QueuePauseService, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
+  providers: [JobSubmissionService, JobOperationsService, JobRelay, WebhookEndpointService, ScheduleService, ScheduleTicker, QueueAgeReporter, QueuePauseService, DashboardSessionService, DashboardOverviewService, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
   exports: [JobRelay],
 })
 export class ApiModule {
@@ -40,11 +47,20 @@ export class ApiModule {
    * The routes, with `POST /<path>` for every job type the API accepts: each
    * defined type not named in DISABLED_JOB_TYPES. A disabled type's route
    * does not exist (`404`). With `GET /openapi.json` unless OPENAPI_ENABLED
-   * is false.
+   * is false, and the dashboard's routes unless DASHBOARD_ENABLED is false.
+   * `dashboard`: how the process serves the dashboard (production, unless said otherwise).
    */
-  static register(config: BatonConfig): DynamicModule {
+  static register(config: BatonConfig, dashboard: DashboardOptions = { secureOverPlainHttp: true }): DynamicModule {
     const accepted = JOB_DEFINITIONS.filter((definition) => !config.DISABLED_JOB_TYPES.includes(definition.type));
-    return { module: ApiModule, controllers: [...accepted.map(submissionControllerFor), ...(config.OPENAPI_ENABLED ? [OpenApiController] : [])] };
+    return {
+      module: ApiModule,
+      controllers: [
+        ...accepted.map(submissionControllerFor),
+        ...(config.OPENAPI_ENABLED ? [OpenApiController] : []),
+        ...(config.DASHBOARD_ENABLED ? [DashboardSessionController, DashboardQueuesController, DashboardJobsController, DashboardSchedulesController] : []),
+      ],
+      providers: [{ provide: DASHBOARD_OPTIONS, useValue: dashboard }],
+    };
   }
 
   /** The API process: the API over PostgreSQL and RabbitMQ. */

@@ -32,7 +32,7 @@ export async function developmentKey(apiKeys: ApiKeyService, dataDir: string): P
   return { key, file, created: true };
 }
 
-/** What `npm start` prints for a developer: the key and a request to paste. */
+/** What `npm start` prints for a developer: the key, a request to paste, and where the dashboard is. */
 export function developmentKeyBanner({ key, file, created }: DevelopmentKey, port: number): string {
   return [
     '',
@@ -46,6 +46,8 @@ export function developmentKeyBanner({ key, file, created }: DevelopmentKey, por
     `    -H 'Authorization: Bearer ${key}' \\`,
     `    -H 'Content-Type: application/json' \\`,
     `    -d '{"userId":"user-42","activity":"run","startedAt":"2026-11-20T07:30:00Z","durationSec":1800}'`,
+    '',
+    `Dashboard: http://localhost:${port}/dashboard (sign in with this key)`,
     '',
   ].join('\n');
 }

@@ -25,7 +25,8 @@ export class StandaloneModule {
         PersistenceModule.forRoot('baton', BATON_SCHEMA),
         MessagingModule.forRoot({ broker: inProcess ? 'in-process' : 'rabbitmq', processor: JobRunner, pauses: QueuePauseRepository }),
         JobTypesModule.forRoot(),
-        ApiModule.register(config),
+        // Development: browsers reach it at http://localhost, where a Secure cookie would not come back from plain HTTP.
+        ApiModule.register(config, { secureOverPlainHttp: false }),
         JobRetentionModule,
         ...(await WorkerModule.handlersFor(config.WORKER_QUEUES)),
       ],

@@ -210,6 +210,26 @@ export class BatonConfig {
   @IsBoolean({ message: 'OPENAPI_ENABLED must be true or false (or 1 or 0)' })
   OPENAPI_ENABLED = true;
 
+  /**
+   * Serve the web dashboard under `/dashboard` (signed in with an `admin` or
+   * `operator` key). `false` answers 404 there.
+   */
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'DASHBOARD_ENABLED must be true or false (or 1 or 0)' })
+  DASHBOARD_ENABLED = true;
+
+  /** The dashboard shows everything and changes nothing: every state change under /dashboard/api answers 403. */
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'DASHBOARD_READ_ONLY must be true or false (or 1 or 0)' })
+  DASHBOARD_READ_ONLY = false;
+
+  /** How long a dashboard session lasts after sign-in, in seconds (5 minutes to 7 days; 8 hours by default). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(300)
+  @Max(604_800)
+  DASHBOARD_SESSION_TTL_SEC = 28_800;
+
   /** Requests one API key may make per RATE_LIMIT_WINDOW_MS; past it, 429 with Retry-After. */
   @Transform(toInt)
   @IsInt()

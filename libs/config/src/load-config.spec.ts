@@ -428,6 +428,30 @@ describe(loadConfig.name, () => {
     });
   });
 
+  describe('the dashboard', () => {
+    it('is served, not read-only, with 8-hour sessions by default', () => {
+      expect(loadConfig({})).toMatchObject({ DASHBOARD_ENABLED: true, DASHBOARD_READ_ONLY: false, DASHBOARD_SESSION_TTL_SEC: 28_800 });
+    });
+
+    it('reads its switches and session length', () => {
+      expect(loadConfig({ DASHBOARD_ENABLED: '0', DASHBOARD_READ_ONLY: '1', DASHBOARD_SESSION_TTL_SEC: '3600' })).toMatchObject({
+        DASHBOARD_ENABLED: false,
+        DASHBOARD_READ_ONLY: true,
+        DASHBOARD_SESSION_TTL_SEC: 3600,
+      });
+    });
+
+    it.each([
+      ['DASHBOARD_ENABLED', 'yes'],
+      ['DASHBOARD_READ_ONLY', 'on'],
+      ['DASHBOARD_SESSION_TTL_SEC', '299'],
+      ['DASHBOARD_SESSION_TTL_SEC', '604801'],
+      ['DASHBOARD_SESSION_TTL_SEC', '8h'],
+    ])('refuses %s=%s, naming the variable', (name, value) => {
+      expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+    });
+  });
+
   describe('retention', () => {
     it('keeps completed and cancelled jobs a week, dead ones 30 days, and sweeps every minute by default', () => {
       expect(loadConfig({})).toMatchObject({

@@ -37,6 +37,11 @@ export interface JobDefinition<P extends object = object> {
   readonly migrations?: readonly Function[];
   /** Providers both the API and the worker use, such as the repository its results are read through. */
   readonly providers?: readonly Provider[];
+  /**
+   * Payload fields, by dotted path, that carry a secret (a sign-in link with
+   * its token): the dashboard shows them as `[redacted]`.
+   */
+  readonly secretFields?: readonly string[];
   /** A check with the database before the API accepts a job of this type. */
   readonly admission?: Type<JobAdmission<P>>;
 }

@@ -43,3 +43,14 @@ export interface ApiOperationOptions {
 export function ApiOperation(options: ApiOperationOptions): MethodDecorator {
   return SetMetadata(API_OPERATION, options);
 }
+
+export const API_EXCLUDED = 'baton:api-excluded';
+
+/**
+ * A controller whose routes are not part of the public API, and so not in
+ * its document: the dashboard's, which only its own page calls, with a
+ * session cookie, and which may change with it.
+ */
+export function ApiExcluded(): ClassDecorator {
+  return SetMetadata(API_EXCLUDED, true);
+}

@@ -2,7 +2,7 @@ import { RequestMethod, Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { MetadataScanner, ModulesContainer } from '@nestjs/core';
-import { API_OPERATION, ApiOperationOptions } from './api-operation.decorator';
+import { API_EXCLUDED, API_OPERATION, ApiOperationOptions } from './api-operation.decorator';
 import { isDescribedInput, SchemaSource } from './described-input';
 import { HttpMethod } from './openapi-types';
 
@@ -34,13 +34,14 @@ export function controllersOf(modules: ModulesContainer): Array<Type<unknown>> {
 
 /**
  * The HTTP routes of `controllers` (handlers with a method decorator;
- * message handlers have none), each with its ApiOperation. Throws, naming
+ * message handlers have none), each with its ApiOperation, leaving out the
+ * controllers marked ApiExcluded. Throws, naming
  * each, when a route has no ApiOperation or a body no pipe describes.
  */
 export function documentedRoutes(controllers: ReadonlyArray<Type<unknown>>): DocumentedRoute[] {
   const scanner = new MetadataScanner();
   const problems: string[] = [];
-  const routes = controllers.flatMap((controller) =>
+  const routes = controllers.filter((controller) => !Reflect.getMetadata(API_EXCLUDED, controller)).flatMap((controller) =>
     scanner.getAllMethodNames(controller.prototype).flatMap((name) => {
       const handler = (controller.prototype as Record<string, Function>)[name];
       const requestMethod: RequestMethod | undefined = Reflect.getMetadata(METHOD_METADATA, handler);

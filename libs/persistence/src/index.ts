@@ -26,6 +26,8 @@ export { InvalidCursorError } from './repositories/page-cursor';
 export { ExpiryCriteria, JobRetentionRepository } from './repositories/job-retention.repository';
 export { OldestPending, QueueAgeRepository } from './repositories/queue-age.repository';
 export { QueuePause, QueuePauseRepository } from './repositories/queue-pause.repository';
+export { DashboardSession, DashboardSessionRepository } from './repositories/dashboard-session.repository';
+export { JobMinute, JobStatsRepository, JobTypeCounts, OldestWaiting } from './repositories/job-stats.repository';
 export { runMigrations } from './run-migrations';
 export { EmbeddedPostgres } from './embedded-postgres';
 export { EffectEvents, eventEnvelopeOf, EventOutboxRepository, NewEvent } from './repositories/event-outbox.repository';

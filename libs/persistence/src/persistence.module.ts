@@ -15,6 +15,8 @@ import { JobRetentionRepository } from './repositories/job-retention.repository'
 import { QueueAgeRepository } from './repositories/queue-age.repository';
 import { QueuePauseRepository } from './repositories/queue-pause.repository';
 import { ScheduleRepository } from './repositories/schedule.repository';
+import { DashboardSessionRepository } from './repositories/dashboard-session.repository';
+import { JobStatsRepository } from './repositories/job-stats.repository';
 
 const REPOSITORIES = [
   JobIntakeRepository, JobExecutionRepository, JobOperationsRepository, EventOutboxRepository,
@@ -25,6 +27,8 @@ const REPOSITORIES = [
   JobRetentionRepository,
   QueueAgeRepository,
   QueuePauseRepository,
+  DashboardSessionRepository,
+  JobStatsRepository,
   DatabaseHealth,
 ];
 

@@ -11,6 +11,7 @@ import { limitRequestRate } from '../auth/rate-limit';
 import { applyRouteBodyLimits, BODY_LIMIT_BYTES, describeBytes } from './body-limit';
 import { correlationIdOf, REQUEST_ID_HEADER } from './correlation-id';
 import { QueueAgeReporter } from '../jobs/queue-age-reporter';
+import { serveDashboardAssets } from '../dashboard/dashboard-assets';
 import { errorBody } from './error-body';
 import { securityHeaders } from './security-headers';
 
@@ -48,7 +49,8 @@ export function createHttpAdapter(config: BatonConfig): FastifyAdapter {
 /**
  * JSON only, security headers, correlation ids, CORS only when configured,
  * slow-client timeouts, request metrics and logs, a rate limit and an API
- * key on every /v1 route, queue, queue-age and relay gauges.
+ * key on every /v1 route, the dashboard's page and files, queue, queue-age
+ * and relay gauges.
  */
 export async function configureHttp(app: NestFastifyApplication, config: BatonConfig): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
@@ -99,6 +101,7 @@ export async function configureHttp(app: NestFastifyApplication, config: BatonCo
   // Counted before authentication: a flood of bad keys costs no database look-ups.
   await limitRequestRate(app, config);
   authenticateApiRequests(fastify, app.get(ApiKeyService));
+  if (config.DASHBOARD_ENABLED) serveDashboardAssets(fastify);
   const queues = app.get(QueueInspector);
   const jobs = app.get(JobIntakeRepository);
   const events = app.get(EventOutboxRepository);

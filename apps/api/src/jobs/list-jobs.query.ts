@@ -21,8 +21,8 @@ export class PageQuery {
   cursor?: string;
 }
 
-/** The query of GET /v1/jobs: filters, and the page. */
-export class ListJobsQuery extends PageQuery {
+/** The filters every job list takes (the API's, the dashboard's), and the page. */
+export class JobFiltersQuery extends PageQuery {
   @IsOptional()
   @IsIn(JOB_STATUSES, { message: `status must be one of ${JOB_STATUSES.join(', ')}` })
   status?: JobStatus;
@@ -30,7 +30,10 @@ export class ListJobsQuery extends PageQuery {
   @IsOptional()
   @IsIn(JOB_TYPES, { message: `type must be one of ${JOB_TYPES.join(', ')}` })
   type?: JobType;
+}
 
+/** The query of GET /v1/jobs: filters, and the page. */
+export class ListJobsQuery extends JobFiltersQuery {
   /** Only the jobs this schedule created. */
   @IsOptional()
   @IsUUID('all', { message: 'scheduleId must be a UUID' })

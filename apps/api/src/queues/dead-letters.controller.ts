@@ -33,8 +33,13 @@ export class DeadLettersController {
       404: `No such queue: the job types are ${JOB_TYPES.join(', ')}.`,
     },
   })
-  async purge(@Param('name') name: string): Promise<PurgedDeadLetters> {
-    if (!isJobType(name)) throw new NotFoundException(`No queue ${name}: the queues are ${JOB_TYPES.join(', ')}`);
-    return { queue: deadLetterQueue(name), purged: await this.deadLetters.purge(name) };
+  purge(@Param('name') name: string): Promise<PurgedDeadLetters> {
+    return purgeDeadLetters(this.deadLetters, name);
   }
+}
+
+/** Empties the dead-letter queue of the job type `name` names (404 for any other name): for this route and the dashboard's. */
+export async function purgeDeadLetters(deadLetters: DeadLetters, name: string): Promise<PurgedDeadLetters> {
+  if (!isJobType(name)) throw new NotFoundException(`No queue ${name}: the queues are ${JOB_TYPES.join(', ')}`);
+  return { queue: deadLetterQueue(name), purged: await deadLetters.purge(name) };
 }

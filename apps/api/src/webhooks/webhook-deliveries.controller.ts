@@ -55,17 +55,22 @@ export class WebhookDeliveriesController {
       409: 'The delivery is still pending, or its endpoint is disabled.',
     },
   })
-  async replay(@Param('deliveryId', new UuidParamPipe('deliveryId')) id: string, @Caller() caller: Principal): Promise<WebhookDeliveryView> {
-    const outcome = await this.deliveries.replay(id, caller.tenant);
-    switch (outcome.kind) {
-      case 'replayed':
-        return webhookDeliveryView(outcome.delivery);
-      case 'not-found':
-        throw new NotFoundException(`No webhook delivery ${id}`);
-      case 'pending':
-        throw new ConflictException(errorBody(409, `Webhook delivery ${id} is still pending: it is sent at its next attempt`));
-      case 'endpoint-disabled':
-        throw new ConflictException(errorBody(409, `The endpoint of webhook delivery ${id} is disabled: enable it first (PATCH /v1/webhook-endpoints/:id {"disabled": false})`));
-    }
+  replay(@Param('deliveryId', new UuidParamPipe('deliveryId')) id: string, @Caller() caller: Principal): Promise<WebhookDeliveryView> {
+    return replayDelivery(this.deliveries, id, caller.tenant);
+  }
+}
+
+/** Sends a finished delivery again: the tenant's, or any tenant's when `tenant` is absent (an operator, in the dashboard). */
+export async function replayDelivery(deliveries: WebhookDeliveryRepository, id: string, tenant: string | undefined): Promise<WebhookDeliveryView> {
+  const outcome = await deliveries.replay(id, tenant);
+  switch (outcome.kind) {
+    case 'replayed':
+      return webhookDeliveryView(outcome.delivery);
+    case 'not-found':
+      throw new NotFoundException(`No webhook delivery ${id}`);
+    case 'pending':
+      throw new ConflictException(errorBody(409, `Webhook delivery ${id} is still pending: it is sent at its next attempt`));
+    case 'endpoint-disabled':
+      throw new ConflictException(errorBody(409, `The endpoint of webhook delivery ${id} is disabled: enable it first (PATCH /v1/webhook-endpoints/:id {"disabled": false})`));
   }
 }

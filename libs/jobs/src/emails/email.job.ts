@@ -18,4 +18,6 @@ export const emailJob = defineJob({
   migrations: [EmailMessages1764400000000, EmailMessagesOutliveJobs1764700000001],
   providers: [EmailMessageRepository],
   admission: EmailAttachmentAdmission,
+  // A verification or password-reset link carries the token that acts for the user.
+  secretFields: ['data.actionUrl'],
 });

@@ -72,6 +72,11 @@ export class JobOperationsRepository {
     return this.findJob(id, tenant);
   }
 
+  /** The job with this id: the tenant's only, or any tenant's when `tenant` is absent (an operator). */
+  async find(id: string, tenant?: string): Promise<JobEntity | null> {
+    return this.findJob(id, tenant);
+  }
+
   /**
    * Jobs newest first, filtered, a page at a time. The cursor is the last
    * row's position (creation time to the microsecond, then id), so pages

@@ -201,6 +201,18 @@ export class WebhookDeliveryRepository {
     return unpublished.length;
   }
 
+  /** The deliveries of a job's events (job.completed, job.dead...), oldest first; the tenant's only, or every tenant's when absent. */
+  async forJob(jobId: string, tenant?: string): Promise<WebhookDelivery[]> {
+    const found = await rows<DeliveryRow>(
+      connected(this.dataSource),
+      `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries
+       WHERE event_id IN (SELECT id FROM events WHERE job_id = $1) AND ($2::text IS NULL OR tenant = $2)
+       ORDER BY created_at, id LIMIT 100`,
+      [jobId, tenant ?? null],
+    );
+    return found.map(deliveryOf);
+  }
+
   async find(id: string, tenant: string): Promise<WebhookDelivery | null> {
     const [row] = await rows<DeliveryRow>(connected(this.dataSource), `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = $1 AND tenant = $2`, [id, tenant]);
     return row ? deliveryOf(row) : null;
