@@ -96,6 +96,8 @@ function showShell() {
 function route() {
   if (!session || !main) return;
   stopCurrentView();
+  // A message about the last view's action is no news on the next one.
+  announce('');
   const current = currentRoute();
   const [first = 'overview', second] = current.segments;
   for (const link of nav.querySelectorAll('a')) {

@@ -48,22 +48,25 @@ export function fill(parent, ...children) {
 }
 
 let announcer = null;
-let announcement = null;
+let showing = null;
+let hiding = null;
 
 /** How long a message stays on screen (screen readers read it once, at once). */
 const ANNOUNCEMENT_MS = 10_000;
 
-/** Says `text` in the polite live region: action results and errors. */
+/** Says `text` in the polite live region: action results and errors. An empty text clears it. */
 export function announce(text, tone = 'info') {
   announcer ??= document.getElementById('announcer');
   if (!announcer) return;
-  announcer.dataset.tone = tone;
+  clearTimeout(showing);
+  clearTimeout(hiding);
   // Emptied first, so that the same message twice is read twice.
   announcer.textContent = '';
-  clearTimeout(announcement);
-  setTimeout(() => {
+  if (!text) return;
+  announcer.dataset.tone = tone;
+  showing = setTimeout(() => {
     announcer.textContent = text;
-    announcement = setTimeout(() => {
+    hiding = setTimeout(() => {
       announcer.textContent = '';
     }, ANNOUNCEMENT_MS);
   }, 20);
