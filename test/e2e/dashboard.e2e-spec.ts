@@ -19,6 +19,7 @@ import {
   createTestBroker,
   createTestDatabase,
   describeWithChromium,
+  invoiceBody,
   launchChromium,
   startBaton,
   storeApiKey,
@@ -91,10 +92,17 @@ describeWithChromium('the dashboard in a browser', () => {
   }
 
   /** Signs in through the form, as a person would, and waits for the overview. */
-  async function signIn(page: Page, key: string, url = baton.api.url): Promise<void> {
-    await page.goto(`${url}/dashboard`);
-    await page.getByLabel('API key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+  async function signIn(page: Page, key: string, how: 'mouse' | 'keyboard' = 'mouse'): Promise<void> {
+    await page.goto(`${baton.api.url}/dashboard`);
+    if (how === 'keyboard') {
+      // The form takes the focus: type the key, press Enter.
+      await page.getByLabel('API key').waitFor();
+      await page.keyboard.type(key);
+      await page.keyboard.press('Enter');
+    } else {
+      await page.getByLabel('API key').fill(key);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+    }
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
   }
 
@@ -203,7 +211,7 @@ describeWithChromium('the dashboard in a browser', () => {
 
   it('shows a paused queue filling up, and draining at resume, refreshing by itself', async () => {
     operatorPage = await newUser();
-    await signIn(operatorPage, operator.key);
+    await signIn(operatorPage, operator.key, 'keyboard');
     await operatorPage.getByRole('banner').getByText('operator', { exact: true }).waitFor();
     await operatorPage.getByRole('button', { name: `Pause ${QUEUE}` }).click();
     await operatorPage.getByTestId(`queue-${QUEUE}`).locator('[data-field="paused"]').waitFor();
@@ -290,6 +298,21 @@ describeWithChromium('the dashboard in a browser', () => {
     }
   }, 60_000);
 
+  it("opens a completed invoice's PDF in a new tab", async () => {
+    const accepted = await request(baton.api.url, 'POST', '/v1/invoices', { json: invoiceBody({ orderId: 'dashboard-order' }) });
+    expect(accepted.status).toBe(202);
+    expect((await waitForJob(baton.api, accepted.body.jobId)).status).toBe('completed');
+    const responses: Array<{ url: string; status: number; type: string }> = [];
+    admin.context().on('response', (response) => responses.push({ url: response.url(), status: response.status(), type: response.headers()['content-type'] ?? '' }));
+
+    await open(admin, `#/jobs/${accepted.body.jobId}`);
+    const [tab] = await Promise.all([admin.context().waitForEvent('page'), admin.getByRole('link', { name: 'Invoice (PDF)' }).click()]);
+    const pdf = await waitFor('the invoice PDF to be answered', async () => responses.find((response) => response.url.endsWith('/invoice.pdf')), 10_000, 50);
+    expect(pdf).toMatchObject({ status: 200, type: expect.stringContaining('application/pdf') });
+    expect(tab.url()).toBe(pdf.url);
+    await tab.close();
+  });
+
   it("retries a queue's dead jobs in bulk, showing how many before it asks; another tenant's stay dead", async () => {
     rivalDeadJob = await deadWorkout('poison-rival', rival.key);
     const mine = [await deadWorkout('poison-bulk-1'), await deadWorkout('poison-bulk-2')];
@@ -298,8 +321,16 @@ describeWithChromium('the dashboard in a browser', () => {
 
     await setPoison(db, false);
     try {
-      await admin.getByRole('button', { name: `Retry dead jobs of ${QUEUE}…` }).click();
+      const bulkRetry = admin.getByRole('button', { name: `Retry dead jobs of ${QUEUE}…` });
       const dialog = admin.getByRole('dialog', { name: 'Retry dead jobs' });
+      // Escape answers no: nothing is retried.
+      await bulkRetry.click();
+      await dialog.getByText(`Retry 2 dead jobs of ${QUEUE}?`).waitFor();
+      await admin.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+      for (const id of mine) expect((await waitForJob(baton.api, id, ['dead'], 1_000)).status).toBe('dead');
+
+      await bulkRetry.click();
       await dialog.getByText(`Retry 2 dead jobs of ${QUEUE}?`).waitFor();
       await dialog.getByRole('button', { name: 'Confirm' }).click();
       await admin.getByRole('status').getByText(`Retried 2 dead jobs of ${QUEUE}.`).waitFor();
