@@ -3,6 +3,7 @@
  * /dashboard/api, the session cookie sent by the browser, and the CSRF
  * token, kept in this module's memory only, on every state change.
  */
+import { announce } from './dom.js';
 
 let csrfToken = null;
 let onSessionEnded = () => {};
@@ -97,5 +98,21 @@ export async function signOut() {
     await call('DELETE', '/dashboard/api/session', undefined, { signingIn: true });
   } finally {
     csrfToken = null;
+  }
+}
+
+/**
+ * Posts an action and says how it went in the live region: `done` on
+ * success, the API's own message on a refusal (a 401 is left to the
+ * sign-in form). Resolves true when it was done.
+ */
+export async function postAction(path, done, body) {
+  try {
+    await post(path, body);
+    announce(done);
+    return true;
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) announce(error.message, 'error');
+    return false;
   }
 }

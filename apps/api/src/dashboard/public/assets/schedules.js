@@ -1,5 +1,5 @@
-import { ApiError, get, post } from './api.js';
-import { announce, dataTable, fill, h, notice, timeElement } from './dom.js';
+import { ApiError, get, postAction } from './api.js';
+import { dataTable, fill, h, notice, timeElement } from './dom.js';
 
 export function renderSchedules(container, route, session) {
   document.title = 'Schedules · Baton';
@@ -18,12 +18,8 @@ export function renderSchedules(container, route, session) {
 
   async function toggle(schedule, button) {
     button.disabled = true;
-    try {
-      await post(`/dashboard/api/schedules/${encodeURIComponent(schedule.id)}/${schedule.paused ? 'resume' : 'pause'}`);
-      announce(`Schedule ${schedule.name} ${schedule.paused ? 'resumed' : 'paused'}.`);
-    } catch (error) {
-      if (!(error instanceof ApiError && error.status === 401)) announce(error.message, 'error');
-    }
+    const action = schedule.paused ? 'resume' : 'pause';
+    await postAction(`/dashboard/api/schedules/${encodeURIComponent(schedule.id)}/${action}`, `Schedule ${schedule.name} ${action}d.`);
     await load();
   }
 

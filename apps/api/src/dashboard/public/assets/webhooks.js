@@ -1,5 +1,5 @@
-import { ApiError, get, post, query } from './api.js';
-import { announce, cursorPager, dataTable, fill, h, notice, statusBadge, timeElement } from './dom.js';
+import { ApiError, get, postAction, query } from './api.js';
+import { cursorPager, dataTable, fill, h, notice, statusBadge, timeElement } from './dom.js';
 
 const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'];
 
@@ -94,12 +94,7 @@ export function renderWebhooks(container, route, session) {
 
   async function replay(delivery, button) {
     button.disabled = true;
-    try {
-      await post(`/dashboard/api/webhook-deliveries/${encodeURIComponent(delivery.id)}/replay`);
-      announce(`Delivery ${delivery.id} is sent again.`);
-    } catch (error) {
-      if (!(error instanceof ApiError && error.status === 401)) announce(error.message, 'error');
-    }
+    await postAction(`/dashboard/api/webhook-deliveries/${encodeURIComponent(delivery.id)}/replay`, `Delivery ${delivery.id} is sent again.`);
     await loadDeliveries();
   }
 
