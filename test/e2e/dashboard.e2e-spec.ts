@@ -265,6 +265,25 @@ describeWithChromium('the dashboard in a browser', () => {
     await screenshot(admin, 'jobs');
   });
 
+  it('pages through the jobs, newest first, forward and back', async () => {
+    await open(admin, '#/jobs?limit=2');
+    const rows = () => admin.locator('main table.jobs tbody tr th a').allInnerTexts();
+    await admin.locator('main section.results:not([aria-busy])').waitFor();
+    const first = await rows();
+    expect(first).toHaveLength(2);
+    expect(await admin.getByRole('button', { name: 'Previous page' }).isDisabled()).toBe(true);
+
+    await admin.getByRole('button', { name: 'Next page' }).click();
+    await admin.locator('main[data-route^="#/jobs?limit=2&cursor="] section.results:not([aria-busy])').waitFor();
+    const second = await rows();
+    expect(second).toHaveLength(2);
+    expect(second.filter((id) => first.includes(id))).toEqual([]);
+
+    await admin.getByRole('button', { name: 'Previous page' }).click();
+    await admin.locator('main[data-route="#/jobs?limit=2"] section.results:not([aria-busy])').waitFor();
+    expect(await rows()).toEqual(first);
+  });
+
   it("opens a dead job, reads its attempts' errors, retries it, and sees it complete", async () => {
     const jobId = await deadWorkout('poison-detail');
     await open(admin, `#/jobs/${jobId}`);

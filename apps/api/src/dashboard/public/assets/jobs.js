@@ -3,8 +3,8 @@ import { cursorPager, dataTable, fill, h, notice, statusBadge, timeElement } fro
 
 export const JOB_STATUSES = ['scheduled', 'queued', 'processing', 'completed', 'failed', 'dead', 'cancelled'];
 
-/** The parameters of the jobs view that the hash carries, so that a search can be shared and reloaded. */
-const FILTERS = ['status', 'type', 'tenant', 'from', 'to', 'q', 'field', 'value', 'cursor'];
+/** The parameters of the jobs view that the hash carries, so that a search can be shared and reloaded (`limit`, the page size, only from the URL). */
+const FILTERS = ['status', 'type', 'tenant', 'from', 'to', 'q', 'field', 'value', 'limit', 'cursor'];
 
 // The cursors of the pages before this one, for "Previous page"; a reload starts again from the first page.
 const previousCursors = [];
@@ -78,6 +78,7 @@ export function renderJobs(container, route, session) {
       to: read('filter-to'),
       field: read('filter-field'),
       value: String(data.get('filter-value') ?? ''),
+      limit: current.limit,
     })}`;
   });
 
