@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BrokerUnavailableError } from '@baton/messaging';
 import { InvalidCursorError, isDatabaseUnavailable } from '@baton/persistence';
 import { JobStateConflictError, NotJobOwnerError } from '../jobs/job-operations.service';
 import { IdempotencyConflictError } from '../jobs/job-submission.service';
@@ -11,7 +12,7 @@ export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * The one place errors become HTTP answers: HttpExceptions keep their status
- * and body, an unreachable database is a 503 with Retry-After, anything else
+ * and body, an unreachable database or broker is a 503 with Retry-After, anything else
  * a 500 whose body says nothing of the cause (the log has it, under the
  * request id the body carries).
  */
@@ -47,6 +48,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (request.raw.readableAborted || (request.raw.destroyed && !request.raw.complete)) {
       this.logger.debug(`${request.method} ${request.url}: the client went away before its request was read (request ${request.id})`);
       return errorBody(400, 'The request body was not received whole');
+    }
+    if (exception instanceof BrokerUnavailableError) {
+      this.logger.warn(`${request.method} ${request.url}: ${exception.message} (request ${request.id})`);
+      void reply.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      return errorBody(503, 'Service temporarily unavailable; retry later');
     }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`${request.method} ${request.url}: PostgreSQL unavailable (request ${request.id})`);
