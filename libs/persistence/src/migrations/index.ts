@@ -10,6 +10,7 @@ import { Schedules1764800000000 } from './1764800000000-schedules';
 import { JobTraceContext1764900000000 } from './1764900000000-job-trace-context';
 import { OldestPending1765000000000 } from './1765000000000-oldest-pending';
 import { QueuePauses1765100000000 } from './1765100000000-queue-pauses';
+import { JobSearch1765300000000 } from './1765300000000-job-search';
 
 /**
  * The core's migrations, oldest first. The first ones also created the
@@ -29,4 +30,5 @@ export const CORE_MIGRATIONS = [
   JobTraceContext1764900000000,
   OldestPending1765000000000,
   QueuePauses1765100000000,
+  JobSearch1765300000000,
 ];
