@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BrokerUnavailableError } from '@baton/messaging';
-import { InvalidCursorError, isDatabaseUnavailable } from '@baton/persistence';
+import { InvalidCursorError, InvalidPayloadFieldError, isDatabaseUnavailable } from '@baton/persistence';
 import { JobStateConflictError, NotJobOwnerError } from '../jobs/job-operations.service';
 import { IdempotencyConflictError } from '../jobs/job-submission.service';
 import { REQUEST_ID_HEADER } from './correlation-id';
@@ -43,6 +43,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (exception instanceof IdempotencyConflictError || exception instanceof JobStateConflictError) return errorBody(409, exception.message);
     if (exception instanceof NotJobOwnerError) return errorBody(403, exception.message);
     if (exception instanceof InvalidCursorError) return fieldErrorBody('cursor', 'is not a cursor this API returned');
+    if (exception instanceof InvalidPayloadFieldError) return errorBody(400, exception.message, [{ field: 'field', messages: [exception.message] }]);
     // A client that hung up mid-body (or was cut off by the request timeout) gets no answer; nothing is wrong here.
     // (`destroyed` alone says nothing: a request stream is destroyed once its whole body has been read.)
     if (request.raw.readableAborted || (request.raw.destroyed && !request.raw.complete)) {
