@@ -15,6 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { acceptRate } from './scenarios/accept-rate.scenario';
+import { dashboardSearch } from './scenarios/dashboard-search.scenario';
 import { delayedJobs } from './scenarios/delayed-jobs.scenario';
 import { batchAccept } from './scenarios/batch-accept.scenario';
 import { endToEnd } from './scenarios/end-to-end.scenario';
@@ -40,6 +41,7 @@ const SCENARIOS: Array<[number[], Scenario]> = [
   [[7], delayedJobs],
   [[8], batchAccept],
   [[9], retentionSweep],
+  [[10], dashboardSearch],
 ];
 const RESULTS = join(__dirname, 'results');
 

@@ -195,6 +195,41 @@ describe('the dashboard over HTTP', () => {
     });
   });
 
+  describe('search', () => {
+    it("finds the tenant's jobs by correlation id, idempotency key, job id and payload field, never another tenant's", async () => {
+      const requestId = `req-${randomUUID()}`;
+      const byRequest = await post(baton.api.url, '/v1/workouts', workoutBody({ userId: 'searched-user' }), { ...bearer(admin.key), 'x-request-id': requestId, 'idempotency-key': `key-${requestId}` });
+      const other = await workout(otherAdmin, { userId: 'searched-user' });
+      const session = await signIn(admin);
+      const ids = async (query: string) => (await asSession(session, 'GET', `/dashboard/api/jobs?${query}`)).body.jobs.map((job: { id: string }) => job.id);
+
+      expect(await ids(`q=${requestId}`)).toEqual([byRequest.body.jobId]);
+      expect(await ids(`q=key-${requestId}`)).toEqual([byRequest.body.jobId]);
+      expect(await ids(`q=${byRequest.body.jobId}`)).toEqual([byRequest.body.jobId]);
+      expect(await ids(`q=${other}`)).toEqual([]);
+      expect(await ids('field=userId&value=searched-user')).toEqual([byRequest.body.jobId]);
+      expect(await ids('field=userId&value=nobody')).toEqual([]);
+      const future = new Date(Date.now() + 3_600_000).toISOString();
+      expect(await ids(`field=userId&value=searched-user&from=${encodeURIComponent(future)}`)).toEqual([]);
+      const ops = (await asSession(await signIn(operator), 'GET', '/dashboard/api/jobs?field=userId&value=searched-user')).body.jobs.map((job: { id: string }) => job.id);
+      expect(ops.sort()).toEqual([byRequest.body.jobId, other].sort());
+    });
+
+    it('answers 400 naming the parameter for a bad field, a value without a field, or a bad time', async () => {
+      const session = await signIn(admin);
+      for (const [query, field] of [
+        ['field=user%20id&value=x', 'field'],
+        ['value=x', 'field'],
+        ['field=userId', 'value'],
+        ['from=yesterday', 'from'],
+        ['status=lost', 'status'],
+      ]) {
+        const answer = await asSession(session, 'GET', `/dashboard/api/jobs?${query}`);
+        expect({ query, status: answer.status, fields: answer.body.errors?.map((error: { field: string }) => error.field) }).toEqual({ query, status: 400, fields: expect.arrayContaining([field]) });
+      }
+    });
+  });
+
   describe('the overview', () => {
     it("counts the tenant's dead jobs and shows 15 minutes of throughput; dead letters are for operators", async () => {
       const dead = await deadWorkout(admin);

@@ -13,6 +13,8 @@ import {
   createTestBroker,
   createTestDatabase,
   describeWithServices,
+  freePort,
+  startApi,
   startBaton,
   storeApiKey,
   StoredKey,
@@ -21,7 +23,7 @@ import {
   waitFor,
   workoutBody,
 } from '../support';
-import { Answer, Broker, get, installPoison, JobView, openBroker, POISON_MESSAGE, post, setPoison, stopAll, waitForJob } from './e2e-support';
+import { Answer, Broker, get, installPoison, JobView, openBroker, POISON_MESSAGE, post, setPoison, stopAll, waitForJob, waitUntilLive } from './e2e-support';
 
 describe('dead jobs and dead letters over HTTP', () => {
   let db: TestDatabase;
@@ -190,6 +192,19 @@ describe('dead jobs and dead letters over HTTP', () => {
         expect((await purge('workouts', operator)).body).toEqual({ queue: 'workouts.dead', purged: messageCount });
         expect((await broker.checkQueue('workouts.dead')).messageCount).toBe(0);
         for (const jobId of dead) expect(await statusOf(jobId)).toBe('dead');
+      });
+
+      it('answers 503 with Retry-After while the API cannot reach RabbitMQ', async () => {
+        const unreachable = `amqp://guest:guest@127.0.0.1:${await freePort()}`;
+        const lonely = await startApi({ ...batonEnv(db, vhost), RABBITMQ_URL: unreachable }, { ready: false });
+        try {
+          await waitUntilLive(lonely);
+          const answer = await post(lonely.url, '/v1/queues/workouts/dead-letters/purge', undefined, bearer(operator.key));
+          expect(answer.status).toBe(503);
+          expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
+        } finally {
+          await stopAll([lonely]);
+        }
       });
     });
   });

@@ -362,12 +362,14 @@ describeWithServices('the operators\' CLI reads and replays RabbitMQ queues', 't
     const table = await runCli(['queues'], env);
     expect(table.code).toBe(0);
     const lines = table.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^QUEUE\s+READY\s+CONSUMERS\s+RETRYING\s+DEAD LETTERS$/);
-    expect(lines.find((line) => line.startsWith('workouts '))).toMatch(/^workouts\s+\d+\s+[1-9]\d*\s+\d+\s+([2-9]|\d\d+)$/);
+    // With DATABASE_URL set, whether each queue is paused too.
+    expect(lines[0]).toMatch(/^QUEUE\s+READY\s+CONSUMERS\s+RETRYING\s+DEAD LETTERS\s+PAUSED$/);
+    expect(lines.find((line) => line.startsWith('workouts '))).toMatch(/^workouts\s+\d+\s+[1-9]\d*\s+\d+\s+([2-9]|\d\d+)\s+no$/);
+    expect((await runCli(['queues'], { RABBITMQ_URL: env.RABBITMQ_URL })).stdout.split('\n')[0]).toMatch(/DEAD LETTERS$/);
     const json = JSON.parse((await runCli(['queues', '--json'], env)).stdout);
     expect(json).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ type: 'invoices', queue: 'invoices', ready: 0, dead: 0, consumers: expect.any(Number) }),
+        expect.objectContaining({ type: 'invoices', queue: 'invoices', ready: 0, dead: 0, consumers: expect.any(Number), paused: false }),
         // The webhook deliveries' queue, consumed by the same worker (its WORKER_QUEUES is unset).
         expect.objectContaining({ type: 'webhooks', queue: 'webhooks', retrying: 0, consumers: expect.any(Number) }),
       ]),

@@ -370,9 +370,26 @@ describe('the KEDA trigger on the oldest waiting job', () => {
     expect(scaled.spec.triggers.map((trigger: any) => trigger.type)).toEqual(['rabbitmq', 'prometheus']);
     expect(scaled.spec.triggers[1].metadata).toEqual({
       serverAddress: 'http://prometheus-operated.monitoring:9090',
-      query: 'max(baton_queue_oldest_pending_seconds{namespace="baton",job=~"baton-api|baton-worker-invoices|baton-worker-webhooks|baton-worker-workouts",queue=~"workouts"})',
+      query:
+        'max(baton_queue_oldest_pending_seconds{namespace="baton",job=~"baton-api|baton-worker-invoices|baton-worker-webhooks|baton-worker-workouts",queue=~"workouts"} unless on(queue) (max by (queue) (baton_queue_paused{namespace="baton",job=~"baton-api|baton-worker-invoices|baton-worker-webhooks|baton-worker-workouts"}) == 1))',
       threshold: '60',
       activationThreshold: '0',
+    });
+  });
+
+  describeWithPrometheus('promtool', () => {
+    it('leaves a paused queue out: its age drives no scaling while an operator holds it', async () => {
+      const objects = await template({ valuesFiles: ['monitoring-values.yaml'] });
+      const expr = named(objects, 'ScaledObject', 'baton-worker-workouts').spec.triggers[1].metadata.query;
+      const age = { series: `baton_queue_oldest_pending_seconds{${API},queue="workouts"}`, values: '120x5' };
+      const paused = (value: number) => ({ series: `baton_queue_paused{${WORKER},queue="workouts"}`, values: `${value}x5` });
+      const tests = [
+        { name: 'running', interval: '1m', input_series: [age, paused(0)], promql_expr_test: [{ expr, eval_time: '5m', exp_samples: [{ labels: '{}', value: 120 }] }] },
+        { name: 'paused', interval: '1m', input_series: [age, paused(1)], promql_expr_test: [{ expr, eval_time: '5m', exp_samples: [] }] },
+        { name: 'no worker reports yet', interval: '1m', input_series: [age], promql_expr_test: [{ expr, eval_time: '5m', exp_samples: [{ labels: '{}', value: 120 }] }] },
+      ];
+      const { code, output } = await promtool(['test', 'rules', 'tests.yaml'], { 'tests.yaml': stringify({ rule_files: [], evaluation_interval: '1m', tests }) });
+      expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('SUCCESS') });
     });
   });
 

@@ -73,6 +73,11 @@ export class CliContext {
   }
 
   /** RabbitMQ (RABBITMQ_URL), connected once: a command fails at once when it is unreachable. */
+  /** Whether DATABASE_URL is set: a command may add what PostgreSQL knows to what it reads elsewhere. */
+  hasDatabase(): boolean {
+    return Boolean(this.env.DATABASE_URL);
+  }
+
   async broker(): Promise<BrokerAdmin> {
     if (!this.brokerAdmin) {
       const config = this.config(['RABBITMQ_URL']);

@@ -269,7 +269,9 @@ namespace="{{ .Release.Namespace }}",job=~"{{ join "|" $jobs }}"
 {{/*
 baton.oldestPendingQuery: the default query of a worker group's KEDA
 prometheus trigger: the age of the oldest waiting job over the group's job
-types' queues, max over the API replicas (one reports it). Empty when the
+types' queues, max over the API replicas (one reports it), leaving out a
+queue an operator paused (its jobs wait on purpose: no pod is added for
+them). Empty when the
 group consumes no job type. Called with (dict "root" $ "worker" $worker).
 */}}
 {{- define "baton.oldestPendingQuery" -}}
@@ -281,7 +283,7 @@ group consumes no job type. Called with (dict "root" $ "worker" $worker).
 {{- end -}}
 {{- end -}}
 {{- if $queues -}}
-max(baton_queue_oldest_pending_seconds{ {{- include "baton.seriesSelector" .root -}} ,queue=~"{{ join "|" $queues }}"})
+max(baton_queue_oldest_pending_seconds{ {{- include "baton.seriesSelector" .root -}} ,queue=~"{{ join "|" $queues }}"} unless on(queue) (max by (queue) (baton_queue_paused{ {{- include "baton.seriesSelector" .root -}} }) == 1))
 {{- end -}}
 {{- end -}}
 

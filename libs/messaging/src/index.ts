@@ -1,6 +1,6 @@
 export { AmqpConnection } from './amqp/amqp-connection';
 export { ATTEMPT_HEADER, ERROR_HEADER, JobDelivery, JobMessage, jobMessageOf } from './job-message';
-export { DeadLetters } from './dead-letters';
+export { BrokerUnavailableError, DeadLetters } from './dead-letters';
 export { DeliveryOutcome, JOB_PROCESSOR, JobContext, JobProcessor } from './job-processor';
 export { JobPublisher, PublishFailedError } from './job-publisher';
 export { JobTransport, Settlement } from './job-transport';

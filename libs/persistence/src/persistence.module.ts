@@ -11,6 +11,7 @@ import { WebhookEndpointRepository } from './repositories/webhook-endpoint.repos
 import { JobExecutionRepository } from './repositories/job-execution.repository';
 import { JobIntakeRepository } from './repositories/job-intake.repository';
 import { JobOperationsRepository } from './repositories/job-operations.repository';
+import { JobSearchRepository } from './repositories/job-search.repository';
 import { JobRetentionRepository } from './repositories/job-retention.repository';
 import { QueueAgeRepository } from './repositories/queue-age.repository';
 import { QueuePauseRepository } from './repositories/queue-pause.repository';
@@ -20,6 +21,7 @@ import { JobStatsRepository } from './repositories/job-stats.repository';
 
 const REPOSITORIES = [
   JobIntakeRepository, JobExecutionRepository, JobOperationsRepository, EventOutboxRepository,
+  JobSearchRepository,
   WebhookEndpointRepository,
   WebhookDeliveryRepository,
   ScheduleRepository,

@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { ApiScope, grantsScope, Principal } from '@baton/auth';
 import { jobLocation, JobStatus } from '@baton/contracts';
 import { InvoiceRepository, jobDefinition, WorkoutRepository } from '@baton/jobs';
-import { JobEntity, JobOperationsRepository, WebhookDeliveryRepository } from '@baton/persistence';
+import { JobEntity, JobOperationsRepository, JobSearchRepository, WebhookDeliveryRepository } from '@baton/persistence';
 import { ApiExcluded } from '@baton/openapi';
 import { Caller, RequireScope } from '../auth/require-scope.decorator';
 import { BodyPipe } from '../http/payload.pipe';
@@ -32,6 +32,7 @@ const JOB_ID = new UuidParamPipe('jobId');
 export class DashboardJobsController {
   constructor(
     private readonly jobs: JobOperationsRepository,
+    private readonly search: JobSearchRepository,
     private readonly operations: JobOperationsService,
     private readonly deliveries: WebhookDeliveryRepository,
     private readonly workouts: WorkoutRepository,
@@ -41,7 +42,19 @@ export class DashboardJobsController {
   @Get()
   @RequireScope(ApiScope.Admin)
   async list(@Query(new QueryPipe(DashboardJobsQuery)) query: DashboardJobsQuery, @Caller() caller: Principal): Promise<{ jobs: JobSummary[]; nextCursor: string | null }> {
-    const page = await this.jobs.list({ tenant: tenantScope(query.tenant, caller), status: query.status, type: query.type }, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
+    const page = await this.search.search(
+      {
+        tenant: tenantScope(query.tenant, caller),
+        status: query.status,
+        type: query.type,
+        from: query.from === undefined ? undefined : new Date(query.from),
+        to: query.to === undefined ? undefined : new Date(query.to),
+        text: query.q,
+        payload: query.field === undefined || query.value === undefined ? undefined : { field: query.field, value: query.value },
+      },
+      query.limit ?? DEFAULT_PAGE_SIZE,
+      query.cursor,
+    );
     return { jobs: page.jobs.map(jobSummary), nextCursor: page.nextCursor };
   }
 

@@ -1,6 +1,7 @@
 import { applyDecorators, CanActivate, ExecutionContext, ForbiddenException, Injectable, SetMetadata, UnauthorizedException, UseGuards } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
+import { annotateLogContext } from '@baton/observability';
 import { DashboardSessionService, DashboardSessionView, isSessionCsrfToken } from './dashboard-session.service';
 import { sessionCookieOf } from './session-cookie';
 
@@ -35,6 +36,7 @@ export class DashboardSessionGuard implements CanActivate {
     if (!session) throw new UnauthorizedException('Sign in to the dashboard: no session, or it has ended');
     request.principal = session.principal;
     request.dashboardSession = session.view;
+    annotateLogContext({ tenant: session.principal.tenant, apiKeyId: session.principal.keyId });
     if (SAFE_METHODS.has(request.method)) return true;
     if (!isSessionCsrfToken(session.view, request.headers['x-csrf-token'])) throw new ForbiddenException('Missing or invalid X-CSRF-Token');
     if (session.view.readOnly && !this.reflector.get<boolean>(ALLOWED_WHEN_READ_ONLY, context.getHandler())) {

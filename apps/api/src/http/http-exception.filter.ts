@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { InvalidCursorError, isDatabaseUnavailable } from '@baton/persistence';
+import { BrokerUnavailableError } from '@baton/messaging';
+import { InvalidCursorError, InvalidPayloadFieldError, isDatabaseUnavailable } from '@baton/persistence';
 import { JobStateConflictError, NotJobOwnerError } from '../jobs/job-operations.service';
 import { IdempotencyConflictError } from '../jobs/job-submission.service';
 import { REQUEST_ID_HEADER } from './correlation-id';
@@ -11,7 +12,7 @@ export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * The one place errors become HTTP answers: HttpExceptions keep their status
- * and body, an unreachable database is a 503 with Retry-After, anything else
+ * and body, an unreachable database or broker is a 503 with Retry-After, anything else
  * a 500 whose body says nothing of the cause (the log has it, under the
  * request id the body carries).
  */
@@ -42,11 +43,17 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (exception instanceof IdempotencyConflictError || exception instanceof JobStateConflictError) return errorBody(409, exception.message);
     if (exception instanceof NotJobOwnerError) return errorBody(403, exception.message);
     if (exception instanceof InvalidCursorError) return fieldErrorBody('cursor', 'is not a cursor this API returned');
+    if (exception instanceof InvalidPayloadFieldError) return errorBody(400, exception.message, [{ field: 'field', messages: [exception.message] }]);
     // A client that hung up mid-body (or was cut off by the request timeout) gets no answer; nothing is wrong here.
     // (`destroyed` alone says nothing: a request stream is destroyed once its whole body has been read.)
     if (request.raw.readableAborted || (request.raw.destroyed && !request.raw.complete)) {
       this.logger.debug(`${request.method} ${request.url}: the client went away before its request was read (request ${request.id})`);
       return errorBody(400, 'The request body was not received whole');
+    }
+    if (exception instanceof BrokerUnavailableError) {
+      this.logger.warn(`${request.method} ${request.url}: ${exception.message} (request ${request.id})`);
+      void reply.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      return errorBody(503, 'Service temporarily unavailable; retry later');
     }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`${request.method} ${request.url}: PostgreSQL unavailable (request ${request.id})`);

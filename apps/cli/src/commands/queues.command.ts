@@ -4,7 +4,7 @@ import { parseCommand } from '../cli-arguments';
 import { CommandError, UsageError } from '../cli-error';
 import { renderTable } from '../table';
 
-export const QUEUES_USAGE = `queues [--json]               depth, consumers, retries waiting and dead letters per work queue (RABBITMQ_URL)
+export const QUEUES_USAGE = `queues [--json]               depth, consumers, retries waiting and dead letters per work queue (RABBITMQ_URL), and which are paused (with DATABASE_URL)
   queues pause <queue>          within 5 s every worker stops taking the queue's jobs and finishes those it holds (DATABASE_URL)
   queues resume <queue>         workers consume the queue again within 5 s (DATABASE_URL)`;
 
@@ -17,14 +17,17 @@ export async function queues(args: string[], context: CliContext): Promise<void>
   if (subcommand === 'pause' || subcommand === 'resume') return setPaused(subcommand, rest, context);
   const { values } = parseCommand(args, { json: { type: 'boolean' } });
   const reports = await (await context.broker()).queues();
+  // Pauses are kept in PostgreSQL: shown when DATABASE_URL is set too.
+  const paused = context.hasDatabase() ? new Set((await (await context.queuePauses()).paused()).map((pause) => pause.queue)) : undefined;
   if (values.json) {
-    context.output.out(JSON.stringify(reports));
+    context.output.out(JSON.stringify(paused ? reports.map((report) => ({ ...report, paused: paused.has(report.queue) })) : reports));
     return;
   }
+  const pausedColumn = (queue: string) => (paused ? [paused.has(queue) ? 'yes' : 'no'] : []);
   context.output.out(
     renderTable(
-      ['QUEUE', 'READY', 'CONSUMERS', 'RETRYING', 'DEAD LETTERS'],
-      reports.map((report) => [report.queue, String(report.ready), String(report.consumers), String(report.retrying), String(report.dead)]),
+      ['QUEUE', 'READY', 'CONSUMERS', 'RETRYING', 'DEAD LETTERS', ...(paused ? ['PAUSED'] : [])],
+      reports.map((report) => [report.queue, String(report.ready), String(report.consumers), String(report.retrying), String(report.dead), ...pausedColumn(report.queue)]),
     ),
   );
 }

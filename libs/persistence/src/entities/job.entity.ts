@@ -25,6 +25,12 @@ export interface AttemptError {
 // The oldest waiting job of a type (migration 1765000000000): on an
 // expression, which TypeORM cannot describe, so the schema sync leaves it be.
 @Index('jobs_pending_due_idx', { synchronize: false })
+// The dashboard's list and search (migration 1765300000000), across tenants: newest first, by correlation
+// id, by idempotency key, and by payload containment, whose GIN operator class TypeORM cannot describe.
+@Index('jobs_created_idx', ['createdAt'])
+@Index('jobs_correlation_idx', ['correlationId'], { where: 'correlation_id IS NOT NULL' })
+@Index('jobs_idempotency_key_idx', ['idempotencyKey'], { where: 'idempotency_key IS NOT NULL' })
+@Index('jobs_payload_idx', { synchronize: false })
 export class JobEntity {
   @PrimaryColumn('uuid')
   id: string;

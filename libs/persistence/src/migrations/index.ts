@@ -11,6 +11,7 @@ import { JobTraceContext1764900000000 } from './1764900000000-job-trace-context'
 import { OldestPending1765000000000 } from './1765000000000-oldest-pending';
 import { QueuePauses1765100000000 } from './1765100000000-queue-pauses';
 import { DashboardSessions1765200000000 } from './1765200000000-dashboard-sessions';
+import { JobSearch1765300000000 } from './1765300000000-job-search';
 
 /**
  * The core's migrations, oldest first. The first ones also created the
@@ -31,4 +32,5 @@ export const CORE_MIGRATIONS = [
   OldestPending1765000000000,
   QueuePauses1765100000000,
   DashboardSessions1765200000000,
+  JobSearch1765300000000,
 ];
