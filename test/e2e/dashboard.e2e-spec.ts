@@ -31,6 +31,7 @@ import {
   TEST_API_KEY,
   TEST_TENANT,
   waitFor,
+  welcomeEmailBody,
   workoutBody,
 } from '../support';
 import { installPoison, POISON_MESSAGE, request, setPoison, stopAll, waitForJob } from './e2e-support';
@@ -262,6 +263,21 @@ describeWithChromium('the dashboard in a browser', () => {
     expect(await jobResults(admin, `#/jobs?field=userId&value=${userId}`)).toContain(jobId);
     expect(await admin.getByLabel('Payload value').inputValue()).toBe(userId);
     await screenshot(admin, 'jobs');
+  });
+
+  it("shows a secret payload field as [redacted], and says which", async () => {
+    // An email job as the API stores one (emails are turned off in this suite: no mail server), cancelled so that nothing runs it.
+    const jobId = randomUUID();
+    await db.query(
+      `INSERT INTO jobs (id, type, tenant, status, payload, max_attempts, correlation_id, published_at) VALUES ($1, 'emails', $2, 'cancelled', $3, 3, $4, now())`,
+      [jobId, TEST_TENANT, JSON.stringify(welcomeEmailBody({ actionUrl: 'https://acme.example/start?token=secret-token' })), `dashboard-${jobId}`],
+    );
+    await open(admin, `#/jobs/${jobId}`);
+    const payload = admin.getByRole('region', { name: 'Payload' });
+    await payload.getByText('Redacted fields: data.actionUrl.').waitFor();
+    const shown = JSON.parse(await payload.locator('pre').innerText());
+    expect(shown.data).toMatchObject({ name: 'Ada', actionUrl: '[redacted]' });
+    expect(await admin.getByText('secret-token').count()).toBe(0);
   });
 
   it('pages through the jobs, newest first, forward and back', async () => {
