@@ -130,8 +130,8 @@ describeWithChromium('the dashboard in a browser', () => {
   }
 
   /** Waits until the jobs view at `hash` has its results, and answers their text. */
-  async function jobResults(page: Page, hash: string): Promise<string> {
-    const results = page.locator(`main[data-route="${hash}"] section.results:not([aria-busy])`);
+  async function jobResults(page: Page, hash: string, match: '=' | '^=' = '='): Promise<string> {
+    const results = page.locator(`main[data-route${match}"${hash}"] section.results:not([aria-busy])`);
     await results.waitFor();
     return results.innerText();
   }
@@ -278,6 +278,15 @@ describeWithChromium('the dashboard in a browser', () => {
     await admin.reload();
     expect(await jobResults(admin, `#/jobs?field=userId&value=${userId}`)).toContain(jobId);
     expect(await admin.getByLabel('Payload value').inputValue()).toBe(userId);
+
+    // Created from a time still to come: nothing yet.
+    await admin.getByLabel('Created from').fill('2099-01-01T00:00:00');
+    await admin.getByRole('button', { name: 'Search' }).click();
+    // (Chromium leaves out seconds that are zero.)
+    expect(await jobResults(admin, '#/jobs?from=2099-01-01T00%3A00', '^=')).toContain('No jobs match.');
+    expect(new URL(admin.url()).hash).toMatch(new RegExp(`^#/jobs\\?from=2099-01-01T00%3A00(%3A00)?&field=userId&value=${userId}$`));
+    await admin.goBack();
+    expect(await jobResults(admin, `#/jobs?field=userId&value=${userId}`)).toContain(jobId);
     await screenshot(admin, 'jobs');
   });
 
@@ -419,8 +428,19 @@ describeWithChromium('the dashboard in a browser', () => {
     // The operator, who sees every tenant, does see them: what the admin missed was there.
     await operatorPage.goto(`${baton.api.url}/dashboard#/jobs?status=dead`);
     expect(await jobResults(operatorPage, '#/jobs?status=dead')).toMatch(new RegExp(`${rivalDeadJob}\\s+${QUEUE}\\s+dead\\s+${RIVAL_TENANT}`));
+    await operatorPage.goto(`${baton.api.url}/dashboard#/jobs?tenant=${RIVAL_TENANT}`);
+    const rivalsJobs = await jobResults(operatorPage, `#/jobs?tenant=${RIVAL_TENANT}`);
+    expect(rivalsJobs).toContain(rivalDeadJob);
+    expect(rivalsJobs).not.toMatch(new RegExp(`\\s${TEST_TENANT}\\s`));
     await open(operatorPage, '#/overview');
     await overviewShows(operatorPage, 'dead', '1');
+
+    // Only an operator may purge a dead-letter queue, since it serves every tenant.
+    expect(await admin.getByRole('button', { name: `Purge dead letters of ${QUEUE}` }).count()).toBe(0);
+    await operatorPage.getByRole('button', { name: `Purge dead letters of ${QUEUE}` }).click();
+    await operatorPage.getByRole('dialog', { name: 'Purge dead letters' }).getByRole('button', { name: 'Confirm' }).click();
+    await operatorPage.getByRole('status').getByText(new RegExp(`^Purged \\d+ dead letters of ${QUEUE}\\.$`)).waitFor();
+    await overviewShows(operatorPage, 'deadLetters', '0');
     await open(operatorPage, '#/schedules');
     await operatorPage.getByRole('rowheader', { name: 'rival-nightly' }).waitFor();
 
