@@ -199,7 +199,7 @@ describe('JobIntakeRepository (PostgreSQL)', () => {
     });
 
     async function age(id: string, seconds: number): Promise<void> {
-      await ds.query(`UPDATE jobs SET created_at = now() - make_interval(secs => $2) WHERE id = $1`, [id, seconds]);
+      await ds.query(`UPDATE jobs SET created_at = now() - make_interval(secs => $2), updated_at = now() - make_interval(secs => $2) WHERE id = $1`, [id, seconds]);
     }
 
     async function oldQueuedJobs(count: number): Promise<NewJob[]> {
@@ -211,6 +211,15 @@ describe('JobIntakeRepository (PostgreSQL)', () => {
       }
       return created;
     }
+
+    it('leaves a job retried within minAge to the process that retried it, however old the job', async () => {
+      const retried = await insertJob();
+      await age(retried.id, 600);
+      await ds.query(`UPDATE jobs SET updated_at = now() WHERE id = $1`, [retried.id]);
+      const publish = jest.fn(async (batch: UnpublishedJob[]) => batch.map((job) => job.id));
+      await expect(jobs.relayUnpublished(10, 10_000, publish)).resolves.toBe(0);
+      expect(publish).not.toHaveBeenCalled();
+    });
 
     it('hands only queued, unpublished jobs older than minAge to publish, oldest first, each with the trace context it was accepted in', async () => {
       const traceContext = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'vendor=1' };
@@ -371,9 +380,9 @@ describe('JobIntakeRepository (PostgreSQL)', () => {
       expect(await row(dueFirst.id)).toMatchObject({ status: JobStatus.Queued, published_at: expect.any(Date) });
       expect(await row(dueLater.id)).toMatchObject({ status: JobStatus.Queued, published_at: expect.any(Date) });
       expect(await row(notYet.id)).toMatchObject({ status: JobStatus.Scheduled, published_at: null });
-      // The broker did not confirm it: queued and unpublished, the sweep of unconfirmed jobs takes it (its grace counts from its creation).
+      // The broker did not confirm it: queued and unpublished, the sweep of unconfirmed jobs takes it (its grace counts from when it was queued).
       expect(await row(unconfirmed.id)).toMatchObject({ status: JobStatus.Queued, published_at: null });
-      await ds.query(`UPDATE jobs SET created_at = now() - interval '1 minute' WHERE id = $1`, [unconfirmed.id]);
+      await ds.query(`UPDATE jobs SET updated_at = now() - interval '1 minute' WHERE id = $1`, [unconfirmed.id]);
       const swept: string[] = [];
       await jobs.relayUnpublished(10, 2000, async (batch) => {
         swept.push(...batch.map((job) => job.id));

@@ -180,13 +180,15 @@ export class JobIntakeRepository {
    * Hands the oldest unpublished jobs to `publish` and marks the ones it
    * returns as published, in one transaction whose row locks (SKIP LOCKED)
    * keep other API replicas from publishing the same jobs at the same time.
-   * `minAgeMs` leaves just-accepted jobs to the process that accepted them.
+   * `minAgeMs` leaves just-accepted jobs to the process that accepted them,
+   * and just-retried ones (a retry sets updated_at) to the process that
+   * retried them, the API or the CLI, which publishes them itself.
    */
   async relayUnpublished(limit: number, minAgeMs: number, publish: (jobs: UnpublishedJob[]) => Promise<string[]>): Promise<number> {
     return connected(this.dataSource).transaction(async (manager) => {
       const rows: RelayedRow[] = await manager.query(
         `SELECT ${RELAYED_COLUMNS} FROM jobs
-         WHERE published_at IS NULL AND status = '${JobStatus.Queued}' AND created_at < now() - make_interval(secs => $2::double precision / 1000)
+         WHERE published_at IS NULL AND status = '${JobStatus.Queued}' AND updated_at < now() - make_interval(secs => $2::double precision / 1000)
          ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit, minAgeMs],
       );
