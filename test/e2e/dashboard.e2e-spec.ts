@@ -2,9 +2,10 @@
  * The dashboard in a real Chromium, against a real Baton: in services mode
  * an API and a worker process on PostgreSQL and RabbitMQ, in embedded mode
  * the standalone process (`npm start`). Each user signs in through the form
- * in a browser context of their own: an admin of tenant e2e, an operator,
- * and an admin of another tenant. Every request the browser makes is
- * recorded, and must go to Baton. Failures come from a PostgreSQL trigger
+ * in a browser context of their own: an admin of tenant e2e and an
+ * operator; another tenant's jobs, submitted over /v1, must stay out of the
+ * admin's sight. Every request the browser makes is recorded, and must go
+ * to Baton. Failures come from a PostgreSQL trigger
  * in the suite's own database (installPoison): workouts of users named
  * `poison-*` fail while the poison is on.
  *
@@ -12,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
   Baton,
   batonEnv,
@@ -58,7 +59,6 @@ describeWithChromium('the dashboard in a browser', () => {
   let receiver: WebhookReceiver;
   let operator: StoredKey;
   let rival: StoredKey;
-  const contexts: BrowserContext[] = [];
   /** Every URL any page asked for, across the whole suite. */
   const requested: string[] = [];
   /** Baton's origins: the suite restarts Baton once, read-only, on another port. */
@@ -99,7 +99,6 @@ describeWithChromium('the dashboard in a browser', () => {
   /** A browser context of its own (a user), whose requests and CSP reports the suite records. */
   async function newUser(): Promise<Page> {
     const context = await chromium.newContext();
-    contexts.push(context);
     context.on('request', (sent) => requested.push(sent.url()));
     const page = await context.newPage();
     page.on('console', (message) => {
@@ -124,8 +123,8 @@ describeWithChromium('the dashboard in a browser', () => {
   }
 
   /** Opens a route of the dashboard and waits until its view is the one drawn. */
-  async function open(page: Page, hash: string, url = baton.api.url): Promise<void> {
-    await page.goto(`${url}/dashboard${hash}`);
+  async function open(page: Page, hash: string): Promise<void> {
+    await page.goto(`${baton.api.url}/dashboard${hash}`);
     await page.locator(`main[data-route="${hash}"]`).waitFor();
   }
 
