@@ -192,6 +192,18 @@ export class BatonConfig {
   HTTP_HEADERS_TIMEOUT_MS = 10_000;
 
   /**
+   * Requests the API holds at once (being read, or answered); one more is
+   * answered 503 with Retry-After before its body is read. Bounds the
+   * memory that request bodies can take: at most this many bodies of up to
+   * the body limit (1 MiB; 5 MiB for a batch) at a time.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  HTTP_MAX_IN_FLIGHT = 256;
+
+  /**
    * Origins allowed to call the API from a browser (comma-separated, e.g.
    * https://app.example.com). Unset: no CORS headers at all, which is what
    * server-to-server callers need.

@@ -428,6 +428,17 @@ describe(loadConfig.name, () => {
     });
   });
 
+  describe('HTTP_MAX_IN_FLIGHT', () => {
+    it('holds 256 requests at once by default, and reads another bound', () => {
+      expect(loadConfig({}).HTTP_MAX_IN_FLIGHT).toBe(256);
+      expect(loadConfig({ HTTP_MAX_IN_FLIGHT: '32' }).HTTP_MAX_IN_FLIGHT).toBe(32);
+    });
+
+    it.each(['0', '100001', 'many'])('refuses %s, naming the variable', (value) => {
+      expect(() => loadConfig({ HTTP_MAX_IN_FLIGHT: value })).toThrow(/HTTP_MAX_IN_FLIGHT/);
+    });
+  });
+
   describe('the dashboard', () => {
     it('is served, not read-only, with 8-hour sessions by default', () => {
       expect(loadConfig({})).toMatchObject({ DASHBOARD_ENABLED: true, DASHBOARD_READ_ONLY: false, DASHBOARD_SESSION_TTL_SEC: 28_800 });

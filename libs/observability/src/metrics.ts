@@ -35,6 +35,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly httpRequestsShed = this.counter('baton_http_requests_shed_total', 'Requests answered 503 unread because HTTP_MAX_IN_FLIGHT requests were in flight.');
+  readonly httpRequestsInFlight = new Gauge({
+    name: 'baton_http_requests_in_flight',
+    help: 'Requests the API holds now (probes and scrapes left out), against HTTP_MAX_IN_FLIGHT.',
+    registers: [this.registry],
+  });
+
   readonly jobsAccepted = this.counter('baton_jobs_accepted_total', 'Jobs accepted by the API (committed to PostgreSQL).');
   readonly jobsPublished = this.counter('baton_jobs_published_total', 'Job publishes confirmed by RabbitMQ (first publishes and relay republishes).');
   readonly jobsCompleted = this.counter('baton_jobs_completed_total', 'Jobs completed by a worker.');

@@ -13,6 +13,7 @@ import { correlationIdOf, REQUEST_ID_HEADER } from './correlation-id';
 import { QueueAgeReporter } from '../jobs/queue-age-reporter';
 import { serveDashboardAssets } from '../dashboard/dashboard-assets';
 import { errorBody } from './error-body';
+import { limitInFlight } from './in-flight-limit';
 import { securityHeaders } from './security-headers';
 
 /** Queue depths and the relay backlog are read at most this often, however often Prometheus scrapes. */
@@ -48,7 +49,8 @@ export function createHttpAdapter(config: BatonConfig): FastifyAdapter {
 
 /**
  * JSON only, security headers, correlation ids, CORS only when configured,
- * slow-client timeouts, request metrics and logs, a rate limit and an API
+ * slow-client timeouts, request metrics and logs, a bound on requests in
+ * flight, a rate limit and an API
  * key on every /v1 route, the dashboard's page and files, queue, queue-age
  * and relay gauges.
  */
@@ -98,6 +100,8 @@ export async function configureHttp(app: NestFastifyApplication, config: BatonCo
   });
   const metrics = app.get(Metrics);
   instrumentHttp(fastify, metrics);
+  // Before the rate limit and authentication: a shed request costs no Redis or database call.
+  limitInFlight(fastify, config.HTTP_MAX_IN_FLIGHT, { shed: metrics.httpRequestsShed, inFlight: metrics.httpRequestsInFlight });
   // Counted before authentication: a flood of bad keys costs no database look-ups.
   await limitRequestRate(app, config);
   authenticateApiRequests(fastify, app.get(ApiKeyService));
