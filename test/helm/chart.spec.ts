@@ -597,6 +597,24 @@ describe('API settings, rate limit and the bootstrap key', () => {
     expect(loadConfig(resolveEnv(apiRun(objects), objects)).API_KEY_CACHE_MS).toBe(0);
   });
 
+  it("sizes each container's V8 heap from its own memory limit (heap.fractionOfMemoryLimit), in every unit Kubernetes writes, and not without a limit", async () => {
+    const heapOf = (objects: K8sObject[], role: 'api' | 'worker') => envVar(runsOf(objects, role)[0], 'NODE_OPTIONS');
+    const defaults = render(DEFAULTS);
+    // 0.75 of the default 512Mi limits.
+    expect(heapOf(defaults, 'api')).toEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' });
+    expect(heapOf(defaults, 'worker')).toEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' });
+    for (const [memory, mib] of [['1Gi', 768], ['1G', 715], ['300000000', 214], ['2048Ki', 1]] as const) {
+      const objects = await template({ values: { api: { resources: { limits: { memory } } } } });
+      expect({ memory, heap: heapOf(objects, 'api')?.value }).toEqual({ memory, heap: `--max-old-space-size=${mib}` });
+    }
+    const unlimited = await template({ values: { api: { resources: { limits: null } }, heap: { fractionOfMemoryLimit: 0.5 } } });
+    expect(heapOf(unlimited, 'api')).toBeUndefined();
+    expect(heapOf(unlimited, 'worker')).toEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=256' });
+    expect(heapOf(await template({ values: { heap: { fractionOfMemoryLimit: 0 } } }), 'api')).toBeUndefined();
+    // The schema refuses a limit that is no Kubernetes quantity before the template reads it.
+    await expect(template({ values: { api: { resources: { limits: { memory: '1Xi' } } } } })).rejects.toThrow(/memory/);
+  });
+
   it('sets the dashboard variables from dashboard.*, which the API reads back, and on the API only; the schema refuses a session under 5 minutes', async () => {
     const objects = await template({ values: { dashboard: { enabled: false, readOnly: true, sessionTtlSec: 3600 } } });
     expect(loadConfig(resolveEnv(apiRun(objects), objects))).toMatchObject({ DASHBOARD_ENABLED: false, DASHBOARD_READ_ONLY: true, DASHBOARD_SESSION_TTL_SEC: 3600 });

@@ -16,8 +16,8 @@ export const ENTRY_POINTS = {
 
 export type Role = 'api' | 'worker' | 'migrate';
 
-/** Every variable Baton reads (libs/config: BatonConfig's properties and the two secrets). */
-export const APP_VARIABLES: ReadonlySet<string> = new Set(CONFIG_VARIABLES);
+/** Every variable Baton reads (libs/config: BatonConfig's properties and the two secrets), and Node's NODE_OPTIONS (the heap's size). */
+export const APP_VARIABLES: ReadonlySet<string> = new Set([...CONFIG_VARIABLES, 'NODE_OPTIONS']);
 
 export interface ContainerRun {
   workload: K8sObject;

@@ -748,3 +748,27 @@ Called with (dict "root" $ "component" "api"), or for a worker group with
 {{- end }}
 {{- end }}
 {{- end -}}
+
+{{/*
+baton.heapEnv: a NODE_OPTIONS entry that sizes V8's old space from the
+container's memory limit (heap.fractionOfMemoryLimit of it, in MiB), so that
+Node collects garbage before the kernel kills the container; nothing when
+the container has no memory limit or the fraction is 0. Called with
+(dict "root" $ "resources" <the container's resources>).
+*/}}
+{{- define "baton.heapEnv" -}}
+{{- $fraction := float64 .root.Values.heap.fractionOfMemoryLimit -}}
+{{- $limit := "" -}}
+{{- with .resources }}{{ with .limits }}{{ $limit = toString (.memory | default "") }}{{ end }}{{ end -}}
+{{- if and $limit (gt $fraction 0.0) -}}
+{{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" $limit -}}
+{{- $unit := trimPrefix $number $limit -}}
+{{- $perMiB := dict "" 0.00000095367431640625 "Ki" 0.0009765625 "Mi" 1.0 "Gi" 1024.0 "Ti" 1048576.0 "k" 0.00095367431640625 "M" 0.95367431640625 "G" 953.67431640625 "T" 953674.31640625 -}}
+{{- if or (not $number) (not (hasKey $perMiB $unit)) -}}
+{{- fail (printf "heap.fractionOfMemoryLimit: cannot read the memory limit %q (a number with one of the units Ki, Mi, Gi, Ti, k, M, G, T, or none)" $limit) -}}
+{{- end -}}
+{{- $mib := floor (mulf (mulf (float64 $number) (get $perMiB $unit)) $fraction) -}}
+- name: NODE_OPTIONS
+  value: {{ printf "--max-old-space-size=%d" (int64 $mib) | quote }}
+{{- end -}}
+{{- end -}}
