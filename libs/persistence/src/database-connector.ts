@@ -46,6 +46,7 @@ export class DatabaseConnector implements OnApplicationShutdown {
     for (let attempt = 0; !this.closing; attempt++) {
       try {
         await this.dataSource.initialize();
+        guardCheckedOutClients(connectedPool(this.dataSource), this.logger);
         if (attempt > 0) this.logger.log('connected to PostgreSQL');
         return;
       } catch (error) {
@@ -80,4 +81,21 @@ export function connected(dataSource: DataSource): DataSource {
  */
 export function connectedPool(dataSource: DataSource): Pool {
   return (connected(dataSource).driver as PostgresDriver).master as Pool;
+}
+
+/**
+ * pg's pool listens for a client's errors only while the client is idle in
+ * it. A checked-out client whose connection breaks between two of its
+ * statements (inside a transaction, say) emits an 'error' nobody hears, and
+ * Node ends the process for it. Every client checked out gets a listener
+ * of its own, once: the break is logged, and the client's next statement
+ * fails as any statement on a lost database does.
+ */
+function guardCheckedOutClients(pool: Pool, logger: Logger): void {
+  const guarded = new WeakSet<object>();
+  pool.on('acquire', (client) => {
+    if (guarded.has(client)) return;
+    guarded.add(client);
+    client.on('error', (error) => logger.warn(`a PostgreSQL connection in use broke: ${describeError(error)}`));
+  });
 }
