@@ -108,7 +108,7 @@ const EXISTING_SECRETS: Record<string, Record<string, string>> = {
 const external = (name: string, key: string) => EXISTING_SECRETS[name]?.[key];
 
 /** Variables the chart sets on the API container only, on the migration Job only, and on the emails workers only. */
-const API_ONLY = ['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'HTTP_MAX_IN_FLIGHT', 'CORS_ORIGINS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS', 'API_KEY_CACHE_MS', 'DISABLED_JOB_TYPES'];
+const API_ONLY = ['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'HTTP_MAX_IN_FLIGHT', 'HTTP_MAX_IN_FLIGHT_BYTES', 'CORS_ORIGINS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS', 'API_KEY_CACHE_MS', 'DISABLED_JOB_TYPES'];
 const MIGRATE_ONLY = ['BATON_BOOTSTRAP_API_KEY', 'BATON_BOOTSTRAP_TENANT'];
 const EMAILS_WORKER_ONLY = ['SMTP_URL', 'MAIL_FROM'];
 /** The WEBHOOK_* variables: those the API reads too, and those only the groups that deliver webhooks read. */

@@ -204,6 +204,20 @@ export class BatonConfig {
   HTTP_MAX_IN_FLIGHT = 256;
 
   /**
+   * Request body bytes the API holds at once, counted from each request's
+   * Content-Length (a chunked body counts as its route's whole body limit).
+   * A request that would take the total past it is answered 503 with
+   * Retry-After before its body is read, unless nothing else is in flight.
+   * HTTP_MAX_IN_FLIGHT alone lets 256 batches of 5 MiB in at once; this
+   * keeps a burst of large bodies within the heap (32 MiB by default).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024 * 1024)
+  @Max(4 * 1024 * 1024 * 1024)
+  HTTP_MAX_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
+
+  /**
    * Origins allowed to call the API from a browser (comma-separated, e.g.
    * https://app.example.com). Unset: no CORS headers at all, which is what
    * server-to-server callers need.

@@ -439,6 +439,17 @@ describe(loadConfig.name, () => {
     });
   });
 
+  describe('HTTP_MAX_IN_FLIGHT_BYTES', () => {
+    it('holds 32 MiB of bodies at once by default, and reads another bound', () => {
+      expect(loadConfig({}).HTTP_MAX_IN_FLIGHT_BYTES).toBe(33_554_432);
+      expect(loadConfig({ HTTP_MAX_IN_FLIGHT_BYTES: '1048576' }).HTTP_MAX_IN_FLIGHT_BYTES).toBe(1_048_576);
+    });
+
+    it.each(['1048575', '4294967297', '32MiB'])('refuses %s, naming the variable', (value) => {
+      expect(() => loadConfig({ HTTP_MAX_IN_FLIGHT_BYTES: value })).toThrow(/HTTP_MAX_IN_FLIGHT_BYTES/);
+    });
+  });
+
   describe('the dashboard', () => {
     it('is served, not read-only, with 8-hour sessions by default', () => {
       expect(loadConfig({})).toMatchObject({ DASHBOARD_ENABLED: true, DASHBOARD_READ_ONLY: false, DASHBOARD_SESSION_TTL_SEC: 28_800 });

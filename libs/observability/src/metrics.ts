@@ -35,10 +35,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly httpRequestsShed = this.counter('baton_http_requests_shed_total', 'Requests answered 503 unread because HTTP_MAX_IN_FLIGHT requests were in flight.');
+  readonly httpRequestsShed = new Counter({
+    name: 'baton_http_requests_shed_total',
+    help: 'Requests answered 503 unread, by the bound they would have passed: HTTP_MAX_IN_FLIGHT (requests) or HTTP_MAX_IN_FLIGHT_BYTES (bytes).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly httpRequestsInFlight = new Gauge({
     name: 'baton_http_requests_in_flight',
     help: 'Requests the API holds now (probes and scrapes left out), against HTTP_MAX_IN_FLIGHT.',
+    registers: [this.registry],
+  });
+  readonly httpRequestBytesInFlight = new Gauge({
+    name: 'baton_http_request_bytes_in_flight',
+    help: 'Request body bytes the API holds now, by their Content-Length, against HTTP_MAX_IN_FLIGHT_BYTES.',
     registers: [this.registry],
   });
 

@@ -101,7 +101,11 @@ export async function configureHttp(app: NestFastifyApplication, config: BatonCo
   const metrics = app.get(Metrics);
   instrumentHttp(fastify, metrics);
   // Before the rate limit and authentication: a shed request costs no Redis or database call.
-  limitInFlight(fastify, config.HTTP_MAX_IN_FLIGHT, { shed: metrics.httpRequestsShed, inFlight: metrics.httpRequestsInFlight });
+  limitInFlight(
+    fastify,
+    { requests: config.HTTP_MAX_IN_FLIGHT, bodyBytes: config.HTTP_MAX_IN_FLIGHT_BYTES },
+    { shed: metrics.httpRequestsShed, inFlight: metrics.httpRequestsInFlight, inFlightBytes: metrics.httpRequestBytesInFlight },
+  );
   // Counted before authentication: a flood of bad keys costs no database look-ups.
   await limitRequestRate(app, config);
   authenticateApiRequests(fastify, app.get(ApiKeyService));
