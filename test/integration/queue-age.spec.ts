@@ -2,13 +2,15 @@
  * QueueAgeRepository on the real database: the age of each type's oldest
  * job that is due and waiting (queued; a delayed job from its due time), one
  * index probe per type however many jobs there are (its EXPLAIN), and one
- * reporting process at a time, through an advisory lock.
+ * reporting process at a time, through an advisory lock. And the
+ * dashboard's JobStatsRepository.oldestWaiting, which shares its query:
+ * null for a type with nothing waiting, and narrowed to a tenant.
  */
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { JOB_TYPES, JobStatus, JobType } from '@baton/contracts';
 import { BATON_SCHEMA } from '@baton/jobs';
-import { createDataSource, QueueAgeRepository } from '@baton/persistence';
+import { createDataSource, JobStatsRepository, QueueAgeRepository } from '@baton/persistence';
 import { itWithServices } from '../support/mode';
 import { openTestDataSource, TestDatabase } from '../support/services';
 import { waitFor } from '../support/wait-for';
@@ -74,6 +76,17 @@ describe('QueueAgeRepository (PostgreSQL)', () => {
     expect(ages[JobType.Invoice]).toBeGreaterThanOrEqual(300);
     expect(ages[JobType.Invoice]).toBeLessThan(310);
     expect(ages[JobType.Email]).toBe(0);
+  });
+
+  it("gives the dashboard the same ages, null where nothing waits, and a tenant's own", async () => {
+    const stats = new JobStatsRepository(ds);
+    const byType = async (tenant?: string) => Object.fromEntries((await stats.oldestWaiting(JOB_TYPES, tenant)).map(({ type, ageSeconds }) => [type, ageSeconds]));
+    const everyTenant = await byType();
+    expect(everyTenant[JobType.Workout]).toBeGreaterThanOrEqual(120);
+    expect(everyTenant[JobType.Invoice]).toBeGreaterThanOrEqual(300);
+    expect(everyTenant[JobType.Email]).toBeNull();
+    expect((await byType('queue-age'))[JobType.Invoice]).toBeGreaterThanOrEqual(300);
+    expect(await byType('another-tenant')).toEqual(Object.fromEntries(JOB_TYPES.map((type) => [type, null])));
   });
 
   it('reads one index entry per type, never the table: the plan on a large jobs table', async () => {

@@ -5,6 +5,24 @@ import { connectedPool } from '../database-connector';
 /** A list of statuses as SQL literals, for `status IN (...)`. */
 export const quoted = (statuses: readonly JobStatus[]) => statuses.map((status) => `'${status}'`).join(', ');
 
+/**
+ * The FROM clause that gives each type of `$1` its oldest queued job's due
+ * time, `oldest.due` (null when none waits): a delayed job's run_at, else
+ * its creation. It repeats jobs_pending_due_idx's expression and order word
+ * for word, so that each type is one index probe however many jobs wait. A
+ * `failed` job waiting for its retry is left out: its next attempt's due
+ * time is not stored, and it is not due until its retry delay has passed.
+ * `narrowing`: more conditions on the job `j` (`AND j.tenant = $2`).
+ */
+export const oldestQueuedPerType = (narrowing = '') => `
+  FROM unnest($1::text[]) AS t(type)
+  LEFT JOIN LATERAL (
+    SELECT coalesce(j.run_at, j.created_at) AS due FROM jobs j
+    WHERE j.type = t.type AND j.status = '${JobStatus.Queued}' ${narrowing}
+    ORDER BY coalesce(j.run_at, j.created_at)
+    LIMIT 1
+  ) oldest ON true`;
+
 /** The statuses a delivery may still take a job in. */
 export const RUNNABLE = quoted(RUNNABLE_STATUSES);
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { JobStatus, JobType } from '@baton/contracts';
 import { connectedPool } from '../database-connector';
+import { oldestQueuedPerType } from './job-sql';
 
 /** How many of a type's jobs are in each live state (and dead). */
 export interface JobTypeCounts {
@@ -72,16 +73,10 @@ export class JobStatsRepository {
 
   /** For each type, how long its oldest due, queued job (of the tenant, or of any) has waited. */
   async oldestWaiting(types: readonly JobType[], tenant?: string): Promise<OldestWaiting[]> {
-    // The expression and order of jobs_pending_due_idx, word for word, so that each type is one index probe.
     const { rows } = await connectedPool(this.dataSource).query<OldestWaiting>(
+      // greatest() ignores a null: none waiting stays null, not 0.
       `SELECT t.type, CASE WHEN oldest.due IS NULL THEN NULL ELSE greatest(0, extract(epoch FROM now() - oldest.due))::float8 END AS "ageSeconds"
-       FROM unnest($1::text[]) AS t(type)
-       LEFT JOIN LATERAL (
-         SELECT coalesce(j.run_at, j.created_at) AS due FROM jobs j
-         WHERE j.type = t.type AND j.status = '${JobStatus.Queued}' AND ($2::text IS NULL OR j.tenant = $2)
-         ORDER BY coalesce(j.run_at, j.created_at)
-         LIMIT 1
-       ) oldest ON true`,
+       ${oldestQueuedPerType('AND ($2::text IS NULL OR j.tenant = $2)')}`,
       [types, tenant ?? null],
     );
     return rows;

@@ -1,8 +1,9 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
-import { JobStatus, JobType } from '@baton/contracts';
+import { JobType } from '@baton/contracts';
 import { connectedPool } from '../database-connector';
+import { oldestQueuedPerType } from './job-sql';
 
 // Any constant shared by every Baton process; it names the advisory lock
 // held by the one process that reads the queues' ages (the migrations' lock
@@ -16,20 +17,10 @@ export interface OldestPending {
   ageSeconds: number;
 }
 
-// One index probe per type (jobs_pending_due_idx, whose expression this
-// repeats word for word): the first entry of the type's part of the index,
-// however many queued jobs there are. A `failed` job waiting for its retry
-// is left out: its next attempt's due time is not stored, and it is not
-// due until its retry delay has passed.
+// One index probe per type: the first entry of the type's part of jobs_pending_due_idx.
 const OLDEST_PENDING_SQL = `
   SELECT t.type, coalesce(greatest(0, extract(epoch FROM now() - oldest.due)), 0)::float8 AS "ageSeconds"
-  FROM unnest($1::text[]) AS t(type)
-  LEFT JOIN LATERAL (
-    SELECT coalesce(j.run_at, j.created_at) AS due FROM jobs j
-    WHERE j.type = t.type AND j.status = '${JobStatus.Queued}'
-    ORDER BY coalesce(j.run_at, j.created_at)
-    LIMIT 1
-  ) oldest ON true`;
+  ${oldestQueuedPerType()}`;
 
 /**
  * Reads how long the oldest waiting job of each type has waited, in one
