@@ -597,20 +597,23 @@ describe('API settings, rate limit and the bootstrap key', () => {
     expect(loadConfig(resolveEnv(apiRun(objects), objects)).API_KEY_CACHE_MS).toBe(0);
   });
 
-  it("sizes each container's V8 heap from its own memory limit (heap.fractionOfMemoryLimit), in every unit Kubernetes writes, and not without a limit", async () => {
+  it("sizes each container's V8 heap from its own memory limit (heap.fractionOfMemoryLimit), in every unit Kubernetes writes, and not without a limit; and its semi-spaces (heap.maxSemiSpaceMiB)", async () => {
     const heapOf = (objects: K8sObject[], role: 'api' | 'worker') => envVar(runsOf(objects, role)[0], 'NODE_OPTIONS');
     const defaults = render(DEFAULTS);
-    // 0.75 of the default 512Mi limits.
-    expect(heapOf(defaults, 'api')).toEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' });
-    expect(heapOf(defaults, 'worker')).toEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' });
+    // 0.75 of the default 512Mi limits, and 8 MiB semi-spaces.
+    expect(heapOf(defaults, 'api')).toEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=384 --max-semi-space-size=8' });
+    expect(heapOf(defaults, 'worker')).toEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=384 --max-semi-space-size=8' });
+    const oldSpaceOnly = { maxSemiSpaceMiB: 0 };
     for (const [memory, mib] of [['1Gi', 768], ['1G', 715], ['300000000', 214], ['2048Ki', 1]] as const) {
-      const objects = await template({ values: { api: { resources: { limits: { memory } } } } });
+      const objects = await template({ values: { api: { resources: { limits: { memory } } }, heap: oldSpaceOnly } });
       expect({ memory, heap: heapOf(objects, 'api')?.value }).toEqual({ memory, heap: `--max-old-space-size=${mib}` });
     }
-    const unlimited = await template({ values: { api: { resources: { limits: null } }, heap: { fractionOfMemoryLimit: 0.5 } } });
+    const unlimited = await template({ values: { api: { resources: { limits: null } }, heap: { fractionOfMemoryLimit: 0.5, maxSemiSpaceMiB: 0 } } });
     expect(heapOf(unlimited, 'api')).toBeUndefined();
     expect(heapOf(unlimited, 'worker')).toEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=256' });
-    expect(heapOf(await template({ values: { heap: { fractionOfMemoryLimit: 0 } } }), 'api')).toBeUndefined();
+    expect(heapOf(await template({ values: { heap: { fractionOfMemoryLimit: 0 } } }), 'api')).toEqual({ name: 'NODE_OPTIONS', value: '--max-semi-space-size=8' });
+    expect(heapOf(await template({ values: { heap: { fractionOfMemoryLimit: 0, maxSemiSpaceMiB: 0 } } }), 'api')).toBeUndefined();
+    await expect(template({ values: { heap: { maxSemiSpaceMiB: 65 } } })).rejects.toThrow(/maxSemiSpaceMiB/);
     // The schema refuses a limit that is no Kubernetes quantity before the template reads it.
     await expect(template({ values: { api: { resources: { limits: { memory: '1Xi' } } } } })).rejects.toThrow(/memory/);
   });

@@ -750,15 +750,19 @@ Called with (dict "root" $ "component" "api"), or for a worker group with
 {{- end -}}
 
 {{/*
-baton.heapEnv: a NODE_OPTIONS entry that sizes V8's old space from the
-container's memory limit (heap.fractionOfMemoryLimit of it, in MiB), so that
-Node collects garbage before the kernel kills the container; nothing when
-the container has no memory limit or the fraction is 0. Called with
+baton.heapEnv: a NODE_OPTIONS entry that sizes V8's heap: its old space
+from the container's memory limit (heap.fractionOfMemoryLimit of it, in
+MiB), so that Node collects garbage before the kernel kills the container,
+and its young generation's semi-spaces (heap.maxSemiSpaceMiB). Each is left
+out when unset: no memory limit or a fraction of 0, a semi-space of 0; and
+the entry too when both are. Called with
 (dict "root" $ "resources" <the container's resources>).
 */}}
 {{- define "baton.heapEnv" -}}
 {{- $fraction := float64 .root.Values.heap.fractionOfMemoryLimit -}}
+{{- $semiSpace := int64 .root.Values.heap.maxSemiSpaceMiB -}}
 {{- $limit := "" -}}
+{{- $flags := list -}}
 {{- with .resources }}{{ with .limits }}{{ $limit = toString (.memory | default "") }}{{ end }}{{ end -}}
 {{- if and $limit (gt $fraction 0.0) -}}
 {{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" $limit -}}
@@ -768,7 +772,13 @@ the container has no memory limit or the fraction is 0. Called with
 {{- fail (printf "heap.fractionOfMemoryLimit: cannot read the memory limit %q (a number with one of the units Ki, Mi, Gi, Ti, k, M, G, T, or none)" $limit) -}}
 {{- end -}}
 {{- $mib := floor (mulf (mulf (float64 $number) (get $perMiB $unit)) $fraction) -}}
+{{- $flags = append $flags (printf "--max-old-space-size=%d" (int64 $mib)) -}}
+{{- end -}}
+{{- if gt $semiSpace 0 -}}
+{{- $flags = append $flags (printf "--max-semi-space-size=%d" $semiSpace) -}}
+{{- end -}}
+{{- if $flags -}}
 - name: NODE_OPTIONS
-  value: {{ printf "--max-old-space-size=%d" (int64 $mib) | quote }}
+  value: {{ join " " $flags | quote }}
 {{- end -}}
 {{- end -}}
