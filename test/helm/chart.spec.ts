@@ -294,7 +294,7 @@ describe.each(CASES)('with %s', (scenario) => {
     }
   });
 
-  it('sets the HTTP, CORS and rate-limit variables on the API only, the bootstrap key on the migration Job only, the mail settings on the emails workers only, the webhook settings on the API and the webhooks workers only, and Redis where a limit uses it', () => {
+  it('sets the HTTP, CORS and rate-limit variables on the API only, the bootstrap key on the migration Job only, the mail settings on the emails workers only, the webhook settings on the API and the webhooks workers only, and Redis where a limit or the read cache uses it', () => {
     const objects = render(scenario);
     for (const run of containerRuns(objects)) {
       const names = variableNames(run, objects);
@@ -632,6 +632,12 @@ describe('API settings, rate limit and the bootstrap key', () => {
     }
     // Without Redis, no READ_CACHE_* anywhere: there is no cache.
     for (const run of containerRuns(render(DEFAULTS))) expect(variableNames(run, render(DEFAULTS)).filter((name) => name.startsWith('READ_CACHE_'))).toEqual([]);
+  });
+
+  it('say in the NOTES where the read cache keeps its keys, and nothing of it without Redis or with it off', async () => {
+    await expect(notes({ valuesFiles: ['read-cache-values.yaml'] })).resolves.toContain('(keys baton-eu.prod:read:*, at most 300 s)');
+    await expect(notes()).resolves.not.toContain('read from the same Redis');
+    await expect(notes({ valuesFiles: ['auth-and-rate-limit-values.yaml'] })).resolves.not.toContain('read from the same Redis');
   });
 
   it('sets API_KEY_CACHE_MS from auth.keyCacheMs, 0 included, which the API reads back as the same number', async () => {
