@@ -11,7 +11,7 @@ type JobTimestamp = 'runAt' | 'createdAt' | 'updatedAt' | 'completedAt';
  * payload), stacks included. The view is applied per caller on the way out,
  * so a key without `admin` never sees the stacks an admin's read stored.
  */
-type CachedJob = Omit<JobRecord, JobTimestamp> & { runAt: string | null; createdAt: string; updatedAt: string; completedAt: string | null };
+export type CachedJob = Omit<JobRecord, JobTimestamp> & { runAt: string | null; createdAt: string; updatedAt: string; completedAt: string | null };
 
 /**
  * `GET /v1/jobs/:id` through the read cache. Only a job no worker changes
@@ -40,7 +40,8 @@ export class JobReadService {
   }
 }
 
-function cachedJob(job: JobEntity): CachedJob {
+/** The entry of a job, as JSON: what `jobRecord` makes a JobRecord of again. */
+export function cachedJob(job: JobEntity): CachedJob {
   const { id, type, status, attempts, maxAttempts, result, lastError, errors, scheduleId, runAt, createdAt, updatedAt, completedAt } = job;
   return {
     id,
@@ -59,7 +60,7 @@ function cachedJob(job: JobEntity): CachedJob {
   };
 }
 
-function jobRecord(job: CachedJob): JobRecord {
+export function jobRecord(job: CachedJob): JobRecord {
   const { runAt, createdAt, updatedAt, completedAt } = job;
   return {
     ...job,
