@@ -149,7 +149,7 @@ export class Metrics {
 
   readonly readCacheRequests = new Counter({
     name: 'baton_read_cache_requests_total',
-    help: 'API only, with REDIS_URL: reads of finished jobs, workouts, invoices and invoice PDFs by resource and outcome: hit (answered from Redis), miss (read from PostgreSQL), error (Redis failed or was too slow: read from PostgreSQL).',
+    help: 'With REDIS_URL, the API (0 in a worker, which only drops entries): reads of finished jobs, workouts, invoices and invoice PDFs by resource and outcome: hit (answered from Redis), miss (read from PostgreSQL), error (Redis failed or was too slow: read from PostgreSQL).',
     labelNames: ['resource', 'outcome'] as const,
     registers: [this.registry],
   });
