@@ -36,6 +36,7 @@ const EXPECTED_OPTIONAL: Record<string, string[]> = {
   'hardened-overrides-values.yaml': [],
   'api-http-values.yaml': [],
   'auth-and-rate-limit-values.yaml': ['NetworkPolicy'],
+  'read-cache-values.yaml': ['NetworkPolicy'],
   'readme-example-values.yaml': ['Ingress', 'PodDisruptionBudget', 'ScaledObject', 'TriggerAuthentication', 'ServiceMonitor'],
   'emails-values.yaml': ['NetworkPolicy', 'ScaledObject', 'TriggerAuthentication'],
   'emails-existing-secret-values.yaml': ['HorizontalPodAutoscaler', 'NetworkPolicy'],
@@ -111,6 +112,8 @@ const external = (name: string, key: string) => EXISTING_SECRETS[name]?.[key];
 const API_ONLY = ['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'HTTP_MAX_IN_FLIGHT', 'HTTP_MAX_IN_FLIGHT_BYTES', 'CORS_ORIGINS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS', 'API_KEY_CACHE_MS', 'DISABLED_JOB_TYPES'];
 const MIGRATE_ONLY = ['BATON_BOOTSTRAP_API_KEY', 'BATON_BOOTSTRAP_TENANT'];
 const EMAILS_WORKER_ONLY = ['SMTP_URL', 'MAIL_FROM'];
+/** Set beside REDIS_URL only, alike in the API and the workers (which drop the API's entries). */
+const READ_CACHE_VARIABLES = ['READ_CACHE_TTL_SEC', 'READ_CACHE_PREFIX', 'READ_CACHE_TIMEOUT_MS'];
 /** The WEBHOOK_* variables: those the API reads too, and those only the groups that deliver webhooks read. */
 const WEBHOOK_API_AND_DELIVERY = ['WEBHOOK_ALLOW_HTTP', 'WEBHOOK_ALLOWED_HOSTS', 'WEBHOOK_SECRET_GRACE_SEC'];
 const WEBHOOK_DELIVERY_ONLY = ['WEBHOOK_RETRY_SCHEDULE_SEC', 'WEBHOOK_TIMEOUT_MS'];
@@ -156,7 +159,7 @@ beforeAll(async () => {
 
 describe('scenario files', () => {
   it('cover every feature the chart makes optional', () => {
-    for (const file of ['hpa', 'keda', 'existing-secret', 'ingress', 'networkpolicy', 'servicemonitor', 'pdb', 'api-http', 'auth-and-rate-limit', 'emails', 'emails-existing-secret', 'webhooks', 'retention', 'tracing', 'monitoring']) {
+    for (const file of ['hpa', 'keda', 'existing-secret', 'ingress', 'networkpolicy', 'servicemonitor', 'pdb', 'api-http', 'auth-and-rate-limit', 'read-cache', 'emails', 'emails-existing-secret', 'webhooks', 'retention', 'tracing', 'monitoring']) {
       expect(SCENARIOS).toContain(`${file}-values.yaml`);
     }
     // A new scenario must say which optional objects it renders.
@@ -291,7 +294,7 @@ describe.each(CASES)('with %s', (scenario) => {
     }
   });
 
-  it('sets the HTTP, CORS and rate-limit variables on the API only, the bootstrap key on the migration Job only, the mail settings on the emails workers only, the webhook settings on the API and the webhooks workers only, and Redis where a limit uses it', () => {
+  it('sets the HTTP, CORS and rate-limit variables on the API only, the bootstrap key on the migration Job only, the mail settings on the emails workers only, the webhook settings on the API and the webhooks workers only, and Redis where a limit or the read cache uses it', () => {
     const objects = render(scenario);
     for (const run of containerRuns(objects)) {
       const names = variableNames(run, objects);
@@ -305,8 +308,9 @@ describe.each(CASES)('with %s', (scenario) => {
           (WEBHOOK_DELIVERY_ONLY.includes(name) && !queues.includes('webhooks')) ||
           (WEBHOOK_API_AND_DELIVERY.includes(name) && run.role !== 'api' && !queues.includes('webhooks')) ||
           (name === 'WORKER_RATE_LIMITS' && run.role !== 'worker') ||
-          // Redis: for the API's counts, or for a worker's queue rate limits.
-          (name === 'REDIS_URL' && run.role !== 'api' && !names.includes('WORKER_RATE_LIMITS')),
+          // Redis: for the API's counts and read cache, or for a worker's queue rate limits or its retention's invalidations.
+          (name === 'REDIS_URL' && run.role !== 'api' && !names.includes('WORKER_RATE_LIMITS') && !names.includes('READ_CACHE_TTL_SEC')) ||
+          (READ_CACHE_VARIABLES.includes(name) && !names.includes('REDIS_URL')),
       );
       expect({ where, misplaced }).toEqual({ where, misplaced: [] });
       if (run.role === 'api') expect(names).toEqual(expect.arrayContaining(['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS', 'API_KEY_CACHE_MS', 'WEBHOOK_ALLOW_HTTP', 'WEBHOOK_SECRET_GRACE_SEC']));
@@ -591,6 +595,51 @@ describe('API settings, rate limit and the bootstrap key', () => {
     expect([env.RATE_LIMIT_MAX, env.RATE_LIMIT_WINDOW_MS, env.REDIS_URL]).toEqual(['1200', '10000', 'rediss://:secret@redis.example:6380/0']);
   });
 
+  it('with Redis, gives the API and every group consuming a job type the read cache, alike, and their NetworkPolicies the Redis port; a webhooks-only group neither', () => {
+    const objects = render('read-cache-values.yaml');
+    const runs = containerRuns(objects).filter((run) => run.role !== 'migrate');
+    for (const run of runs) {
+      const where = component(run.workload)!;
+      const config = loadConfig(resolveEnv(run, objects, external));
+      if (where === 'worker-webhooks') {
+        expect({ where, redis: envVar(run, 'REDIS_URL'), ttl: envVar(run, 'READ_CACHE_TTL_SEC') }).toEqual({ where, redis: undefined, ttl: undefined });
+        expect(portsOf(egressOf(objects, where))).not.toContain('TCP/6380');
+        continue;
+      }
+      expect({ where, redis: config.REDIS_URL }).toEqual({ where, redis: EXISTING_SECRETS['baton-redis'].url });
+      expect({ where, cache: [config.READ_CACHE_TTL_SEC, config.READ_CACHE_PREFIX, config.READ_CACHE_TIMEOUT_MS] }).toEqual({ where, cache: [300, 'baton-eu.prod', 30] });
+      expect(portsOf(egressOf(objects, where))).toContain('TCP/6380');
+    }
+    expect(runs.map((run) => component(run.workload)).sort()).toEqual(['api', 'worker-invoices', 'worker-webhooks', 'worker-workouts']);
+  });
+
+  it("keys the read cache by the release's full name unless readCache.keyPrefix says otherwise, for 600 s, waiting 50 ms at most: the app's defaults", async () => {
+    const objects = await template({ release: 'shop', values: { rateLimit: { redis: { existingSecret: 'baton-redis', secretKey: 'url' } } } });
+    for (const run of [apiRun(objects), workerRun(objects, 'workouts')]) {
+      const config = loadConfig(resolveEnv(run, objects, external));
+      expect([config.READ_CACHE_TTL_SEC, config.READ_CACHE_PREFIX, config.READ_CACHE_TIMEOUT_MS]).toEqual([600, 'shop-baton', 50]);
+    }
+    const appDefaults = loadConfig({});
+    expect([appDefaults.READ_CACHE_TTL_SEC, appDefaults.READ_CACHE_TIMEOUT_MS]).toEqual([VALUES.readCache.ttlSec, VALUES.readCache.timeoutMs]);
+  });
+
+  it('turns the read cache off with readCache.enabled false (READ_CACHE_TTL_SEC 0), and gives the workers no Redis for it', async () => {
+    const objects = await template({ values: { rateLimit: { redis: { existingSecret: 'baton-redis', secretKey: 'url' } }, readCache: { enabled: false }, networkPolicy: { enabled: true } } });
+    expect(loadConfig(resolveEnv(apiRun(objects), objects, external)).READ_CACHE_TTL_SEC).toBe(0);
+    for (const run of runsOf(objects, 'worker')) {
+      expect({ worker: component(run.workload), redis: envVar(run, 'REDIS_URL') }).toEqual({ worker: component(run.workload), redis: undefined });
+      expect(portsOf(egressOf(objects, component(run.workload)!))).not.toContain('TCP/6379');
+    }
+    // Without Redis, no READ_CACHE_* anywhere: there is no cache.
+    for (const run of containerRuns(render(DEFAULTS))) expect(variableNames(run, render(DEFAULTS)).filter((name) => name.startsWith('READ_CACHE_'))).toEqual([]);
+  });
+
+  it('say in the NOTES where the read cache keeps its keys, and nothing of it without Redis or with it off', async () => {
+    await expect(notes({ valuesFiles: ['read-cache-values.yaml'] })).resolves.toContain('(keys baton-eu.prod:read:*, at most 300 s)');
+    await expect(notes()).resolves.not.toContain('read from the same Redis');
+    await expect(notes({ valuesFiles: ['auth-and-rate-limit-values.yaml'] })).resolves.not.toContain('read from the same Redis');
+  });
+
   it('sets API_KEY_CACHE_MS from auth.keyCacheMs, 0 included, which the API reads back as the same number', async () => {
     const objects = await template({ values: { auth: { keyCacheMs: 0 } } });
     expect(envVar(apiRun(objects), 'API_KEY_CACHE_MS')).toEqual({ name: 'API_KEY_CACHE_MS', value: '0' });
@@ -678,12 +727,24 @@ describe('pod rollouts', () => {
 
   it('roll the API, and no worker, when an API-only setting changes', async () => {
     const before = podTemplates(render(DEFAULTS));
-    for (const values of [{ rateLimit: { max: 100 } }, { rateLimit: { redis: { existingSecret: 'baton-redis' } } }, { api: { cors: { origins: ['https://app.example.com'] } } }, { api: { http: { requestTimeoutMs: 60000 } } }, { auth: { keyCacheMs: 0 } }]) {
+    for (const values of [{ rateLimit: { max: 100 } }, { rateLimit: { redis: { existingSecret: 'baton-redis' } }, readCache: { enabled: false } }, { api: { cors: { origins: ['https://app.example.com'] } } }, { api: { http: { requestTimeoutMs: 60000 } } }, { auth: { keyCacheMs: 0 } }]) {
       const after = podTemplates(await template({ values }));
       expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
       for (const [name, pod] of Object.entries(after)) {
         if (name === 'api') expect(pod).not.toEqual(before[name]);
         else expect({ values, name, pod }).toEqual({ values, name, pod: before[name] });
+      }
+    }
+  });
+
+  it('roll the API and the job types\' workers, and not the webhooks workers, when the read cache changes', async () => {
+    const redis = { rateLimit: { redis: { existingSecret: 'baton-redis' } } };
+    const before = podTemplates(await template({ values: redis }));
+    for (const readCache of [{ ttlSec: 60 }, { keyPrefix: 'other' }, { enabled: false }]) {
+      const after = podTemplates(await template({ values: { ...redis, readCache } }));
+      for (const [name, pod] of Object.entries(after)) {
+        if (name === 'worker-webhooks') expect({ readCache, name, pod }).toEqual({ readCache, name, pod: before[name] });
+        else expect({ readCache, name, changed: JSON.stringify(pod) !== JSON.stringify(before[name]) }).toEqual({ readCache, name, changed: true });
       }
     }
   });
@@ -847,7 +908,13 @@ describe('emails', () => {
 
   it('give every group that consumes emails the mail settings and the rate, and a group that does not, none', async () => {
     const objects = await template({
-      values: { ...enabled({ rateLimit: '5/s' }), rateLimit: { redis: { existingSecret: 'baton-redis', secretKey: 'url' } }, workers: { emails: null, mixed: { queues: ['workouts', 'emails'] } } },
+      values: {
+        ...enabled({ rateLimit: '5/s' }),
+        rateLimit: { redis: { existingSecret: 'baton-redis', secretKey: 'url' } },
+        // Without the read cache, which gives every job type's group Redis.
+        readCache: { enabled: false },
+        workers: { emails: null, mixed: { queues: ['workouts', 'emails'] } },
+      },
     });
     const mixed = workerRun(objects, 'mixed');
     const config = loadConfig(resolveEnv(mixed, objects, external), requiredVariables('worker'));
@@ -1346,6 +1413,11 @@ describe('values.schema.json and the chart refuse bad values', () => {
     ['a tenant of 64 characters', { auth: { bootstrapKey: { tenant: 'a'.repeat(64) } } }, /auth\/bootstrapKey\/tenant/],
     ['a negative key cache', { auth: { keyCacheMs: -1 } }, /auth\/keyCacheMs/],
     ['a key cache over an hour', { auth: { keyCacheMs: 3600001 } }, /auth\/keyCacheMs/],
+    ['a read cache TTL of 0 (readCache.enabled says off)', { readCache: { ttlSec: 0 } }, /readCache\/ttlSec/],
+    ['a read cache TTL over a day', { readCache: { ttlSec: 86401 } }, /readCache\/ttlSec/],
+    ['a read cache key prefix with a space', { readCache: { keyPrefix: 'baton prod' } }, /readCache\/keyPrefix/],
+    ['a read cache timeout under 5 ms', { readCache: { timeoutMs: 4 } }, /readCache\/timeoutMs/],
+    ['a string for the read cache switch', { readCache: { enabled: 'yes' } }, /readCache\/enabled/],
     ['a string for the key cache', { auth: { keyCacheMs: '60s' } }, /auth\/keyCacheMs/],
     ['a CORS origin without a scheme', { api: { cors: { origins: ['app.example.com'] } } }, /api\/cors\/origins\/0/],
     ['a CORS origin with a path', { api: { cors: { origins: ['https://app.example.com', 'https://app.example.com/app'] } } }, /api\/cors\/origins\/1/],

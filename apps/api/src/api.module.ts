@@ -6,6 +6,7 @@ import { BATON_SCHEMA, JOB_DEFINITIONS, JobTypesModule } from '@baton/jobs';
 import { MessagingModule } from '@baton/messaging';
 import { ObservabilityModule } from '@baton/observability';
 import { PersistenceModule } from '@baton/persistence';
+import { ReadCacheModule } from '@baton/read-cache';
 import { WebhooksModule } from '@baton/webhooks';
 import { DASHBOARD_OPTIONS, DashboardOptions } from './dashboard/dashboard-options';
 import { DashboardJobsController } from './dashboard/dashboard-jobs.controller';
@@ -16,8 +17,10 @@ import { DashboardSessionController } from './dashboard/dashboard-session.contro
 import { DashboardSessionService } from './dashboard/dashboard-session.service';
 import { HttpExceptionFilter } from './http/http-exception.filter';
 import { InvoiceProfileController } from './invoice-profile/invoice-profile.controller';
+import { InvoiceReadService } from './invoices/invoice-read.service';
 import { InvoicesController } from './invoices/invoices.controller';
 import { JobOperationsService } from './jobs/job-operations.service';
+import { JobReadService } from './jobs/job-read.service';
 import { JobRelay } from './jobs/job-relay';
 import { submissionControllerFor } from './jobs/job-submission.controller';
 import { JobSubmissionService } from './jobs/job-submission.service';
@@ -33,13 +36,14 @@ import { SchedulesController } from './schedules/schedules.controller';
 import { WebhookDeliveriesController } from './webhooks/webhook-deliveries.controller';
 import { WebhookEndpointService } from './webhooks/webhook-endpoint.service';
 import { WebhookEndpointsController } from './webhooks/webhook-endpoints.controller';
+import { WorkoutReadService } from './workouts/workout-read.service';
 import { WorkoutsController } from './workouts/workouts.controller';
 
 /** The HTTP API's routes and services; the process around it brings configuration, PostgreSQL and a broker. */
 @Module({
   imports: [AuthModule, WebhooksModule],
   controllers: [WorkoutsController, InvoicesController, InvoiceProfileController, JobsController, WebhookEndpointsController, WebhookDeliveriesController, SchedulesController, QueuesController, DeadLettersController],
-  providers: [JobSubmissionService, JobOperationsService, JobRelay, WebhookEndpointService, ScheduleService, ScheduleTicker, QueueAgeReporter, QueuePauseService, DashboardSessionService, DashboardOverviewService, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
+  providers: [JobSubmissionService, JobOperationsService, JobReadService, WorkoutReadService, InvoiceReadService, JobRelay, WebhookEndpointService, ScheduleService, ScheduleTicker, QueueAgeReporter, QueuePauseService, DashboardSessionService, DashboardOverviewService, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
   exports: [JobRelay],
 })
 export class ApiModule {
@@ -73,6 +77,7 @@ export class ApiModule {
         PersistenceModule.forRoot('baton-api', BATON_SCHEMA),
         MessagingModule.forRoot({ broker: 'rabbitmq' }),
         JobTypesModule.forRoot(),
+        ReadCacheModule,
       ],
     };
   }

@@ -13,7 +13,11 @@ import {
   WebhookDeliveryRepository,
   WebhookEndpointRepository,
 } from '@baton/persistence';
+import { ReadCache } from '@baton/read-cache';
 import type { DataSource } from 'typeorm';
+
+/** A command does not wait longer for Redis: without it the cached reads live until their TTL, as the warning says. */
+const CACHE_CONNECT_TIMEOUT_MS = 2_000;
 
 /** Where a command writes: stdout for results a script may capture, stderr for what people read. */
 export interface CliOutput {
@@ -25,6 +29,7 @@ export interface CliOutput {
 export class CliContext {
   private dataSource?: DataSource;
   private brokerAdmin?: BrokerAdmin;
+  private cache?: ReadCache;
 
   constructor(
     readonly output: CliOutput,
@@ -53,6 +58,19 @@ export class CliContext {
   /** For marking the jobs a command published itself, so that the API's relay does not publish them again. */
   async jobIntake(): Promise<JobIntakeRepository> {
     return new JobIntakeRepository(await this.database());
+  }
+
+  /**
+   * The API's read cache (REDIS_URL), for the commands that retry or delete
+   * jobs to drop their cached reads; off without REDIS_URL, when the entries
+   * live until READ_CACHE_TTL_SEC.
+   */
+  async readCache(): Promise<ReadCache> {
+    if (!this.cache) {
+      this.cache = ReadCache.forConfig(this.config());
+      await this.cache.connected(CACHE_CONNECT_TIMEOUT_MS);
+    }
+    return this.cache;
   }
 
   async webhookEndpoints(): Promise<WebhookEndpointRepository> {
@@ -95,6 +113,7 @@ export class CliContext {
   }
 
   async close(): Promise<void> {
+    await this.cache?.onApplicationShutdown();
     await this.brokerAdmin?.close();
     if (this.dataSource?.isInitialized) await this.dataSource.destroy();
   }

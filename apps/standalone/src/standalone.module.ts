@@ -5,6 +5,7 @@ import { BATON_SCHEMA, JobTypesModule } from '@baton/jobs';
 import { MessagingModule } from '@baton/messaging';
 import { ObservabilityModule } from '@baton/observability';
 import { PersistenceModule, QueuePauseRepository } from '@baton/persistence';
+import { ReadCacheModule } from '@baton/read-cache';
 import { JobRetentionModule, JobRunner, WorkerModule } from '@baton/worker';
 import { JobRecovery } from './job-recovery';
 
@@ -25,6 +26,7 @@ export class StandaloneModule {
         PersistenceModule.forRoot('baton', BATON_SCHEMA),
         MessagingModule.forRoot({ broker: inProcess ? 'in-process' : 'rabbitmq', processor: JobRunner, pauses: QueuePauseRepository }),
         JobTypesModule.forRoot(),
+        ReadCacheModule,
         // Development: browsers reach it at http://localhost, where a Secure cookie would not come back from plain HTTP.
         ApiModule.register(config, { secureOverPlainHttp: false }),
         JobRetentionModule,

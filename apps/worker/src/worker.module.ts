@@ -5,6 +5,7 @@ import { BATON_SCHEMA, JobTypesModule } from '@baton/jobs';
 import { MessagingModule } from '@baton/messaging';
 import { ObservabilityModule } from '@baton/observability';
 import { PersistenceModule, QueuePauseRepository } from '@baton/persistence';
+import { ReadCacheModule } from '@baton/read-cache';
 import { JobRunner } from './jobs/job-runner';
 import { JobRetentionModule } from './retention/job-retention.module';
 import { WebhookDeliveryWorkerModule } from './webhooks/webhook-delivery-worker.module';
@@ -21,6 +22,7 @@ export class WorkerModule {
         PersistenceModule.forRoot('baton-worker', BATON_SCHEMA),
         MessagingModule.forRoot({ broker: 'rabbitmq', processor: JobRunner, pauses: QueuePauseRepository }),
         JobTypesModule.forRoot(),
+        ReadCacheModule,
         JobRetentionModule,
         ...(await WorkerModule.handlersFor(config.WORKER_QUEUES)),
       ],

@@ -379,6 +379,44 @@ Called with (dict "root" $ "worker" $worker).
 {{- end -}}
 
 {{/*
+baton.readCacheOn: "true" when the API caches finished reads in Redis:
+readCache.enabled, and a Redis to keep them in (rateLimit.redis); else empty.
+*/}}
+{{- define "baton.readCacheOn" -}}
+{{- if and .Values.readCache.enabled .Values.rateLimit.redis.existingSecret -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+baton.workerUsesRedis: "true" when a worker group gets REDIS_URL: for its
+queue rate limits (baton.workerRateLimits), or, with the read cache on, to
+drop the cached reads of the jobs its retention sweep deletes (a group that
+consumes a job type: a webhooks-only group sweeps nothing); else empty.
+Called with (dict "root" $ "worker" $worker).
+*/}}
+{{- define "baton.workerUsesRedis" -}}
+{{- if .root.Values.rateLimit.redis.existingSecret -}}
+{{- $sweeps := gt (len (without .worker.queues "webhooks")) 0 -}}
+{{- if or (include "baton.workerRateLimits" .) (and (include "baton.readCacheOn" .root) $sweeps) -}}true{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+baton.readCacheEnv: the READ_CACHE_* variables of a pod with REDIS_URL, the
+same in the API and every worker group (the workers drop the API's keys):
+READ_CACHE_TTL_SEC 0 (off) without readCache.enabled, READ_CACHE_PREFIX
+readCache.keyPrefix or the release's full name, so that two releases
+sharing one Redis keep apart.
+*/}}
+{{- define "baton.readCacheEnv" -}}
+- name: READ_CACHE_TTL_SEC
+  value: {{ ternary (.Values.readCache.ttlSec | int64) 0 .Values.readCache.enabled | quote }}
+- name: READ_CACHE_PREFIX
+  value: {{ .Values.readCache.keyPrefix | default (include "baton.fullname" .) | quote }}
+- name: READ_CACHE_TIMEOUT_MS
+  value: {{ .Values.readCache.timeoutMs | int64 | quote }}
+{{- end -}}
+
+{{/*
 baton.smtpSecretName: the Secret holding SMTP_URL: emails.smtp.existingSecret,
 or the chart's own "<fullname>-smtp" (templates/emails/secret.yaml) written
 from emails.smtp.url.
@@ -661,8 +699,8 @@ baton.networkPolicyEgress: the egress rules of a Baton pod: DNS, and
 PostgreSQL and RabbitMQ ports (to networkPolicy.egressTo, or anywhere), and
 the trace collector's (baton.otlpPort) when tracing.otlpEndpoint is set; the
 Redis port too (same peers) when rateLimit.redis names a Secret and the pod
-connects to Redis: the API (it counts requests there) and a worker group
-with a rate limit (baton.workerRateLimits); for a worker group that
+connects to Redis: the API (it counts requests and caches reads there) and
+a worker group that does (baton.workerUsesRedis); for a worker group that
 consumes emails, the SMTP port (baton.smtpPort) in a rule of its own, to
 networkPolicy.smtpTo or anywhere, since a mail relay is often outside the
 cluster; and for a worker group that consumes webhooks, two more:
@@ -683,7 +721,7 @@ Called with (dict "root" $ "component" "api"), or for a worker group with
 {{- if .root.Values.rateLimit.redis.existingSecret -}}
 {{- if eq .component "api" -}}
 {{- $usesRedis = true -}}
-{{- else if and .worker (include "baton.workerRateLimits" (dict "root" .root "worker" .worker)) -}}
+{{- else if and .worker (include "baton.workerUsesRedis" (dict "root" .root "worker" .worker)) -}}
 {{- $usesRedis = true -}}
 {{- end -}}
 {{- end -}}

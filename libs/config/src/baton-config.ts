@@ -282,13 +282,42 @@ export class BatonConfig {
   API_KEY_CACHE_MS = 60_000;
 
   /**
-   * Redis for the rate limit's counters, shared by all API replicas. Unset:
-   * each API process counts on its own, so the budget is per replica.
+   * Redis for the rate limit's counters, shared by all API replicas, and
+   * for the read cache (READ_CACHE_TTL_SEC). Unset: each API process counts
+   * on its own, so the budget is per replica, and every read goes to
+   * PostgreSQL.
    */
   @IsOptional()
   @IsString()
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
+
+  /**
+   * How long Redis (REDIS_URL) keeps a read that no longer changes: a
+   * completed, cancelled or dead job, a workout, an invoice and its PDF.
+   * Changes drop their entry at once (see docs/read-cache.md); this bounds
+   * what a change Redis did not hear of could leave behind. 0: no cache.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  READ_CACHE_TTL_SEC = 600;
+
+  /**
+   * The start of every read-cache key, so that two installations sharing
+   * one Redis never read each other's entries.
+   */
+  @IsString()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, { message: 'READ_CACHE_PREFIX must be 1 to 100 characters of A-Z a-z 0-9 . _ : - (starting with a letter or digit)' })
+  READ_CACHE_PREFIX = 'baton';
+
+  /** The longest a read waits on Redis before it goes to PostgreSQL instead. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(5)
+  @Max(1000)
+  READ_CACHE_TIMEOUT_MS = 50;
 
   /**
    * `migrate` only: an API key (from a Secret) to store for

@@ -213,6 +213,15 @@ describe(loadConfig.name, () => {
       ['API_KEY_CACHE_MS', '1m'],
       ['REDIS_URL', 'http://127.0.0.1:6379'],
       ['REDIS_URL', 'redis://'],
+      ['READ_CACHE_TTL_SEC', '-1'],
+      ['READ_CACHE_TTL_SEC', '86401'],
+      ['READ_CACHE_TTL_SEC', '10m'],
+      ['READ_CACHE_PREFIX', 'baton prod'],
+      ['READ_CACHE_PREFIX', ':baton'],
+      ['READ_CACHE_PREFIX', 'b'.repeat(101)],
+      ['READ_CACHE_TIMEOUT_MS', '4'],
+      ['READ_CACHE_TIMEOUT_MS', '1001'],
+      ['READ_CACHE_TIMEOUT_MS', '50ms'],
       ['BATON_BOOTSTRAP_API_KEY', 'too-short'],
       ['BATON_BOOTSTRAP_API_KEY', `${'k'.repeat(40)} spaces`],
       ['BATON_BOOTSTRAP_TENANT', 'Acme'],
@@ -348,6 +357,13 @@ describe(loadConfig.name, () => {
     it('cache API keys for at most a minute by default, and not at all with 0', () => {
       expect(loadConfig({}).API_KEY_CACHE_MS).toBe(60_000);
       expect(loadConfig({ API_KEY_CACHE_MS: '0' }).API_KEY_CACHE_MS).toBe(0);
+    });
+
+    it('cache finished reads for 10 minutes under baton, waiting at most 50 ms on Redis, by default; 0 turns the cache off', () => {
+      const config = loadConfig({});
+      expect([config.READ_CACHE_TTL_SEC, config.READ_CACHE_PREFIX, config.READ_CACHE_TIMEOUT_MS]).toEqual([600, 'baton', 50]);
+      const set = loadConfig({ READ_CACHE_TTL_SEC: '0', READ_CACHE_PREFIX: 'baton-prod:eu.1', READ_CACHE_TIMEOUT_MS: '20' });
+      expect([set.READ_CACHE_TTL_SEC, set.READ_CACHE_PREFIX, set.READ_CACHE_TIMEOUT_MS]).toEqual([0, 'baton-prod:eu.1', 20]);
     });
 
     it('read a Redis URL with a password, TLS, and a bootstrap key in any token form', () => {

@@ -157,6 +157,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly readCacheRequests = new Counter({
+    name: 'baton_read_cache_requests_total',
+    help: 'With REDIS_URL, the API (0 in a worker, which only drops entries): reads of finished jobs, workouts, invoices and invoice PDFs by resource and outcome: hit (answered from Redis), miss (read from PostgreSQL), error (Redis failed or was too slow: read from PostgreSQL).',
+    labelNames: ['resource', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly readCacheInvalidations = new Counter({
+    name: 'baton_read_cache_invalidations_total',
+    help: 'With REDIS_URL: cached entries dropped because their job changed (retry, cancel) or was deleted (retention), by outcome: done, error (Redis failed: the entry lives until READ_CACHE_TTL_SEC).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // Every job type's series exist from the start, at zero, so that rate()

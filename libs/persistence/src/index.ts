@@ -21,10 +21,10 @@ export {
   MAX_ERROR_LENGTH,
   MAX_STACK_LENGTH,
 } from './repositories/job-execution.repository';
-export { CancelOutcome, DeadJobFilter, JobFilter, JobOperationsRepository, JobPage, RetryOutcome } from './repositories/job-operations.repository';
+export { CancelOutcome, DeadJobFilter, JobFilter, JobOperationsRepository, JobPage, RetriedJob, RetryOutcome } from './repositories/job-operations.repository';
 export { InvalidCursorError } from './repositories/page-cursor';
 export { InvalidPayloadFieldError, isSearchablePayloadField, JobSearch, JobSearchRepository } from './repositories/job-search.repository';
-export { ExpiryCriteria, JobRetentionRepository } from './repositories/job-retention.repository';
+export { ExpiredJob, ExpiryCriteria, JobRetentionRepository } from './repositories/job-retention.repository';
 export { OldestPending, QueueAgeRepository } from './repositories/queue-age.repository';
 export { QueuePause, QueuePauseRepository } from './repositories/queue-pause.repository';
 export { DashboardSession, DashboardSessionRepository } from './repositories/dashboard-session.repository';

@@ -1,16 +1,16 @@
 import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiScope, Principal } from '@baton/auth';
-import { InvoiceRepository } from '@baton/jobs';
 import { ApiOperation } from '@baton/openapi';
 import { Caller, RequireScope } from '../auth/require-scope.decorator';
 import { UuidParamPipe } from '../http/uuid-param.pipe';
-import { InvoiceView, invoiceView, InvoiceViewSchema } from './invoice.view';
+import { InvoiceReadService } from './invoice-read.service';
+import { InvoiceView, InvoiceViewSchema } from './invoice.view';
 
 /** Issued invoices and their PDFs; `POST /v1/invoices` comes from the type's definition. */
 @Controller('v1/invoices')
 export class InvoicesController {
-  constructor(private readonly invoices: InvoiceRepository) {}
+  constructor(private readonly invoices: InvoiceReadService) {}
 
   @Get(':invoiceId')
   @RequireScope(ApiScope.JobsRead)
@@ -22,7 +22,7 @@ export class InvoicesController {
   async get(@Param('invoiceId', new UuidParamPipe('invoiceId')) invoiceId: string, @Caller() caller: Principal): Promise<InvoiceView> {
     const invoice = await this.invoices.findById(invoiceId, caller.tenant);
     if (!invoice) throw new NotFoundException(`No invoice ${invoiceId}`);
-    return invoiceView(invoice);
+    return invoice;
   }
 
   @Get(':invoiceId/pdf')

@@ -3,6 +3,7 @@ import { ApiScope, grantsScope, Principal } from '@baton/auth';
 import { JobStatus } from '@baton/contracts';
 import { jobMessageOf } from '@baton/messaging';
 import { DeadJobFilter, JobEntity, JobOperationsRepository } from '@baton/persistence';
+import { jobCacheKey, ReadCache } from '@baton/read-cache';
 import { JobRelay } from './job-relay';
 import { MAX_RETRY_DEAD, RetriedDead, RetryDeadDto } from './retry-dead.dto';
 
@@ -28,6 +29,7 @@ export class JobOperationsService {
   constructor(
     private readonly jobs: JobOperationsRepository,
     private readonly relay: JobRelay,
+    private readonly cache: ReadCache,
   ) {}
 
   /** A dead job back to its work queue with a fresh attempt budget. */
@@ -35,6 +37,8 @@ export class JobOperationsService {
     const outcome = await this.jobs.retry(jobId, caller.tenant);
     switch (outcome.kind) {
       case 'retried':
+        // Dropped before the answer: the client's next read sees the job queued, not dead.
+        await this.cache.invalidate([jobCacheKey(outcome.job.tenant, jobId)]);
         // Published now if the broker is there; the relay's sweep otherwise, as for a new job.
         this.relay.dispatch(jobMessageOf(outcome.job));
         return;
@@ -55,6 +59,7 @@ export class JobOperationsService {
     const limit = request.limit ?? MAX_RETRY_DEAD;
     if (request.dryRun) return { retried: 0, wouldRetry: await this.jobs.countDead(filter, limit) };
     const retried = await this.jobs.retryDead(filter, limit);
+    await this.cache.invalidate(retried.map((job) => jobCacheKey(job.tenant, job.id)));
     for (const job of retried) this.relay.dispatch(jobMessageOf(job));
     return { retried: retried.length };
   }
@@ -65,6 +70,10 @@ export class JobOperationsService {
     const outcome = await this.jobs.cancel(jobId, caller.tenant, byKeyId);
     switch (outcome.kind) {
       case 'cancelled':
+        // A queued or failed job is never cached, so there is no entry to drop
+        // today; dropped all the same, so that no state cached in future can
+        // outlive a cancel.
+        await this.cache.invalidate([jobCacheKey(outcome.job.tenant, jobId)]);
         return outcome.job;
       case 'not-found':
         throw new NotFoundException(`No job ${jobId}`);

@@ -9,6 +9,7 @@ import { BodyPipe } from '../http/payload.pipe';
 import { QueryPipe } from '../http/query.pipe';
 import { UuidParamPipe } from '../http/uuid-param.pipe';
 import { JobOperationsService } from './job-operations.service';
+import { JobReadService } from './job-read.service';
 import { headerRef } from '../openapi/api-components';
 import { JobAcceptedSchema, JobPage, JobPageSchema, JobView, jobView, JobViewSchema } from './job.view';
 import { DEFAULT_PAGE_SIZE, ListJobsQuery } from './list-jobs.query';
@@ -20,6 +21,7 @@ export class JobsController {
     private readonly jobs: JobOperationsRepository,
     private readonly operations: JobOperationsService,
     private readonly retention: JobRetentionRepository,
+    private readonly reads: JobReadService,
   ) {}
 
   @Get()
@@ -62,7 +64,7 @@ export class JobsController {
     },
   })
   async get(@Param('jobId', new UuidParamPipe('jobId')) jobId: string, @Caller() caller: Principal): Promise<JobView> {
-    const job = await this.jobs.findById(jobId, caller.tenant);
+    const job = await this.reads.findById(jobId, caller.tenant);
     if (!job) {
       if (await this.retention.isExpired(jobId, caller.tenant)) throw new GoneException(`Job ${jobId} finished and has expired`);
       throw new NotFoundException(`No job ${jobId}`);

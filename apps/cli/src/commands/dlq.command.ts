@@ -1,5 +1,6 @@
 import { isUuid, JOB_TYPES, JobStatus } from '@baton/contracts';
 import { jobMessageOf } from '@baton/messaging';
+import { jobCacheKey } from '@baton/read-cache';
 import { countArgument, jobTypeArgument, parseCommand } from '../cli-arguments';
 import { CliContext } from '../cli-context';
 import { CommandError, UsageError } from '../cli-error';
@@ -25,10 +26,14 @@ async function replay(args: string[], context: CliContext): Promise<void> {
   const limit = countArgument(values.limit, 'limit', MAX_REPLAY, MAX_REPLAY);
   const jobs = await context.jobOperations();
   const broker = await context.broker();
+  const cache = await context.readCache();
   const report = await broker.replayDeadLetters(type, limit, async (jobId) => {
     if (jobId === undefined || !isUuid(jobId)) return 'keep';
     const outcome = await jobs.retry(jobId);
-    if (outcome.kind === 'retried') return { replay: jobMessageOf(outcome.job) };
+    if (outcome.kind === 'retried') {
+      await cache.invalidate([jobCacheKey(outcome.job.tenant, jobId)]);
+      return { replay: jobMessageOf(outcome.job) };
+    }
     // Its job was retried or finished since it was dead-lettered: the letter is history.
     if (outcome.kind === 'conflict' && outcome.status !== JobStatus.Dead) return 'drop';
     return 'keep';

@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { EXPIRING_STATUSES, isExpiringStatus, isUuid, JOB_STATUSES, JOB_TYPES, JobStatus } from '@baton/contracts';
 import { jobMessageOf } from '@baton/messaging';
 import { JobEntity } from '@baton/persistence';
+import { jobCacheKey } from '@baton/read-cache';
 import { countArgument, durationArgument, jobTypeArgument, parseCommand } from '../cli-arguments';
 import { CliContext } from '../cli-context';
 import { CommandError, UsageError } from '../cli-error';
@@ -74,6 +75,7 @@ async function retry(args: string[], context: CliContext): Promise<void> {
   if (outcome.kind === 'not-found') throw new CommandError(`no job ${id}`);
   if (outcome.kind === 'conflict') throw new CommandError(`job ${id} is ${outcome.status}: only a dead job can be retried`);
   const { job } = outcome;
+  await (await context.readCache()).invalidate([jobCacheKey(job.tenant, job.id)]);
   // Committed first, unpublished: if the publish below fails, the API's relay publishes it.
   await (await context.broker()).publishJob(jobMessageOf(job));
   await (await context.jobIntake()).markPublished([job.id]);
@@ -93,15 +95,20 @@ async function purge(args: string[], context: CliContext): Promise<void> {
   const olderThanSec = durationArgument(values['older-than'], 'older-than');
   const types = values.type === undefined ? JOB_TYPES : [jobTypeArgument(values.type, '--type')];
   const repository = await context.jobRetention();
+  const cache = await context.readCache();
   const counts: string[] = [];
   let total = 0;
   for (const type of types) {
     let removed = 0;
     for (;;) {
       const batch = await repository.expireBatch({ type, status, olderThanSec, tenant: values.tenant }, PURGE_BATCH);
-      if (batch === null) await delay(PURGE_BUSY_PAUSE_MS);
-      else removed += batch;
-      if (batch !== null && batch < PURGE_BATCH) break;
+      if (batch === null) {
+        await delay(PURGE_BUSY_PAUSE_MS);
+        continue;
+      }
+      removed += batch.length;
+      await cache.invalidate(batch.map((job) => jobCacheKey(job.tenant, job.id)));
+      if (batch.length < PURGE_BATCH) break;
     }
     total += removed;
     counts.push(`${type}: ${removed}`);

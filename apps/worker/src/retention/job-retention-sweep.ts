@@ -4,6 +4,7 @@ import { BatonConfig } from '@baton/config';
 import { ExpiringStatus, isJobType, JobStatus, JobType } from '@baton/contracts';
 import { describeError, Metrics } from '@baton/observability';
 import { isDatabaseUnavailable, JobRetentionRepository } from '@baton/persistence';
+import { jobCacheKey, ReadCache } from '@baton/read-cache';
 
 /**
  * Rows one transaction deletes: few enough that its row locks, its WAL and
@@ -25,6 +26,8 @@ export const TOMBSTONE_RETENTION_SEC = 90 * 86_400;
  * TOMBSTONE_RETENTION_SEC. Each worker group so applies its own retention
  * to its own types; the repository's per-type lock leaves a type to one
  * process at a time, and the others skip it until their next sweep.
+ * The read cache's entries of the deleted jobs are dropped after each
+ * batch commits, so that a deleted job answers 410, not its cached 200.
  */
 @Injectable()
 export class JobRetentionSweep implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -39,6 +42,7 @@ export class JobRetentionSweep implements OnApplicationBootstrap, BeforeApplicat
     private readonly repository: JobRetentionRepository,
     private readonly config: BatonConfig,
     private readonly metrics: Metrics,
+    private readonly cache: ReadCache,
   ) {
     this.types = config.WORKER_QUEUES.filter(isJobType);
     this.retentionSec = [
@@ -71,8 +75,10 @@ export class JobRetentionSweep implements OnApplicationBootstrap, BeforeApplicat
         if (olderThanSec === 0) continue;
         const removed = await this.drain(async () => {
           const batch = await this.repository.expireBatch({ type, status, olderThanSec }, RETENTION_BATCH);
-          if (batch) this.metrics.jobsExpired.inc({ type, status }, batch);
-          return batch;
+          if (batch === null) return null;
+          this.metrics.jobsExpired.inc({ type, status }, batch.length);
+          await this.cache.invalidate(batch.map((job) => jobCacheKey(job.tenant, job.id)));
+          return batch.length;
         });
         if (removed > 0) this.logger.log(`deleted ${removed} ${status} ${type} jobs finished more than ${olderThanSec} s ago`);
       }

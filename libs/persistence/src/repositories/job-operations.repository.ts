@@ -14,15 +14,16 @@ const CANCELLABLE = quoted(CANCELLABLE_STATUSES);
 
 /** A retried job: a fresh attempt budget, `queued`, unpublished (the relay, or the caller at once, publishes it). */
 const RETRIED = `status = '${JobStatus.Queued}', attempts = 0, published_at = NULL, updated_at = now(), completed_at = NULL`;
-const RETRIED_COLUMNS = 'id, type, payload, correlation_id, attempts, trace_context';
+const RETRIED_COLUMNS = 'id, tenant, type, payload, correlation_id, attempts, trace_context';
 /** Dead jobs of type $1 and tenant $2, either one null for all. */
 const DEAD_MATCHING = `status = '${JobStatus.Dead}' AND ($1::text IS NULL OR type = $1) AND ($2::text IS NULL OR tenant = $2)`;
 
-type RetriedRow = { id: string; type: JobType; payload: object; correlation_id: string | null; attempts: number; trace_context: TraceContext | null };
+type RetriedRow = { id: string; tenant: string; type: JobType; payload: object; correlation_id: string | null; attempts: number; trace_context: TraceContext | null };
 
 // The retried job's messages continue the trace of the request that submitted it.
-const unpublishedJob = (row: RetriedRow): UnpublishedJob => ({
+const retriedJob = (row: RetriedRow): RetriedJob => ({
   id: row.id,
+  tenant: row.tenant,
   type: row.type,
   payload: row.payload,
   correlationId: row.correlation_id,
@@ -48,7 +49,12 @@ export interface JobPage {
 /** Which dead jobs to retry: of one type, of one tenant; every one when absent. */
 export type DeadJobFilter = Pick<JobFilter, 'type' | 'tenant'>;
 
-export type RetryOutcome = { kind: 'retried'; job: UnpublishedJob } | { kind: 'not-found' } | { kind: 'conflict'; status: JobStatus };
+/** A job sent back to its queue: what to publish, and whose it is (the API drops its cached read). */
+export interface RetriedJob extends UnpublishedJob {
+  tenant: string;
+}
+
+export type RetryOutcome = { kind: 'retried'; job: RetriedJob } | { kind: 'not-found' } | { kind: 'conflict'; status: JobStatus };
 
 export type CancelOutcome =
   | { kind: 'cancelled'; job: JobEntity }
@@ -111,7 +117,7 @@ export class JobOperationsRepository {
       `UPDATE jobs SET ${RETRIED} WHERE id = $1 AND ($2::text IS NULL OR tenant = $2) AND status = '${JobStatus.Dead}' RETURNING ${RETRIED_COLUMNS}`,
       [id, tenant ?? null],
     );
-    if (row) return { kind: 'retried', job: unpublishedJob(row) };
+    if (row) return { kind: 'retried', job: retriedJob(row) };
     const job = await this.findJob(id, tenant);
     return job ? { kind: 'conflict', status: job.status } : { kind: 'not-found' };
   }
@@ -121,7 +127,7 @@ export class JobOperationsRepository {
    * one, in one statement. Rows another transaction holds are skipped, not
    * waited for: two callers at once retry different jobs.
    */
-  async retryDead(filter: DeadJobFilter, limit: number): Promise<UnpublishedJob[]> {
+  async retryDead(filter: DeadJobFilter, limit: number): Promise<RetriedJob[]> {
     const retried = await rows<RetriedRow>(
       this.dataSource,
       `UPDATE jobs SET ${RETRIED}
@@ -129,7 +135,7 @@ export class JobOperationsRepository {
        RETURNING ${RETRIED_COLUMNS}`,
       [filter.type ?? null, filter.tenant ?? null, limit],
     );
-    return retried.map(unpublishedJob);
+    return retried.map(retriedJob);
   }
 
   /** How many dead jobs `retryDead` would retry with these arguments (at most `limit`, so that counting stays bounded too). */

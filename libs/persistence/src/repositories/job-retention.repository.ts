@@ -15,6 +15,12 @@ export interface ExpiryCriteria {
   tenant?: string;
 }
 
+/** A job retention deleted: whose, for the read cache to drop. */
+export interface ExpiredJob {
+  id: string;
+  tenant: string;
+}
+
 // Any constant shared by every Baton process: with the job type's hash, it
 // names the advisory lock that keeps two processes from sweeping one type
 // at once (the migrations' lock is 72_616_001, in the one-key space).
@@ -33,17 +39,15 @@ export class JobRetentionRepository {
   /**
    * Deletes at most `limit` of the oldest jobs that match, with their
    * idempotency keys, and writes their tombstones, in one short transaction.
-   * Returns how many it deleted, or null when another process holds the
+   * Returns the jobs it deleted (committed), or null when another process holds the
    * type's retention lock (it is sweeping the type now). Rows some other
    * transaction holds (a retry, a cancellation) are skipped, never waited on.
    */
-  async expireBatch(criteria: ExpiryCriteria, limit: number): Promise<number | null> {
+  async expireBatch(criteria: ExpiryCriteria, limit: number): Promise<ExpiredJob[] | null> {
     // A literal, checked above, so that the planner sees the partial index's predicate hold.
     if (!isExpiringStatus(criteria.status)) throw new Error(`jobs in status ${criteria.status} never expire`);
     return this.underTypeLock(criteria.type, async (client) => {
-      const {
-        rows: [row],
-      } = await client.query<{ removed: number }>(
+      const { rows } = await client.query<ExpiredJob>(
         // The batch is a CTE of its own, evaluated once: as `id IN (SELECT ... LIMIT)` the
         // planner may run the sub-select again per row, and the LIMIT then bounds nothing.
         `WITH batch AS (
@@ -57,10 +61,10 @@ export class JobRetentionRepository {
          ), tombstones AS (
            INSERT INTO expired_jobs (id, tenant, type, status) SELECT id, tenant, type, status FROM expired ON CONFLICT (id) DO NOTHING
          )
-         SELECT count(*)::int AS removed FROM expired`,
+         SELECT id, tenant FROM expired`,
         [criteria.type, criteria.olderThanSec, criteria.tenant ?? null, limit],
       );
-      return row.removed;
+      return rows;
     });
   }
 
