@@ -8,12 +8,12 @@
 // Prints `ready` when it serves; SIGTERM stops it.
 
 const { Queue } = require('bullmq');
-const { log, serveAccept, validateWithBaton } = require('./common');
+const { batonValidator, log, serveAccept } = require('./common');
 
 const NAME = 'bullmq-accept';
 
 serveAccept(NAME, {
-  validate: validateWithBaton,
+  validate: batonValidator(),
   openQueue: async () => {
     const queue = new Queue(process.env.QUEUE_NAME || 'bench-workouts', {
       connection: { url: process.env.REDIS_URL || 'redis://127.0.0.1:6379' },

@@ -40,18 +40,20 @@ const SET_COLUMNS = ['workout_id', 'position', 'exercise', 'reps', 'weight_kg'];
 const COMPLETE_JOB = `UPDATE jobs SET status = 'completed', result = $2, last_error = NULL, updated_at = now(), completed_at = now()
   WHERE id = $1`;
 
-let batonCatalogue;
+let validateWithBaton;
 /**
- * Baton's own validator, from the job types' catalogue (libs/jobs), as the
- * API and the worker use it. Loaded on first use: minimal-accept.js shares
- * this file and must not load Baton's code (nor class-validator's) at all.
+ * Baton's own validator for a workout, from the job types' catalogue
+ * (libs/jobs), as the API and the worker use it. Loaded when a baseline asks
+ * for it, not by this file: minimal-accept.js shares this file and must not
+ * load Baton's code (nor class-validator) at all.
  */
-function validateWithBaton(body) {
-  if (batonCatalogue === undefined) {
+function batonValidator() {
+  if (validateWithBaton === undefined) {
     require('reflect-metadata');
-    batonCatalogue = require('../../dist/libs/jobs/src');
+    const { validatePayload } = require('../../dist/libs/jobs/src');
+    validateWithBaton = (body) => validatePayload(JOB_TYPE, body);
   }
-  return batonCatalogue.validatePayload(JOB_TYPE, body);
+  return validateWithBaton;
 }
 
 /** Log to stderr: stdout carries only the `ready` line. */
@@ -161,7 +163,7 @@ async function readPayload(body) {
       return null;
     }
   }
-  const check = await validateWithBaton(plain);
+  const check = await batonValidator()(plain);
   return check.valid ? check.payload : null;
 }
 
@@ -399,6 +401,6 @@ module.exports = {
   requiredEnv,
   run,
   saveWorkout,
+  batonValidator,
   serveAccept,
-  validateWithBaton,
 };

@@ -9,8 +9,8 @@
 // The topology (exchange baton.jobs, queue workouts) must exist: Baton's
 // processes declare it. Prints `ready` when it serves; SIGTERM stops it.
 
-const { openJobPublisher, serveAccept, validateWithBaton } = require('./common');
+const { batonValidator, openJobPublisher, serveAccept } = require('./common');
 
 const NAME = 'raw-accept';
 
-serveAccept(NAME, { validate: validateWithBaton, openQueue: (stopping) => openJobPublisher(NAME, stopping) });
+serveAccept(NAME, { validate: batonValidator(), openQueue: (stopping) => openJobPublisher(NAME, stopping) });
