@@ -8,32 +8,23 @@
 // Prints `ready` when it serves; SIGTERM stops it.
 
 const { Queue } = require('bullmq');
-const { closeServer, createAcceptServer, intFromEnv, log, onShutdown, openPool, ready, run } = require('./common');
+const { batonValidator, log, serveAccept } = require('./common');
 
 const NAME = 'bullmq-accept';
 
-run(NAME, async () => {
-  const port = intFromEnv('PORT', undefined);
-  if (port === undefined) throw new Error('PORT is required');
-  const pool = await openPool(NAME, intFromEnv('DATABASE_POOL_SIZE', 10));
-
-  const queue = new Queue(process.env.QUEUE_NAME || 'bench-workouts', {
-    connection: { url: process.env.REDIS_URL || 'redis://127.0.0.1:6379' },
-  });
-  queue.on('error', (error) => log(NAME, `Redis: ${error.message}`));
-  await queue.waitUntilReady();
-
-  // `add` resolves once Redis has run the script that stores the job.
-  const enqueue = (jobId, _payload, _correlationId, workout) =>
-    queue.add('workouts', workout, { jobId, removeOnComplete: true, removeOnFail: 1000, attempts: 5 });
-
-  const server = createAcceptServer({ name: NAME, pool, enqueue });
-  await new Promise((resolve, reject) => server.once('error', reject).listen(port, resolve));
-
-  onShutdown(NAME, async () => {
-    await closeServer(server);
-    await queue.close();
-    await pool.end();
-  });
-  ready();
+serveAccept(NAME, {
+  validate: batonValidator(),
+  openQueue: async () => {
+    const queue = new Queue(process.env.QUEUE_NAME || 'bench-workouts', {
+      connection: { url: process.env.REDIS_URL || 'redis://127.0.0.1:6379' },
+    });
+    queue.on('error', (error) => log(NAME, `Redis: ${error.message}`));
+    await queue.waitUntilReady();
+    return {
+      // `add` resolves once Redis has run the script that stores the job.
+      enqueue: (jobId, _payload, _correlationId, workout) =>
+        queue.add('workouts', workout, { jobId, removeOnComplete: true, removeOnFail: 1000, attempts: 5 }),
+      close: () => queue.close(),
+    };
+  },
 });

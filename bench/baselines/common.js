@@ -1,17 +1,16 @@
 'use strict';
-// What the four baselines share, so that each pair does the very same work:
-// the HTTP accept (body, validation, job row) and the worker's transaction.
-// Every SQL statement is Baton's own, copied from libs/persistence.
+// What the baselines share, so that each pair does the very same work: the
+// HTTP accept (body, validation, job row, publish) and the worker's
+// transaction. Every SQL statement is Baton's own, copied from libs/persistence.
 
-require('reflect-metadata');
 const amqp = require('amqplib');
 const pg = require('pg');
 const http = require('node:http');
 const { randomUUID } = require('node:crypto');
-// Baton's own validator, from the job types' catalogue (libs/jobs), as the API and the worker use it.
-const { validatePayload } = require('../../dist/libs/jobs/src');
 
 const JOB_TYPE = 'workouts';
+// Baton's exchange and the workouts queue's binding (libs/messaging/src/topology.ts).
+const EXCHANGE = 'baton.jobs';
 const TENANT = 'bench';
 const MAX_ATTEMPTS = 5;
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -40,6 +39,22 @@ const INSERT_WORKOUT = `INSERT INTO workouts (id, job_id, tenant, user_id, activ
 const SET_COLUMNS = ['workout_id', 'position', 'exercise', 'reps', 'weight_kg'];
 const COMPLETE_JOB = `UPDATE jobs SET status = 'completed', result = $2, last_error = NULL, updated_at = now(), completed_at = now()
   WHERE id = $1`;
+
+let validateWithBaton;
+/**
+ * Baton's own validator for a workout, from the job types' catalogue
+ * (libs/jobs), as the API and the worker use it. Loaded when a baseline asks
+ * for it, not by this file: minimal-accept.js shares this file and must not
+ * load Baton's code (nor class-validator) at all.
+ */
+function batonValidator() {
+  if (validateWithBaton === undefined) {
+    require('reflect-metadata');
+    const { validatePayload } = require('../../dist/libs/jobs/src');
+    validateWithBaton = (body) => validatePayload(JOB_TYPE, body);
+  }
+  return validateWithBaton;
+}
 
 /** Log to stderr: stdout carries only the `ready` line. */
 function log(name, message) {
@@ -83,11 +98,12 @@ function readBody(req, res, requestId) {
 }
 
 /**
- * The accept half of POST /v1/workouts: body, JSON, Baton's validator, the
- * job row (committed), then `enqueue(jobId, payloadJson, correlationId, payload)`,
+ * The accept half of POST /v1/workouts: body, JSON, `validate(body)`
+ * ({valid, payload} or {valid: false, errors}, or a promise of it), the job
+ * row (committed), then `enqueue(jobId, payloadJson, correlationId, payload)`,
  * which resolves once the broker has the job; then 202.
  */
-function createAcceptServer({ name, pool, enqueue }) {
+function createAcceptServer({ name, pool, validate, enqueue }) {
   const inFlight = new Set();
   const server = http.createServer((req, res) => {
     const work = accept(req, res).finally(() => inFlight.delete(work));
@@ -117,7 +133,7 @@ function createAcceptServer({ name, pool, enqueue }) {
       } catch {
         return send(res, 400, errorBody(400, 'Request body is not valid UTF-8 JSON', requestId));
       }
-      const check = await validatePayload(JOB_TYPE, body);
+      const check = await validate(body);
       if (!check.valid) {
         const fields = check.errors.map((error) => error.field).join(', ');
         return send(res, 400, errorBody(400, `Invalid request body: ${fields}`, requestId, check.errors));
@@ -147,7 +163,7 @@ async function readPayload(body) {
       return null;
     }
   }
-  const check = await validatePayload(JOB_TYPE, plain);
+  const check = await batonValidator()(plain);
   return check.valid ? check.payload : null;
 }
 
@@ -216,6 +232,70 @@ async function saveWorkout(pool, jobId, workout, { claimInTransaction = false } 
   } finally {
     client.release();
   }
+}
+
+/**
+ * An accept baseline's whole life: PORT, a pool of DATABASE_POOL_SIZE (10)
+ * clients, the queue `openQueue(stopping)` opens ({enqueue, close}), the
+ * server, `ready`, and on SIGTERM a drain then everything closed.
+ */
+function serveAccept(name, { validate, openQueue }) {
+  run(name, async () => {
+    const port = intFromEnv('PORT', undefined);
+    if (port === undefined) throw new Error('PORT is required');
+    const pool = await openPool(name, intFromEnv('DATABASE_POOL_SIZE', 10));
+    let stopping = false;
+    const queue = await openQueue(() => stopping);
+    const server = createAcceptServer({ name, pool, validate, enqueue: queue.enqueue });
+    await new Promise((resolve, reject) => server.once('error', reject).listen(port, resolve));
+    onShutdown(name, async () => {
+      stopping = true;
+      await closeServer(server);
+      await queue.close();
+      await pool.end();
+    });
+    ready();
+  });
+}
+
+/**
+ * Publishes jobs to `baton.jobs`/`workouts` on one confirm channel of one
+ * amqplib connection: `enqueue` resolves once the broker has confirmed the
+ * message (for a quorum queue: a quorum of nodes has written it). The
+ * exchange is checked passively at start.
+ */
+async function openJobPublisher(name, stopping) {
+  const { connection, channel } = await openRabbit(name, { confirm: true, stopping });
+  await channel.checkExchange(EXCHANGE);
+  // A mandatory publish no queue took comes back before its confirm: it must not count.
+  const returned = new Set();
+  channel.on('return', (message) => returned.add(message.properties.messageId));
+
+  // Baton's publishOptions (libs/messaging/src/job-message.ts), first attempt.
+  const enqueue = (jobId, payload, correlationId) =>
+    new Promise((resolve, reject) => {
+      const options = {
+        persistent: true,
+        contentType: 'application/json',
+        messageId: jobId,
+        correlationId,
+        type: JOB_TYPE,
+        appId: 'baton',
+        timestamp: Math.floor(Date.now() / 1000),
+        headers: { 'x-baton-attempt': 1 },
+        mandatory: true,
+      };
+      channel.publish(EXCHANGE, JOB_TYPE, Buffer.from(payload), options, (error) => {
+        if (returned.delete(jobId)) reject(new Error(`no queue bound for ${EXCHANGE}/${JOB_TYPE}`));
+        else if (error) reject(new Error(`publish not confirmed: ${error.message ?? error}`));
+        else resolve();
+      });
+    });
+  const close = async () => {
+    await channel.close();
+    await connection.close();
+  };
+  return { enqueue, close };
 }
 
 /** Runs `stop` once on SIGTERM (or SIGINT), then exits 0; 1 if stopping failed. */
@@ -310,11 +390,10 @@ async function openRabbit(name, { confirm, stopping }) {
 
 module.exports = {
   JOB_TYPE,
-  closeServer,
-  createAcceptServer,
   intFromEnv,
   log,
   onShutdown,
+  openJobPublisher,
   openPool,
   openRabbit,
   readPayload,
@@ -322,4 +401,6 @@ module.exports = {
   requiredEnv,
   run,
   saveWorkout,
+  batonValidator,
+  serveAccept,
 };

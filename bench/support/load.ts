@@ -60,6 +60,8 @@ export interface LoadOptions {
   seconds: number;
   /** Requests per second in all, evenly paced (paced-load.js); as fast as possible with autocannon when absent. */
   rate?: number;
+  /** A fresh `Idempotency-Key` header on every request (autocannon only). */
+  idempotencyKeys?: boolean;
   cpus?: string;
 }
 
@@ -69,6 +71,7 @@ export interface LoadOptions {
  * the paced generator for a steady rate.
  */
 export function runLoad(options: LoadOptions): Promise<LoadResult> {
+  if (options.idempotencyKeys && options.rate !== undefined) throw new Error('fresh idempotency keys need the autocannon load (no rate)');
   const args = options.rate === undefined ? autocannonArguments(options) : pacedArguments(options, options.rate);
   const command = options.cpus === undefined ? [process.execPath, ...args] : ['taskset', '-c', options.cpus, process.execPath, ...args];
   return new Promise((resolve, reject) => {
@@ -79,7 +82,13 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.once('exit', (code) => {
       if (code !== 0) return reject(new Error(`the load generator exited ${code}: ${stderr}`));
-      const result = JSON.parse(stdout);
+      let result;
+      try {
+        result = JSON.parse(stdout);
+      } catch {
+        // A throw here would end the benchmark without stopping its processes.
+        return reject(new Error(`the load generator printed no result: ${stdout.slice(0, 200)}${stderr}`));
+      }
       if (options.rate !== undefined) return resolve(result as LoadResult);
       resolve({
         rps: result.requests.average,
@@ -95,6 +104,11 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
 function autocannonArguments(options: LoadOptions): string[] {
   const args = [AUTOCANNON, '--json', '-c', String(options.connections), '-d', String(options.seconds), '-m', 'POST', '-b', JSON.stringify(options.body)];
   for (const [name, value] of Object.entries({ 'content-type': 'application/json', ...options.headers })) args.push('-H', `${name}=${value}`);
+  // -I replaces `[<id>]` anywhere in each request it writes (headers included)
+  // with a fresh hyperid: a key no earlier request used. The suffix keeps the
+  // argument from ending in `]`, which autocannon's argument parser (subarg)
+  // would take for the end of a group of sub-arguments.
+  if (options.idempotencyKeys) args.push('-I', '-H', 'idempotency-key=[<id>].bench');
   args.push(options.url);
   return args;
 }
