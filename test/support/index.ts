@@ -17,3 +17,4 @@ export * from './webhook-receiver';
 export * from './otlp-receiver';
 export * from './prometheus';
 export * from './browser';
+export * from './postgres-standby';

@@ -41,10 +41,7 @@ export async function createTestDatabase(prefix = 'baton_test', options: { migra
     drop = () => withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined);
   }
   try {
-    if (options.migrate !== false) {
-      await runMigrations(url, BATON_SCHEMA);
-      await storeApiKey(url, { key: TEST_API_KEY });
-    }
+    if (options.migrate !== false) await migrateTestDatabase(url);
   } catch (error) {
     await drop().catch(() => undefined);
     throw error;
@@ -55,6 +52,12 @@ export async function createTestDatabase(prefix = 'baton_test', options: { migra
     query: (sql, params) => queryOnce(url, sql, params),
     drop,
   };
+}
+
+/** Baton's migrations on the database at `url`, and the admin key TEST_API_KEY that the HTTP helpers send. */
+export async function migrateTestDatabase(url: string): Promise<void> {
+  await runMigrations(url, BATON_SCHEMA);
+  await storeApiKey(url, { key: TEST_API_KEY });
 }
 
 /** Runs one statement on a short-lived connection to `url`. */

@@ -16,6 +16,8 @@ export interface DataSourceSettings {
   poolSize: number;
   applicationName: string;
   schema: DatabaseSchema;
+  /** A hot standby (DATABASE_READ_URL): read-only, so nothing is installed on connecting. */
+  standby?: boolean;
 }
 
 // Without these bounds a request waits on an unreachable database for the
@@ -35,6 +37,7 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
     synchronize: false,
     migrationsRun: false,
     applicationName: settings.applicationName,
+    installExtensions: !settings.standby,
     extra: {
       max: settings.poolSize,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
