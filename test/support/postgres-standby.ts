@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './processes';
-import { queryOnce } from './services';
+import { queryOnce } from './query-once';
 import { waitFor } from './wait-for';
 
 const run = promisify(execFile);
@@ -75,6 +75,11 @@ export class PostgresStandby {
       },
       timeoutMs,
     );
+  }
+
+  /** Runs one statement on the primary, in `database`. */
+  query<T = Record<string, unknown>>(database: string, sql: string, params: unknown[] = []): Promise<T[]> {
+    return queryOnce<T>(this.primaryUrl(database), sql, params);
   }
 
   /** Calls, on the primary or the standby, of the statements in `database` whose text contains `pattern`. */

@@ -57,7 +57,7 @@ export class PersistenceModule {
           inject: [BatonConfig, DatabaseConnector, { token: Metrics, optional: true }],
           useFactory: (config: BatonConfig, connector: DatabaseConnector, metrics: Metrics | undefined) =>
             config.DATABASE_READ_URL
-              ? new ReplicaReads(
+              ? ReplicaReads.connect(
                   connector.dataSource,
                   {
                     replicas: config.DATABASE_READ_URL.map((url) => ({ url, poolSize: config.DATABASE_POOL_SIZE, applicationName: `${applicationName}-read`, schema })),

@@ -14,6 +14,9 @@ export type ReplicaVerdict<T> = (answer: T) => PrimaryReason | undefined;
 /** A replica's answer of nothing is not trusted: the row may not have arrived yet. */
 export const unlessMissing = <T>(answer: T | null): PrimaryReason | undefined => (answer === null ? 'not-found' : undefined);
 
+/** What ReplicaReads needs of a replica: a ReadReplica, or a stand-in in a spec. */
+export type RoutedReplica = Pick<ReadReplica, 'name' | 'dataSource' | 'catchUp' | 'up' | 'probeDueAt' | 'probe' | 'failed' | 'close'>;
+
 export interface ReplicaReadsSettings {
   replicas: ReadReplicaSettings[];
   /** DATABASE_READ_MIN_AGE_MS. */
@@ -30,10 +33,7 @@ export interface ReplicaReadsSettings {
  * replicas (PRIMARY_READS) every read runs on the primary, as before.
  */
 export class ReplicaReads implements OnApplicationShutdown {
-  private readonly logger = new Logger('ReadReplicas');
-  private readonly replicas: ReadReplica[];
-  private readonly minAgeMs: number;
-  /** How often the primary's position and each replica's replay are read: a few times within the bound. */
+  /** How often the primary's position and each replica's replay are read: eight times within the bound, so that probing adds an eighth to what a replica may seem behind. */
   readonly probeIntervalMs: number;
   private turn = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -41,12 +41,11 @@ export class ReplicaReads implements OnApplicationShutdown {
 
   constructor(
     private readonly primary: DataSource | undefined,
-    settings: ReplicaReadsSettings,
+    private readonly replicas: RoutedReplica[],
+    private readonly minAgeMs: number,
     private readonly metrics?: Metrics,
   ) {
-    this.replicas = settings.replicas.map((replica) => new ReadReplica(replica, this.logger));
-    this.minAgeMs = settings.minAgeMs;
-    this.probeIntervalMs = Math.min(1000, Math.max(50, Math.floor(settings.minAgeMs / 4)));
+    this.probeIntervalMs = Math.min(1000, Math.max(50, Math.floor(minAgeMs / 8)));
     if (this.replicas.length === 0) return;
     for (const target of ['replica', 'primary'] as const) {
       for (const reason of target === 'replica' ? ['fresh'] : ['not-found', 'too-young', 'no-replica', 'replica-error']) metrics?.databaseReads.inc({ target, reason }, 0);
@@ -55,6 +54,17 @@ export class ReplicaReads implements OnApplicationShutdown {
       this.replicas.map((replica) => ({ replica: replica.name, up: replica.up, stalenessSeconds: replica.catchUp.stalenessMs(Date.now()) / 1000 })),
     );
     void this.probe();
+  }
+
+  /** Pools for DATABASE_READ_URL's replicas (connected in the background), probed against `primary`. */
+  static connect(primary: DataSource, settings: ReplicaReadsSettings, metrics?: Metrics): ReplicaReads {
+    const logger = new Logger('ReadReplicas');
+    return new ReplicaReads(
+      primary,
+      settings.replicas.map((replica) => new ReadReplica(replica, logger)),
+      settings.minAgeMs,
+      metrics,
+    );
   }
 
   /** True for a job created less than DATABASE_READ_MIN_AGE_MS ago: it is read from the primary. */
@@ -92,7 +102,7 @@ export class ReplicaReads implements OnApplicationShutdown {
   }
 
   /** Round robin over the replicas that are up and, with a bound, caught up to within it. */
-  private nextReplica(): ReadReplica | undefined {
+  private nextReplica(): RoutedReplica | undefined {
     const now = Date.now();
     for (let tried = 0; tried < this.replicas.length; tried++) {
       const replica = this.replicas[this.turn++ % this.replicas.length];
@@ -134,4 +144,4 @@ export class ReplicaReads implements OnApplicationShutdown {
 }
 
 /** Every read on the primary: no DATABASE_READ_URL, and the repositories that tests build by hand. */
-export const PRIMARY_READS = new ReplicaReads(undefined, { replicas: [], minAgeMs: 0 });
+export const PRIMARY_READS = new ReplicaReads(undefined, [], 0);
