@@ -180,4 +180,32 @@ describeWithProgram(postgresServerInstalled(), 'PostgreSQL', "Debian's PostgreSQ
     });
     expect(await cluster.calls('standby', DATABASE, JOB_BY_ID)).toBeGreaterThan(0);
   }, 90_000);
+
+  it('gives up on a standby that hangs without closing its connections, and answers from the primary', async () => {
+    const job = await settledJob('/v1/workouts', workoutBody({ userId: 'hung' }));
+    await waitFor('reads answered by the standby', async () => {
+      const freshBefore = await reads('replica', 'fresh');
+      await get(api, `/v1/jobs/${job.id}`);
+      return (await reads('replica', 'fresh')) > freshBefore ? true : undefined;
+    });
+    const errorsBefore = await reads('primary', 'replica-error');
+    cluster.freezeStandby();
+    try {
+      const timings: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const read = await get<JobView>(api, `/v1/jobs/${job.id}`);
+        expect([read.status, read.body.status]).toEqual([200, 'completed']);
+        timings.push(read.ms);
+      }
+      // At most the reads already on their way there wait out the client-side timeout (2 s); the rest skip the standby.
+      expect(timings.filter((ms) => ms > 1500).length).toBeLessThanOrEqual(2);
+      expect(Math.max(...timings)).toBeLessThan(5_000);
+      await waitFor('the API to find the standby down', async () => ((await replicaUp()) === 0 ? true : undefined));
+      expect(await reads('primary', 'replica-error')).toBeGreaterThanOrEqual(errorsBefore);
+      expect((await get(api, '/health/ready')).status).toBe(200);
+    } finally {
+      cluster.thawStandby();
+    }
+    await waitFor('the API to find the standby up again', async () => ((await replicaUp()) === 1 ? true : undefined), 45_000);
+  }, 90_000);
 });

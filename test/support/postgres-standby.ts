@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -118,8 +118,22 @@ export class PostgresStandby {
     this.standbyRunning = true;
   }
 
+  /**
+   * Stops every process of the standby (SIGSTOP) without closing a socket:
+   * it accepts connections and reads nothing, as a server cut off by the
+   * network, or hung, looks to its clients.
+   */
+  freezeStandby(): void {
+    this.signalStandby('SIGSTOP');
+  }
+
+  thawStandby(): void {
+    this.signalStandby('SIGCONT');
+  }
+
   /** Stops both servers and removes every file. */
   async dispose(): Promise<void> {
+    if (this.standbyRunning) this.thawStandby();
     for (const node of ['standby', 'primary'] as const) {
       if (existsSync(join(this.dir, node, 'postmaster.pid'))) await this.pgCtl(node, 'stop', '-m', 'immediate').catch(() => this.killByPidFile(node));
     }
@@ -189,6 +203,23 @@ export class PostgresStandby {
     if (process.getuid?.() !== 0) return;
     const { uid, gid } = serverUser();
     chownSync(path, uid, gid);
+  }
+
+  /** The standby's postmaster (from its pid file) and its children, by their parent in /proc: only processes of this cluster. */
+  private signalStandby(signal: NodeJS.Signals): void {
+    const postmaster = Number(readFileSync(join(this.dir, 'standby', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const children = readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((pid) => {
+        try {
+          // The parent pid is the field after the state, past the command name in parentheses.
+          return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]) === postmaster;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+    for (const pid of [postmaster, ...children]) process.kill(pid, signal);
   }
 
   private killByPidFile(node: 'primary' | 'standby'): void {

@@ -353,12 +353,19 @@ describe(loadConfig.name, () => {
 
     it('take one or more comma-separated URLs, trimmed, and a bound from 0 to 60000', () => {
       const config = loadConfig({
+        DATABASE_URL: 'postgres://baton:secret@primary:5432/baton',
         DATABASE_READ_URL: ' postgres://baton:secret@replica-1:5432/baton , postgresql://baton:secret@replica-2/baton,',
         DATABASE_READ_MIN_AGE_MS: '0',
       });
       expect(config.DATABASE_READ_URL).toEqual(['postgres://baton:secret@replica-1:5432/baton', 'postgresql://baton:secret@replica-2/baton']);
       expect(config.DATABASE_READ_MIN_AGE_MS).toBe(0);
       expect(loadConfig({ DATABASE_READ_MIN_AGE_MS: '60000' }).DATABASE_READ_MIN_AGE_MS).toBe(60_000);
+    });
+
+    it('need DATABASE_URL: the embedded database has no replicas', () => {
+      expect(configError({ DATABASE_READ_URL: 'postgres://replica/baton' }).problems).toEqual([
+        'DATABASE_READ_URL needs DATABASE_URL: read replicas are replicas of a PostgreSQL server, and the embedded database has none',
+      ]);
     });
   });
 
