@@ -11,6 +11,12 @@ import { ReplayCatchUp, walPosition } from './replay-position';
 const DOWN_BASE_MS = 1_000;
 const DOWN_CAP_MS = 30_000;
 
+/** What pg says when a statement outlives the pool's query_timeout (data-source.ts, standbys only); TypeORM wraps it as driverError. */
+const timedOut = (error: unknown): boolean => {
+  const { message, driverError } = (error ?? {}) as { message?: unknown; driverError?: { message?: unknown } };
+  return [message, driverError?.message].some((text) => text === 'Query read timeout');
+};
+
 export interface ReadReplicaSettings {
   url: string;
   poolSize: number;
@@ -86,10 +92,15 @@ export class ReadReplica {
     }
   }
 
-  /** A read on it failed: if the replica is unreachable, reads skip it until a probe finds it again. */
+  /**
+   * A read on it failed. Unreachable, or silent past the client-side
+   * timeout: reads skip it until a probe finds it again. Anything else (a
+   * statement cancelled for a conflict with recovery) costs that read only;
+   * baton_database_reads_total{reason="replica-error"} counts them.
+   */
   failed(error: unknown, now: number): void {
-    if (isDatabaseUnavailable(error)) this.markDown(now, describeError(error));
-    else this.logger.warn(`a read on replica ${this.name} failed (${describeError(error)}); answered from the primary`);
+    if (isDatabaseUnavailable(error) || timedOut(error)) this.markDown(now, describeError(error));
+    else this.logger.debug(`a read on replica ${this.name} failed (${describeError(error)}); answered from the primary`);
   }
 
   async close(): Promise<void> {
