@@ -21,6 +21,7 @@ import { batchAccept } from './scenarios/batch-accept.scenario';
 import { endToEnd } from './scenarios/end-to-end.scenario';
 import { heavyWork } from './scenarios/heavy-work.scenario';
 import { horizontalScale } from './scenarios/horizontal-scale.scenario';
+import { pollingReads } from './scenarios/polling-reads.scenario';
 import { retentionSweep } from './scenarios/retention-sweep.scenario';
 import { startUp } from './scenarios/start-up.scenario';
 import { workerThroughput } from './scenarios/worker-throughput.scenario';
@@ -42,6 +43,7 @@ const SCENARIOS: Array<[number[], Scenario]> = [
   [[8], batchAccept],
   [[9], retentionSweep],
   [[10], dashboardSearch],
+  [[11], pollingReads],
 ];
 const RESULTS = join(__dirname, 'results');
 

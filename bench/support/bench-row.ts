@@ -28,11 +28,13 @@ export interface BenchSizes {
   expiredRows: number;
   /** The dashboard search scenario's table of jobs, and how many times each search runs on it. */
   search: { jobs: number; runs: number };
+  /** The polling scenario: counted windows of accepts and polls, each `windowSeconds`, after one uncounted `warmupSeconds`, per variant. */
+  polling: { windows: number; windowSeconds: number; warmupSeconds: number };
 }
 
 export const SIZES: Record<Size, BenchSizes> = {
-  quick: { rounds: 3, seconds: 3, connections: 100, prefill: 2000, e2eRate: 500, e2eSeconds: 5, e2eLightRate: 200, warmupSeconds: 6, warmupJobs: 1500, delayed: { jobs: 300, spreadSeconds: 6, backgroundRate: 100 }, expiredRows: 2_000, search: { jobs: 20_000, runs: 50 } },
-  full: { rounds: 5, seconds: 10, connections: 100, prefill: 10000, e2eRate: 500, e2eSeconds: 30, e2eLightRate: 200, warmupSeconds: 10, warmupJobs: 3000, delayed: { jobs: 3000, spreadSeconds: 30, backgroundRate: 200 }, expiredRows: 200_000, search: { jobs: 1_000_000, runs: 50 } },
+  quick: { rounds: 3, seconds: 3, connections: 100, prefill: 2000, e2eRate: 500, e2eSeconds: 5, e2eLightRate: 200, warmupSeconds: 6, warmupJobs: 1500, delayed: { jobs: 300, spreadSeconds: 6, backgroundRate: 100 }, expiredRows: 2_000, search: { jobs: 20_000, runs: 50 }, polling: { windows: 2, windowSeconds: 3, warmupSeconds: 3 } },
+  full: { rounds: 5, seconds: 10, connections: 100, prefill: 10000, e2eRate: 500, e2eSeconds: 30, e2eLightRate: 200, warmupSeconds: 10, warmupJobs: 3000, delayed: { jobs: 3000, spreadSeconds: 30, backgroundRate: 200 }, expiredRows: 200_000, search: { jobs: 1_000_000, runs: 50 }, polling: { windows: 5, windowSeconds: 10, warmupSeconds: 6 } },
 };
 
 /** One line of the results table. */

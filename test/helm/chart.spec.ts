@@ -44,6 +44,7 @@ const EXPECTED_OPTIONAL: Record<string, string[]> = {
   'retention-values.yaml': [],
   'tracing-values.yaml': ['NetworkPolicy'],
   'monitoring-values.yaml': ['PrometheusRule', 'ServiceMonitor', 'ScaledObject', 'TriggerAuthentication'],
+  'read-replicas-values.yaml': [],
 };
 
 const RECOMMENDED_LABELS = [
@@ -101,6 +102,7 @@ const EXISTING_SECRETS: Record<string, Record<string, string>> = {
     // The README's example keeps the chart's default keys.
     DATABASE_URL: 'postgres://baton:secret@db.example:5432/baton',
     RABBITMQ_URL: 'amqp://baton:secret@mq.example:5672/baton',
+    'replica-uris': 'postgres://baton:secret@replica-1.example:5432/baton,postgres://baton:secret@replica-2.example:5432/baton',
   },
   'baton-redis': { url: 'rediss://:secret@redis.example:6380/0' },
   'baton-smtp': { url: 'smtps://baton:secret@smtp.example.com:465' },
@@ -109,7 +111,7 @@ const EXISTING_SECRETS: Record<string, Record<string, string>> = {
 const external = (name: string, key: string) => EXISTING_SECRETS[name]?.[key];
 
 /** Variables the chart sets on the API container only, on the migration Job only, and on the emails workers only. */
-const API_ONLY = ['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'HTTP_MAX_IN_FLIGHT', 'HTTP_MAX_IN_FLIGHT_BYTES', 'CORS_ORIGINS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS', 'API_KEY_CACHE_MS', 'DISABLED_JOB_TYPES'];
+const API_ONLY = ['HTTP_REQUEST_TIMEOUT_MS', 'HTTP_HEADERS_TIMEOUT_MS', 'HTTP_MAX_IN_FLIGHT', 'HTTP_MAX_IN_FLIGHT_BYTES', 'CORS_ORIGINS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS', 'API_KEY_CACHE_MS', 'DISABLED_JOB_TYPES', 'DATABASE_READ_URL', 'DATABASE_READ_MIN_AGE_MS'];
 const MIGRATE_ONLY = ['BATON_BOOTSTRAP_API_KEY', 'BATON_BOOTSTRAP_TENANT'];
 const EMAILS_WORKER_ONLY = ['SMTP_URL', 'MAIL_FROM'];
 /** Set beside REDIS_URL only, alike in the API and the workers (which drop the API's entries). */
@@ -159,7 +161,7 @@ beforeAll(async () => {
 
 describe('scenario files', () => {
   it('cover every feature the chart makes optional', () => {
-    for (const file of ['hpa', 'keda', 'existing-secret', 'ingress', 'networkpolicy', 'servicemonitor', 'pdb', 'api-http', 'auth-and-rate-limit', 'read-cache', 'emails', 'emails-existing-secret', 'webhooks', 'retention', 'tracing', 'monitoring']) {
+    for (const file of ['hpa', 'keda', 'existing-secret', 'ingress', 'networkpolicy', 'servicemonitor', 'pdb', 'api-http', 'auth-and-rate-limit', 'read-cache', 'emails', 'emails-existing-secret', 'webhooks', 'retention', 'tracing', 'monitoring', 'read-replicas']) {
       expect(SCENARIOS).toContain(`${file}-values.yaml`);
     }
     // A new scenario must say which optional objects it renders.
@@ -318,7 +320,7 @@ describe.each(CASES)('with %s', (scenario) => {
     }
     // Credentials only ever come from a Secret, never inline.
     for (const run of containerRuns(objects)) {
-      for (const name of ['REDIS_URL', 'BATON_BOOTSTRAP_API_KEY', 'DATABASE_URL', 'RABBITMQ_URL', 'SMTP_URL']) {
+      for (const name of ['REDIS_URL', 'BATON_BOOTSTRAP_API_KEY', 'DATABASE_URL', 'DATABASE_READ_URL', 'RABBITMQ_URL', 'SMTP_URL']) {
         const variable = envVar(run, name);
         if (variable) expect({ name, value: variable.value, ref: variable.valueFrom?.secretKeyRef }).toEqual({ name, value: undefined, ref: expect.objectContaining({ name: expect.any(String), key: expect.any(String) }) });
       }
@@ -1264,6 +1266,55 @@ describe('webhooks', () => {
     const text = await notes({ valuesFiles: ['webhooks-values.yaml'] });
     expect(text).toMatch(/Their NetworkPolicy lets them out on TCP 443, 80 to networkPolicy\.webhookTo, and on every TCP port to 10\.20\.0\.0\/16, fd00::10\/128\./);
     expect(text).toMatch(/WARNING: a NetworkPolicy cannot name a host: hooks\.internal\.example\.com/);
+  });
+});
+
+describe('read replicas', () => {
+  const apiRun = (objects: K8sObject[]) => runsOf(objects, 'api')[0];
+  const readVariables = (run: ContainerRun, objects: K8sObject[]) => variableNames(run, objects).filter((name) => name.startsWith('DATABASE_READ_'));
+
+  it('are off by default: no pod gets DATABASE_READ_URL or DATABASE_READ_MIN_AGE_MS, and the Secret holds no replica', () => {
+    const objects = render(DEFAULTS);
+    for (const run of containerRuns(objects)) expect(readVariables(run, objects)).toEqual([]);
+    expect(Object.keys(named(objects, 'Secret', 'baton').stringData)).not.toContain('DATABASE_READ_URL');
+  });
+
+  it("give the API, and no other pod, DATABASE_READ_URL from the chart's Secret and the bound, which the API reads back as the replicas and the number given", () => {
+    const objects = render('read-replicas-values.yaml');
+    const run = apiRun(objects);
+    expect(envVar(run, 'DATABASE_READ_URL')).toEqual({ name: 'DATABASE_READ_URL', valueFrom: { secretKeyRef: { name: 'baton', key: 'DATABASE_READ_URL' } } });
+    expect(loadConfig(resolveEnv(run, objects, external))).toMatchObject({
+      DATABASE_READ_URL: ['postgres://baton:CHANGE-ME@baton-postgresql-ro-1:5432/baton', 'postgres://baton:CHANGE-ME@baton-postgresql-ro-2:5432/baton'],
+      DATABASE_READ_MIN_AGE_MS: 2000,
+    });
+    for (const other of containerRuns(objects).filter((candidate) => candidate.role !== 'api')) expect(readVariables(other, objects)).toEqual([]);
+  });
+
+  it('read DATABASE_READ_URL from an existing Secret under secret.databaseReadUrlKey, and refuse database.readUrl beside it', async () => {
+    const objects = await template({ valuesFiles: ['existing-secret-values.yaml'], set: ['secret.databaseReadUrlKey=replica-uris'] });
+    const run = apiRun(objects);
+    expect(envVar(run, 'DATABASE_READ_URL')).toEqual({ name: 'DATABASE_READ_URL', valueFrom: { secretKeyRef: { name: 'baton-credentials', key: 'replica-uris' } } });
+    expect(loadConfig(resolveEnv(run, objects, external)).DATABASE_READ_URL).toHaveLength(2);
+    expect(loadConfig(resolveEnv(run, objects, external)).DATABASE_READ_MIN_AGE_MS).toBe(1000);
+    await expect(template({ valuesFiles: ['existing-secret-values.yaml'], values: { database: { readUrl: 'postgres://baton@replica:5432/baton' } } })).rejects.toThrow(/secret.databaseReadUrlKey/);
+  });
+
+  // The Secret is shared: the workers roll too, as for any credential.
+  it('roll the API when the replicas change, in the chart\'s Secret or by the key in an existing one', async () => {
+    const apiChecksum = (objects: K8sObject[]) => deploymentOf(objects, 'baton-api').spec.template.metadata.annotations['checksum/secret'];
+    const replicas = await template({ values: { database: { readUrl: 'postgres://baton:secret@replica:5432/baton' } } });
+    expect(apiChecksum(replicas)).not.toBe(apiChecksum(render(DEFAULTS)));
+    const keyed = await template({ valuesFiles: ['existing-secret-values.yaml'], set: ['secret.databaseReadUrlKey=replica-uris'] });
+    expect(apiChecksum(keyed)).not.toBe(apiChecksum(render('existing-secret-values.yaml')));
+  });
+
+  it.each([
+    [{ readUrl: 'mysql://baton@replica/baton' }, /readUrl/],
+    [{ readUrl: 'postgres://replica-1/baton, postgres://replica-2/baton' }, /readUrl/],
+    [{ readMinAgeMs: 60_001 }, /readMinAgeMs/],
+    [{ readMinAgeMs: -1 }, /readMinAgeMs/],
+  ])('the schema refuses database %j', async (database, message) => {
+    await expect(template({ values: { database } })).rejects.toThrow(message);
   });
 });
 

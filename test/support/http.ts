@@ -25,10 +25,13 @@ export async function jobIdOf(response: Response): Promise<string> {
   return ((await response.json()) as { jobId: string }).jobId;
 }
 
-/** A metric without labels from a process's /metrics (no key needed); NaN when it is not there. */
+/**
+ * A metric from a process's /metrics (no key needed), its labels (if any)
+ * written as the exposition prints them (`name{a="x",b="y"}`); NaN when it is not there.
+ */
 export async function metricValue(baseUrl: string, name: string): Promise<number> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+  return Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
 }
 
 /**

@@ -18,3 +18,4 @@ export * from './otlp-receiver';
 export * from './prometheus';
 export * from './browser';
 export * from './redis-server';
+export * from './postgres-standby';

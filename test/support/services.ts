@@ -8,6 +8,7 @@ import { storeApiKey, TEST_API_KEY } from './api-keys';
 import { startEmbeddedDatabase } from './embedded-database';
 import { ADMIN_DATABASE_URL, RABBITMQ_BASE_URL, RABBITMQ_USER, RABBITMQCTL, uniqueName } from './env';
 import { testMode } from './mode';
+import { queryOnce } from './query-once';
 
 const run = promisify(execFile);
 
@@ -41,10 +42,7 @@ export async function createTestDatabase(prefix = 'baton_test', options: { migra
     drop = () => withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined);
   }
   try {
-    if (options.migrate !== false) {
-      await runMigrations(url, BATON_SCHEMA);
-      await storeApiKey(url, { key: TEST_API_KEY });
-    }
+    if (options.migrate !== false) await migrateTestDatabase(url);
   } catch (error) {
     await drop().catch(() => undefined);
     throw error;
@@ -57,16 +55,13 @@ export async function createTestDatabase(prefix = 'baton_test', options: { migra
   };
 }
 
-/** Runs one statement on a short-lived connection to `url`. */
-export async function queryOnce<T = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
+/** Baton's migrations on the database at `url`, and the admin key TEST_API_KEY that the HTTP helpers send. */
+export async function migrateTestDatabase(url: string): Promise<void> {
+  await runMigrations(url, BATON_SCHEMA);
+  await storeApiKey(url, { key: TEST_API_KEY });
 }
+
+export { queryOnce } from './query-once';
 
 async function withAdmin<T>(work: (admin: Client) => Promise<T>): Promise<T> {
   const admin = new Client({ connectionString: ADMIN_DATABASE_URL });

@@ -131,7 +131,11 @@ its name and keys only (roll by hand, or with a reloader, when it changes).
 {{- define "baton.podAnnotations" -}}
 checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
 {{- if .Values.secret.existingSecret }}
+{{- if .Values.secret.databaseReadUrlKey }}
+checksum/secret: {{ printf "%s/%s/%s/%s" .Values.secret.existingSecret .Values.secret.databaseUrlKey .Values.secret.rabbitmqUrlKey .Values.secret.databaseReadUrlKey | sha256sum }}
+{{- else }}
 checksum/secret: {{ printf "%s/%s/%s" .Values.secret.existingSecret .Values.secret.databaseUrlKey .Values.secret.rabbitmqUrlKey | sha256sum }}
+{{- end }}
 {{- else }}
 checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256sum }}
 {{- end }}
@@ -154,6 +158,26 @@ baton.secretEnv: DATABASE_URL and RABBITMQ_URL from the Secret, by key.
     secretKeyRef:
       name: {{ include "baton.secretName" . }}
       key: {{ .Values.secret.rabbitmqUrlKey }}
+{{- end -}}
+
+{{/*
+baton.readReplicaEnv: the API's DATABASE_READ_URL, from the chart's Secret
+(database.readUrl) or from the existing one (secret.databaseReadUrlKey), and
+DATABASE_READ_MIN_AGE_MS with it; nothing without read replicas.
+*/}}
+{{- define "baton.readReplicaEnv" -}}
+{{- $key := ternary .Values.secret.databaseReadUrlKey (ternary "DATABASE_READ_URL" "" (not (empty .Values.database.readUrl))) (not (empty .Values.secret.existingSecret)) -}}
+{{- if $key }}
+# The hot reads go to the replicas (docs/read-replicas.md); a Secret, as
+# the URLs may hold passwords.
+- name: DATABASE_READ_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "baton.secretName" . }}
+      key: {{ $key }}
+- name: DATABASE_READ_MIN_AGE_MS
+  value: {{ .Values.database.readMinAgeMs | int64 | quote }}
+{{- end }}
 {{- end -}}
 
 {{/*
@@ -563,6 +587,9 @@ once from the ConfigMap template, which every render includes.
 {{- end -}}
 {{- if and (not .Values.secret.existingSecret) (or (not .Values.secret.databaseUrl) (not .Values.secret.rabbitmqUrl)) -}}
 {{- fail "set secret.databaseUrl and secret.rabbitmqUrl, or name an existing Secret in secret.existingSecret" -}}
+{{- end -}}
+{{- if and .Values.secret.existingSecret .Values.database.readUrl -}}
+{{- fail "database.readUrl is written to the chart's Secret, which secret.existingSecret replaces: put DATABASE_READ_URL in that Secret and name its key in secret.databaseReadUrlKey" -}}
 {{- end -}}
 {{- $timeoutSeconds := divf $config.shutdownTimeoutMs 1000 -}}
 {{- $api := .Values.api -}}

@@ -55,6 +55,31 @@ export class BatonConfig {
   @Max(200)
   DATABASE_POOL_SIZE = 10;
 
+  /**
+   * Streaming replicas (hot standbys) of DATABASE_URL for the hot reads
+   * (`GET /v1/jobs/:id`, workouts, invoices), comma-separated, used in turn.
+   * Unset: every read goes to DATABASE_URL. See docs/read-replicas.md.
+   */
+  @Transform(toList)
+  @IsOptional()
+  @ArrayNotEmpty({ message: 'DATABASE_READ_URL must list at least one postgres:// URL' })
+  @ArrayMaxSize(16, { message: 'DATABASE_READ_URL may list at most 16 replicas' })
+  @ArrayUnique({ message: 'DATABASE_READ_URL must not name a replica twice' })
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { each: true, message: 'DATABASE_READ_URL must list postgres:// or postgresql:// URLs, comma-separated' })
+  DATABASE_READ_URL?: string[];
+
+  /**
+   * The replicas' staleness bound, in milliseconds: a job younger than this
+   * is read from DATABASE_URL, and a replica is skipped while it may miss
+   * a commit older than this. 0: no bound (a row found on any reachable
+   * replica is answered, however far behind it is).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  DATABASE_READ_MIN_AGE_MS = 1000;
+
   /** RabbitMQ connection string, vhost included. */
   @IsOptional()
   @IsString()
@@ -468,6 +493,7 @@ export class BatonConfig {
 export const CONFIG_VARIABLES: readonly string[] = [
   ...Object.keys(new BatonConfig()),
   'DATABASE_URL',
+  'DATABASE_READ_URL',
   'RABBITMQ_URL',
   'CORS_ORIGINS',
   'REDIS_URL',

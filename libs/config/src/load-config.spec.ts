@@ -202,6 +202,12 @@ describe(loadConfig.name, () => {
       ['DATABASE_URL', 'mysql://x'],
       ['DATABASE_URL', 'postgres://'],
       ['DATABASE_URL', 'localhost:5432/baton'],
+      ['DATABASE_READ_URL', 'mysql://replica/baton'],
+      ['DATABASE_READ_URL', 'postgres://replica-1/baton,replica-2:5432/baton'],
+      ['DATABASE_READ_URL', 'postgres://replica/baton,postgres://replica/baton'],
+      ['DATABASE_READ_MIN_AGE_MS', '-1'],
+      ['DATABASE_READ_MIN_AGE_MS', '60001'],
+      ['DATABASE_READ_MIN_AGE_MS', '1s'],
       ['RABBITMQ_URL', 'http://guest@localhost'],
       ['RABBITMQ_URL', 'amqp://'],
       ['RATE_LIMIT_MAX', '0'],
@@ -322,6 +328,7 @@ describe(loadConfig.name, () => {
     it.each<[ConfigVariable, string]>([
       ['DATABASE_URL', `mysql://baton:${password}@db:3306/baton`],
       ['DATABASE_URL', `postgres://baton:${password} @db/baton`],
+      ['DATABASE_READ_URL', `postgres://baton@replica/baton,mysql://baton:${password}@replica/baton`],
       ['RABBITMQ_URL', `http://baton:${password}@mq:5672/`],
       ['RABBITMQ_URL', `amqp://baton:${password}@ mq`],
     ])('an invalid %s never puts its password in the message', (name, value) => {
@@ -344,6 +351,30 @@ describe(loadConfig.name, () => {
       const error = configError({ DATABASE_URL: `postgres://baton:${password}@db/baton`, PORT: '0' });
       expect(error.message).toContain('PORT');
       expect(error.message).not.toContain(password);
+    });
+  });
+
+  describe('read replicas', () => {
+    it('default to none, with a staleness bound of one second', () => {
+      const config = loadConfig({});
+      expect([config.DATABASE_READ_URL, config.DATABASE_READ_MIN_AGE_MS]).toEqual([undefined, 1000]);
+    });
+
+    it('take one or more comma-separated URLs, trimmed, and a bound from 0 to 60000', () => {
+      const config = loadConfig({
+        DATABASE_URL: 'postgres://baton:secret@primary:5432/baton',
+        DATABASE_READ_URL: ' postgres://baton:secret@replica-1:5432/baton , postgresql://baton:secret@replica-2/baton,',
+        DATABASE_READ_MIN_AGE_MS: '0',
+      });
+      expect(config.DATABASE_READ_URL).toEqual(['postgres://baton:secret@replica-1:5432/baton', 'postgresql://baton:secret@replica-2/baton']);
+      expect(config.DATABASE_READ_MIN_AGE_MS).toBe(0);
+      expect(loadConfig({ DATABASE_READ_MIN_AGE_MS: '60000' }).DATABASE_READ_MIN_AGE_MS).toBe(60_000);
+    });
+
+    it('need DATABASE_URL: the embedded database has no replicas', () => {
+      expect(configError({ DATABASE_READ_URL: 'postgres://replica/baton' }).problems).toEqual([
+        'DATABASE_READ_URL needs DATABASE_URL: read replicas are replicas of a PostgreSQL server, and the embedded database has none',
+      ]);
     });
   });
 

@@ -55,6 +55,10 @@ export function loadConfig(
   if (problems.length === 0 && config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
     problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
   }
+  // Replicas follow a PostgreSQL server; the embedded database (DATABASE_URL unset) has none.
+  if (problems.length === 0 && config.DATABASE_READ_URL !== undefined && config.DATABASE_URL === undefined) {
+    problems.push('DATABASE_READ_URL needs DATABASE_URL: read replicas are replicas of a PostgreSQL server, and the embedded database has none');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -8,6 +8,13 @@ export interface QueueSample {
   consumers: number;
 }
 
+export interface ReadReplicaSample {
+  /** host:port, never the URL (it may hold a password). */
+  replica: string;
+  up: boolean;
+  stalenessSeconds: number;
+}
+
 export interface OldestPendingSample {
   queue: string;
   ageSeconds: number;
@@ -171,6 +178,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly databaseReads = new Counter({
+    name: 'baton_database_reads_total',
+    help: 'API only, with DATABASE_READ_URL: routed reads (a job, workout or invoice by id) by where they were answered (replica, primary) and why: fresh (found on a replica within DATABASE_READ_MIN_AGE_MS), not-found, too-young, no-replica (none reachable and caught up), replica-error.',
+    labelNames: ['target', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // Every job type's series exist from the start, at zero, so that rate()
@@ -237,6 +251,30 @@ export class Metrics {
         this.set(read() ? 1 : 0);
       },
     });
+  }
+
+  /**
+   * Adds each read replica's gauges (DATABASE_READ_URL), read as of the
+   * scrape: up (reachable and a standby), and how far behind the primary
+   * it may be (seconds since the newest moment it is known to have caught up to).
+   */
+  sampleReadReplicas(read: () => ReadReplicaSample[]): void {
+    const gauge = (name: string, help: string, pick: (replica: ReadReplicaSample) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['replica'] as const,
+        registers: [this.registry],
+        collect() {
+          for (const replica of read()) this.set({ replica: replica.replica }, pick(replica));
+        },
+      });
+    gauge('baton_database_replica_up', 'API only: 1 while a read replica (DATABASE_READ_URL, by host:port) answers as a hot standby; 0 while reads skip it.', (replica) => (replica.up ? 1 : 0));
+    gauge(
+      'baton_database_replica_staleness_seconds',
+      'API only: how far behind the primary a read replica may be: seconds since the newest moment all of whose commits it is known to have replayed. Reads skip it past DATABASE_READ_MIN_AGE_MS.',
+      (replica) => replica.stalenessSeconds,
+    );
   }
 
   private backlogGauge(name: string, help: string, sample: () => Promise<number>): void {

@@ -16,12 +16,21 @@ export interface DataSourceSettings {
   poolSize: number;
   applicationName: string;
   schema: DatabaseSchema;
+  /** A hot standby (DATABASE_READ_URL): read-only, so nothing is installed on connecting. */
+  standby?: boolean;
 }
 
 // Without these bounds a request waits on an unreachable database for the
 // OS's TCP timeout (minutes); with them it fails fast and the API answers 503.
 export const CONNECT_TIMEOUT_MS = 3_000;
 const STATEMENT_TIMEOUT_MS = 30_000;
+/**
+ * A read on a standby that has not answered by then is given up, on the
+ * client's side, and answered from the primary: a replica cut off without
+ * a word (no RST) would otherwise hold the read until TCP gives up, minutes
+ * later. The reads sent there are lookups by id, milliseconds each.
+ */
+const STANDBY_QUERY_TIMEOUT_MS = 2_000;
 
 /** Baton's one way to reach PostgreSQL. Schema changes come only from migrations, never `synchronize`. */
 export function createDataSource(settings: DataSourceSettings): DataSource {
@@ -35,12 +44,14 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
     synchronize: false,
     migrationsRun: false,
     applicationName: settings.applicationName,
+    installExtensions: !settings.standby,
     extra: {
       max: settings.poolSize,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       statement_timeout: STATEMENT_TIMEOUT_MS,
       idle_in_transaction_session_timeout: STATEMENT_TIMEOUT_MS,
       keepAlive: true,
+      ...(settings.standby ? { query_timeout: STANDBY_QUERY_TIMEOUT_MS } : {}),
     },
   });
 }

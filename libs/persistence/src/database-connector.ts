@@ -91,7 +91,7 @@ export function connectedPool(dataSource: DataSource): Pool {
  * of its own, once: the break is logged, and the client's next statement
  * fails as any statement on a lost database does.
  */
-function guardCheckedOutClients(pool: Pool, logger: Logger): void {
+export function guardCheckedOutClients(pool: Pool, logger: Logger): void {
   const guarded = new WeakSet<object>();
   pool.on('acquire', (client) => {
     if (guarded.has(client)) return;

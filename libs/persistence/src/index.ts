@@ -30,6 +30,7 @@ export { QueuePause, QueuePauseRepository } from './repositories/queue-pause.rep
 export { DashboardSession, DashboardSessionRepository } from './repositories/dashboard-session.repository';
 export { JobMinute, JobStatsRepository, JobTypeCounts, OldestWaiting } from './repositories/job-stats.repository';
 export { runMigrations } from './run-migrations';
+export { PRIMARY_READS, PrimaryReason, ReplicaReads, ReplicaVerdict, unlessMissing } from './replicas/replica-reads';
 export { EmbeddedPostgres } from './embedded-postgres';
 export { EffectEvents, eventEnvelopeOf, EventOutboxRepository, NewEvent } from './repositories/event-outbox.repository';
 export {

@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { BatonConfig } from '@baton/config';
+import { Metrics } from '@baton/observability';
 import { DatabaseSchema } from './data-source';
 import { DatabaseConnector } from './database-connector';
 import { DatabaseHealth } from './database-health';
@@ -18,6 +19,7 @@ import { QueuePauseRepository } from './repositories/queue-pause.repository';
 import { ScheduleRepository } from './repositories/schedule.repository';
 import { DashboardSessionRepository } from './repositories/dashboard-session.repository';
 import { JobStatsRepository } from './repositories/job-stats.repository';
+import { PRIMARY_READS, ReplicaReads } from './replicas/replica-reads';
 
 const REPOSITORIES = [
   JobIntakeRepository, JobExecutionRepository, JobOperationsRepository, EventOutboxRepository,
@@ -37,7 +39,8 @@ const REPOSITORIES = [
 /**
  * PostgreSQL for the process: one pool, connected in the background so that
  * a process whose database is away still starts, reports not ready, and
- * answers 503 until the database is back.
+ * answers 503 until the database is back; and, with DATABASE_READ_URL, a
+ * pool per read replica for the hot reads (ReplicaReads).
  */
 @Global()
 @Module({})
@@ -49,9 +52,24 @@ export class PersistenceModule {
       providers: [
         { provide: DatabaseConnector, inject: [BatonConfig], useFactory: (config: BatonConfig) => new DatabaseConnector(config, applicationName, schema) },
         { provide: DataSource, inject: [DatabaseConnector], useFactory: (connector: DatabaseConnector) => connector.dataSource },
+        {
+          provide: ReplicaReads,
+          inject: [BatonConfig, DatabaseConnector, { token: Metrics, optional: true }],
+          useFactory: (config: BatonConfig, connector: DatabaseConnector, metrics: Metrics | undefined) =>
+            config.DATABASE_READ_URL
+              ? ReplicaReads.connect(
+                  connector.dataSource,
+                  {
+                    replicas: config.DATABASE_READ_URL.map((url) => ({ url, poolSize: config.DATABASE_POOL_SIZE, applicationName: `${applicationName}-read`, schema })),
+                    minAgeMs: config.DATABASE_READ_MIN_AGE_MS,
+                  },
+                  metrics,
+                )
+              : PRIMARY_READS,
+        },
         ...REPOSITORIES,
       ],
-      exports: [DataSource, DatabaseConnector, ...REPOSITORIES],
+      exports: [DataSource, DatabaseConnector, ReplicaReads, ...REPOSITORIES],
     };
   }
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { EventType, invoicePdfLocation } from '@baton/contracts';
-import { connected, EffectOutcome, EffectSql, insertRows, JobExecutionRepository } from '@baton/persistence';
+import { connected, EffectOutcome, EffectSql, insertRows, JobExecutionRepository, PRIMARY_READS, ReplicaReads, unlessMissing } from '@baton/persistence';
 import { InvoiceEntity, InvoiceSeller } from './invoice.entity';
 import { formatInvoiceNumber, invoiceYear } from './invoice-number';
 import { findInvoiceProfile, InvoiceProfile } from './invoice-profile.repository';
@@ -80,6 +80,7 @@ export class InvoiceRepository {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     private readonly jobs: JobExecutionRepository,
+    @Optional() private readonly replicas: ReplicaReads = PRIMARY_READS,
   ) {}
 
   /**
@@ -161,23 +162,38 @@ export class InvoiceRepository {
     return formatInvoiceNumber(prefix, year, counter.last_value);
   }
 
-  /** The tenant's invoice with this id; null for another tenant's, as for one that does not exist. */
+  /**
+   * The tenant's invoice with this id; null for another tenant's, as for one
+   * that does not exist. Stored once with its lines, so a replica's copy is
+   * the invoice; one the replica lacks yet is read from the primary.
+   */
   async findById(id: string, tenant: string): Promise<InvoiceEntity | null> {
-    return connected(this.dataSource).getRepository(InvoiceEntity).findOne({
-      where: { id, tenant },
-      relations: { lines: true },
-      order: { lines: { position: 'ASC' } },
-    });
+    return this.replicas.read(
+      this.dataSource,
+      (source) =>
+        connected(source).getRepository(InvoiceEntity).findOne({
+          where: { id, tenant },
+          relations: { lines: true },
+          order: { lines: { position: 'ASC' } },
+        }),
+      unlessMissing,
+    );
   }
 
-  /** The PDF of the tenant's invoice, with its number; null for another tenant's, as for one that does not exist. */
+  /** The PDF of the tenant's invoice, with its number; null for another tenant's, as for one that does not exist. Stored once, read as findById is. */
   async findPdf(invoiceId: string, tenant: string): Promise<InvoicePdf | null> {
-    const [row] = await connected(this.dataSource).query(
-      `SELECT pdf.content, invoice.number FROM invoice_pdfs pdf JOIN invoices invoice ON invoice.id = pdf.invoice_id
-       WHERE pdf.invoice_id = $1 AND invoice.tenant = $2`,
-      [invoiceId, tenant],
+    return this.replicas.read(
+      this.dataSource,
+      async (source) => {
+        const [row] = await connected(source).query(
+          `SELECT pdf.content, invoice.number FROM invoice_pdfs pdf JOIN invoices invoice ON invoice.id = pdf.invoice_id
+           WHERE pdf.invoice_id = $1 AND invoice.tenant = $2`,
+          [invoiceId, tenant],
+        );
+        return row ? { content: row.content, number: row.number } : null;
+      },
+      unlessMissing,
     );
-    return row ? { content: row.content, number: row.number } : null;
   }
 }
 

@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { EventType, workoutLocation } from '@baton/contracts';
-import { connected, EffectOutcome, insertRows, JobExecutionRepository } from '@baton/persistence';
+import { connected, EffectOutcome, insertRows, JobExecutionRepository, PRIMARY_READS, ReplicaReads, unlessMissing } from '@baton/persistence';
 import { WorkoutEntity } from './workout.entity';
 
 export interface NewWorkout {
@@ -21,6 +21,7 @@ export class WorkoutRepository {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     private readonly jobs: JobExecutionRepository,
+    @Optional() private readonly replicas: ReplicaReads = PRIMARY_READS,
   ) {}
 
   /** Stores the workout and its sets and completes the job, with its `workout.saved` event, in one transaction; once per job. */
@@ -60,12 +61,21 @@ export class WorkoutRepository {
     });
   }
 
-  /** The tenant's workout with this id; null for another tenant's, as for one that does not exist. */
+  /**
+   * The tenant's workout with this id; null for another tenant's, as for one
+   * that does not exist. Written once, with its sets, so a replica's copy is
+   * the workout; one the replica lacks yet is read from the primary.
+   */
   async findById(id: string, tenant: string): Promise<WorkoutEntity | null> {
-    return connected(this.dataSource).getRepository(WorkoutEntity).findOne({
-      where: { id, tenant },
-      relations: { sets: true },
-      order: { sets: { position: 'ASC' } },
-    });
+    return this.replicas.read(
+      this.dataSource,
+      (source) =>
+        connected(source).getRepository(WorkoutEntity).findOne({
+          where: { id, tenant },
+          relations: { sets: true },
+          order: { sets: { position: 'ASC' } },
+        }),
+      unlessMissing,
+    );
   }
 }

@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CANCELLABLE_STATUSES, EventType, JobStatus, JobType } from '@baton/contracts';
 import type { TraceContext } from '@baton/tracing';
 import { connected } from '../database-connector';
 import { decodeCursor, encodeCursor } from './page-cursor';
 import { JobEntity } from '../entities';
+import { PRIMARY_READS, ReplicaReads } from '../replicas/replica-reads';
 import { recordEvents } from './event-outbox.repository';
 import { EffectSql, jobEvent } from './job-execution.repository';
 import type { UnpublishedJob } from './job-intake.repository';
@@ -71,11 +72,23 @@ export type CancelOutcome =
  */
 @Injectable()
 export class JobOperationsRepository {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Optional() private readonly replicas: ReplicaReads = PRIMARY_READS,
+  ) {}
 
-  /** The tenant's job with this id; null for another tenant's, as for one that does not exist. */
+  /**
+   * The tenant's job with this id; null for another tenant's, as for one
+   * that does not exist. Clients poll this: it is read from a replica when
+   * one has the job and the job is older than DATABASE_READ_MIN_AGE_MS,
+   * else from the primary, so that lag never shows a job missing.
+   */
   async findById(id: string, tenant: string): Promise<JobEntity | null> {
-    return this.findJob(id, tenant);
+    return this.replicas.read(
+      this.dataSource,
+      (source) => findJob(source, id, tenant),
+      (job) => (job === null ? 'not-found' : this.replicas.tooYoung(job.createdAt) ? 'too-young' : undefined),
+    );
   }
 
   /** The job with this id: the tenant's only, or any tenant's when `tenant` is absent (an operator). */
@@ -192,8 +205,12 @@ export class JobOperationsRepository {
   }
 
   private findJob(id: string, tenant?: string): Promise<JobEntity | null> {
-    return connected(this.dataSource)
-      .getRepository(JobEntity)
-      .findOneBy(tenant === undefined ? { id } : { id, tenant });
+    return findJob(this.dataSource, id, tenant);
   }
+}
+
+function findJob(source: DataSource, id: string, tenant?: string): Promise<JobEntity | null> {
+  return connected(source)
+    .getRepository(JobEntity)
+    .findOneBy(tenant === undefined ? { id } : { id, tenant });
 }
