@@ -12,6 +12,11 @@ export const QUEUE_PAUSE_SOURCE = Symbol('QUEUE_PAUSE_SOURCE');
 // A pause must take effect within 5 s on every replica; a read of a table of
 // a few rows each second per worker process is nothing beside that promise.
 const POLL_MS = 1_000;
+// Until the first read succeeds the worker consumes nothing, so it tries
+// again sooner: at start the database is usually connected within
+// milliseconds of the first try, and a full POLL_MS would hold the worker's
+// readiness back by a second. Doubling up to POLL_MS.
+const FIRST_READ_RETRY_MS = 50;
 
 /**
  * Reads which queues are paused, every POLL_MS, for the job transport, and
@@ -38,6 +43,7 @@ export class QueuePauseWatcher {
    */
   watch(apply: (paused: ReadonlySet<string>) => Promise<void>): void {
     let last: string | undefined;
+    let firstReadRetry = FIRST_READ_RETRY_MS;
     const poll = async (): Promise<void> => {
       try {
         const paused = new Set(this.source ? (await this.source.paused()).map((pause) => pause.queue) : []);
@@ -54,7 +60,12 @@ export class QueuePauseWatcher {
         if (!this.failing) this.logger.warn(`cannot read or apply the paused queues (${describeError(error)}); trying again`);
         this.failing = true;
       }
-      if (this.source && !this.stopped) this.timer = setTimeout(() => void poll(), POLL_MS);
+      let delay = POLL_MS;
+      if (last === undefined) {
+        delay = Math.min(firstReadRetry, POLL_MS);
+        firstReadRetry *= 2;
+      }
+      if (this.source && !this.stopped) this.timer = setTimeout(() => void poll(), delay);
     };
     void poll();
   }
