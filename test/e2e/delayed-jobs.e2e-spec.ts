@@ -188,7 +188,7 @@ describeWithServices('stops and starts a RabbitMQ node of its own between the ac
     const env = { DATABASE_URL: db.url, RABBITMQ_URL: node.url, RELAY_INTERVAL_MS: '100' };
     const apis = await Promise.all([startApi(env), startApi(env), startApi(env)]);
     processes.push(...apis);
-    const published = () => Promise.all(apis.map((replica) => metricValue(replica.url, 'baton_jobs_published_total\\{type="workouts"\\}')));
+    const published = () => Promise.all(apis.map((replica) => metricValue(replica.url, 'baton_jobs_published_total{type="workouts"}')));
     const before = (await published()).reduce((sum, value) => sum + value, 0);
     const ids: string[] = [];
     for (let index = 0; index < 30; index++) ids.push(await acceptDelayed(apis[index % 3], 3));
