@@ -1,5 +1,10 @@
 import { plainToInstance } from 'class-transformer';
 import { validate, ValidationError } from 'class-validator';
+import { cacheValidationMetadata } from './validation-metadata-cache';
+
+// Every body the API takes and every job a worker runs is validated here.
+cacheValidationMetadata();
+
 /** One wrong field: its dotted path (`sets.3.reps`) and what is wrong with it. */
 export interface FieldError {
   field: string;
