@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { API_KEY_PATTERN } from '@baton/contracts';
 
 /** Every key Baton generates starts with this, so that secret scanners and people can tell what leaked. */
@@ -13,9 +13,13 @@ export function generateApiKey(): string {
   return `${API_KEY_PREFIX}${randomBytes(KEY_BYTES).toString('base64url')}`;
 }
 
-/** Hex SHA-256: what is stored and looked up, never the key. */
+/**
+ * Hex SHA-256: what is stored and looked up, never the key. Every request
+ * hashes its key twice (the rate limit's bucket, then authentication), so
+ * the one-shot form, without a Hash object per call.
+ */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 export function isWellFormedApiKey(candidate: string): boolean {
