@@ -158,6 +158,9 @@ describe('availability and life cycle', () => {
         worker = await startWorker({ DATABASE_URL: workerProxy.via(db.url), RABBITMQ_URL: vhost!.url }, { ready: false });
         started.push(api, worker);
         await Promise.all([api.waitUntilReady(), worker.waitUntilReady()]);
+        // RabbitMQ is reported, not required, so the API can be ready a moment
+        // before its confirm channel is open; the tests say it stays up.
+        await waitFor('the API to report RabbitMQ up', async () => ((await get(api.url, '/health/ready')).body?.rabbitmq === 'up' ? true : undefined));
       } else {
         apiProxy = workerProxy = await TcpProxy.startFor(db.url);
         ({ api, worker } = await startBaton({ DATABASE_URL: apiProxy.via(db.url) }, { ready: false }));
