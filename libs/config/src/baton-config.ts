@@ -86,6 +86,32 @@ export class BatonConfig {
   @Matches(/^amqps?:\/\/\S+$/, { message: 'RABBITMQ_URL must be an amqp:// or amqps:// URL' })
   RABBITMQ_URL?: string;
 
+  /**
+   * The nodes of a RabbitMQ cluster, comma-separated: a process's connection
+   * tries them in turn, at start and on every reconnect, starting after the
+   * node it last used. RABBITMQ_URL still names the broker for the CLI, the
+   * autoscaler and the rate limit's scope, so every node must serve its vhost.
+   */
+  @Transform(toList)
+  @IsOptional()
+  @ArrayNotEmpty({ message: 'RABBITMQ_URLS must list at least one amqp:// URL' })
+  @ArrayMaxSize(16, { message: 'RABBITMQ_URLS may list at most 16 nodes' })
+  @ArrayUnique({ message: 'RABBITMQ_URLS must not name a node twice' })
+  @Matches(/^amqps?:\/\/\S+$/, { each: true, message: 'RABBITMQ_URLS must list amqp:// or amqps:// URLs, comma-separated' })
+  RABBITMQ_URLS?: string[];
+
+  /**
+   * The AMQP heartbeat Baton asks for, in seconds (the broker may lower it):
+   * a connection that hears nothing for two of them is taken as dead, so a
+   * network partition, which closes no socket, is noticed within about twice
+   * this. RabbitMQ's own default is 60.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(600)
+  RABBITMQ_HEARTBEAT_SEC = 15;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)
@@ -495,6 +521,7 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'DATABASE_URL',
   'DATABASE_READ_URL',
   'RABBITMQ_URL',
+  'RABBITMQ_URLS',
   'CORS_ORIGINS',
   'REDIS_URL',
   'BATON_BOOTSTRAP_API_KEY',

@@ -210,6 +210,11 @@ describe(loadConfig.name, () => {
       ['DATABASE_READ_MIN_AGE_MS', '1s'],
       ['RABBITMQ_URL', 'http://guest@localhost'],
       ['RABBITMQ_URL', 'amqp://'],
+      ['RABBITMQ_URLS', 'amqp://node-1/baton,http://node-2/baton'],
+      ['RABBITMQ_URLS', 'amqp://node-1/baton,amqp://node-1/baton'],
+      ['RABBITMQ_HEARTBEAT_SEC', '0'],
+      ['RABBITMQ_HEARTBEAT_SEC', '601'],
+      ['RABBITMQ_HEARTBEAT_SEC', '15s'],
       ['RATE_LIMIT_MAX', '0'],
       ['RATE_LIMIT_MAX', '10000001'],
       ['RATE_LIMIT_WINDOW_MS', '999'],
@@ -331,6 +336,7 @@ describe(loadConfig.name, () => {
       ['DATABASE_READ_URL', `postgres://baton@replica/baton,mysql://baton:${password}@replica/baton`],
       ['RABBITMQ_URL', `http://baton:${password}@mq:5672/`],
       ['RABBITMQ_URL', `amqp://baton:${password}@ mq`],
+      ['RABBITMQ_URLS', `amqp://baton@mq-0/baton,http://baton:${password}@mq-1/baton`],
     ])('an invalid %s never puts its password in the message', (name, value) => {
       const error = configError({ [name]: value });
       expect(error.message).toContain(name);
@@ -351,6 +357,44 @@ describe(loadConfig.name, () => {
       const error = configError({ DATABASE_URL: `postgres://baton:${password}@db/baton`, PORT: '0' });
       expect(error.message).toContain('PORT');
       expect(error.message).not.toContain(password);
+    });
+  });
+
+  describe('RabbitMQ cluster nodes', () => {
+    const single = 'amqp://baton:secret@rabbitmq:5672/baton';
+
+    it('default to RABBITMQ_URL alone, with a heartbeat of 15 seconds', () => {
+      const config = loadConfig({ RABBITMQ_URL: single });
+      expect([config.RABBITMQ_URLS, config.RABBITMQ_HEARTBEAT_SEC]).toEqual([undefined, 15]);
+    });
+
+    it('take comma-separated node URLs, trimmed, on RABBITMQ_URL\'s vhost', () => {
+      const config = loadConfig({
+        RABBITMQ_URL: single,
+        RABBITMQ_URLS: ' amqp://baton:secret@mq-0:5672/baton , amqps://baton:secret@mq-1/baton,',
+        RABBITMQ_HEARTBEAT_SEC: '5',
+      });
+      expect(config.RABBITMQ_URLS).toEqual(['amqp://baton:secret@mq-0:5672/baton', 'amqps://baton:secret@mq-1/baton']);
+      expect(config.RABBITMQ_HEARTBEAT_SEC).toBe(5);
+    });
+
+    it('need RABBITMQ_URL, which the CLI, the autoscaler and the rate limit read', () => {
+      expect(configError({ RABBITMQ_URLS: 'amqp://mq-0/baton' }).problems).toEqual([
+        'RABBITMQ_URLS needs RABBITMQ_URL: the CLI, the autoscaler and the rate limit read the broker from it',
+      ]);
+    });
+
+    it.each([
+      ['another vhost', 'amqp://mq-0/baton,amqp://mq-1/other'],
+      ['the default vhost', 'amqp://mq-0/baton,amqp://mq-1'],
+    ])('refuse a node on %s, without echoing the URLs', (_case, nodes) => {
+      const error = configError({ RABBITMQ_URL: single, RABBITMQ_URLS: nodes });
+      expect(error.problems).toEqual(['RABBITMQ_URLS must name the same vhost as RABBITMQ_URL on every node']);
+      expect(error.message).not.toContain('secret');
+    });
+
+    it('read the default vhost the same with or without its slash', () => {
+      expect(loadConfig({ RABBITMQ_URL: 'amqp://mq', RABBITMQ_URLS: 'amqp://mq-0/,amqp://mq-1/%2F' }).RABBITMQ_URLS).toHaveLength(2);
     });
   });
 

@@ -59,8 +59,30 @@ export function loadConfig(
   if (problems.length === 0 && config.DATABASE_READ_URL !== undefined && config.DATABASE_URL === undefined) {
     problems.push('DATABASE_READ_URL needs DATABASE_URL: read replicas are replicas of a PostgreSQL server, and the embedded database has none');
   }
+  if (problems.length === 0 && config.RABBITMQ_URLS !== undefined) problems.push(...clusterProblems(config.RABBITMQ_URL, config.RABBITMQ_URLS));
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * The nodes of RABBITMQ_URLS are the broker RABBITMQ_URL names: without it
+ * the process would run on the in-process queue, and a node serving another
+ * vhost would hold other queues. Neither URL is echoed (they carry passwords).
+ */
+function clusterProblems(single: string | undefined, nodes: readonly string[]): string[] {
+  if (single === undefined) return ['RABBITMQ_URLS needs RABBITMQ_URL: the CLI, the autoscaler and the rate limit read the broker from it'];
+  const vhost = vhostOf(single);
+  return nodes.some((node) => vhostOf(node) !== vhost) ? ['RABBITMQ_URLS must name the same vhost as RABBITMQ_URL on every node'] : [];
+}
+
+/** An AMQP URL's vhost as RabbitMQ reads it: the path without its slash, "/" when there is none. */
+function vhostOf(url: string): string | undefined {
+  try {
+    const path = new URL(url).pathname;
+    return path === '' || path === '/' ? '/' : decodeURIComponent(path.slice(1));
+  } catch {
+    return undefined;
+  }
 }
 
 function describe(error: ValidationError): string[] {

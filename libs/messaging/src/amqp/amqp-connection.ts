@@ -24,11 +24,23 @@ export class AmqpConnection implements OnApplicationBootstrap, OnApplicationShut
   private connection?: ChannelModel;
   private connecting?: Promise<void>;
   private closing = false;
+  /** The nodes tried in turn: RABBITMQ_URLS, else RABBITMQ_URL alone. */
+  private readonly nodes: readonly string[];
+  /** The node of the next attempt: after a connection is lost, the node after the one it was to. */
+  private nextNode = 0;
+  private connectedNode?: string;
 
   constructor(
     private readonly config: BatonConfig,
     private readonly topology: Topology,
-  ) {}
+  ) {
+    this.nodes = (config.RABBITMQ_URLS ?? [config.RABBITMQ_URL!]).map((url) => withHeartbeat(url, config.RABBITMQ_HEARTBEAT_SEC));
+  }
+
+  /** `host:port` of the node connected to (no credentials); undefined while not connected. */
+  get node(): string | undefined {
+    return this.connection ? this.connectedNode : undefined;
+  }
 
   get isConnected(): boolean {
     return this.connection !== undefined;
@@ -66,8 +78,11 @@ export class AmqpConnection implements OnApplicationBootstrap, OnApplicationShut
   private async connectLoop(): Promise<void> {
     for (let attempt = 0; !this.closing; attempt++) {
       let connection: ChannelModel | undefined;
+      const url = this.nodes[this.nextNode];
+      // Whatever happens to this connection, the next attempt goes to the next node.
+      this.nextNode = (this.nextNode + 1) % this.nodes.length;
       try {
-        connection = await amqp.connect(this.config.RABBITMQ_URL!, {
+        connection = await amqp.connect(url, {
           clientProperties: { connection_name: `baton:${process.pid}` },
           // Nagle's algorithm (amqplib leaves it on) holds a small publish or
           // ack back until the previous segment is acknowledged, which the
@@ -77,9 +92,9 @@ export class AmqpConnection implements OnApplicationBootstrap, OnApplicationShut
         const setup = await connection.createChannel();
         await this.topology.declare(setup);
         await setup.close();
-        this.adopt(connection);
+        this.adopt(connection, hostOf(url));
         for (const listener of this.listeners) await this.runListener(connection, listener);
-        this.logger.log('connected to RabbitMQ, topology declared');
+        this.logger.log(`connected to RabbitMQ at ${hostOf(url)}${this.nodes.length > 1 ? ` (node ${this.nodes.indexOf(url) + 1} of ${this.nodes.length})` : ''}, topology declared`);
         return;
       } catch (error) {
         // Forget it first, so that its close event does not start a second loop.
@@ -93,21 +108,22 @@ export class AmqpConnection implements OnApplicationBootstrap, OnApplicationShut
               `JOB_DELIVERY_LIMIT must match the deployed work queues (change it through a RabbitMQ policy); retrying in ${delay} ms`,
           );
         } else {
-          this.logger.warn(`cannot connect to RabbitMQ (${describeError(error)}); retrying in ${delay} ms`);
+          this.logger.warn(`cannot connect to RabbitMQ at ${hostOf(url)} (${describeError(error)}); retrying in ${delay} ms${this.nodes.length > 1 ? ` at ${hostOf(this.nodes[this.nextNode])}` : ''}`);
         }
         await sleep(delay);
       }
     }
   }
 
-  private adopt(connection: ChannelModel): void {
+  private adopt(connection: ChannelModel, node: string): void {
     this.connection = connection;
+    this.connectedNode = node;
     connection.on('error', (error) => this.logger.warn(`connection error: ${describeError(error)}`));
     connection.on('close', () => {
       if (this.connection !== connection) return;
       this.connection = undefined;
       if (this.closing) return;
-      this.logger.warn('connection to RabbitMQ lost; reconnecting');
+      this.logger.warn(`connection to RabbitMQ at ${node} lost; reconnecting`);
       this.connecting = this.connectLoop();
     });
   }
@@ -134,4 +150,22 @@ export class AmqpConnection implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationShutdown(): Promise<void> {
     await this.close();
   }
+}
+
+/**
+ * The URL with Baton's heartbeat: amqplib reads it from the query string,
+ * and, left at 0, takes the broker's (60 s on RabbitMQ), so a partitioned
+ * peer would go unnoticed for two minutes. RABBITMQ_HEARTBEAT_SEC replaces
+ * any `heartbeat` the URL carries.
+ */
+function withHeartbeat(url: string, seconds: number): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('heartbeat', String(seconds));
+  return parsed.toString();
+}
+
+/** `host:port` of an AMQP URL, for logs: never its credentials. */
+function hostOf(url: string): string {
+  const { hostname, port, protocol } = new URL(url);
+  return `${hostname}:${port || (protocol === 'amqps:' ? 5671 : 5672)}`;
 }
