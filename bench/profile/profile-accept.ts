@@ -15,7 +15,7 @@
  *                                             checkout's dist/apps/api/src/main.js),
  *                                             to compare two commits on one machine
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { baseline, BATON_API, BenchProcess, cores } from '../support/bench-process';
 import { BENCH_API_KEY, benchWorkout, BenchWorld } from '../support/bench-world';
@@ -27,10 +27,24 @@ const RESULTS = join(__dirname, '..', 'results');
 const HOOK = join(__dirname, 'cpu-profile-hook.js');
 const WARM_UP_SECONDS = 5;
 
+const USAGE = 'usage: npm run bench:profile -- [--minimal] [--seconds=<1-600>] [--api=<path to an API build\'s main.js>]';
+
+/** The command line, as run-bench.ts reads its own: anything else is refused with the usage. */
+function options(argv: string[]): { minimal: boolean; seconds: number; api: string } {
+  const refused = argv.filter((arg) => !/^--(minimal|seconds=\d+|api=.+)$/.test(arg));
+  const value = (name: string) => argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const seconds = Number(value('seconds') ?? 20);
+  const api = value('api') ?? BATON_API;
+  if (refused.length > 0 || seconds < 1 || seconds > 600 || !existsSync(api)) {
+    const problem = refused.length > 0 ? `unknown argument(s): ${refused.join(' ')}` : !existsSync(api) ? `no API build at ${api} (npm run build)` : `--seconds must be 1 to 600`;
+    process.stderr.write(`${problem}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  return { minimal: argv.includes('--minimal'), seconds, api };
+}
+
 async function main(): Promise<void> {
-  const minimal = process.argv.includes('--minimal');
-  const seconds = Number(option('seconds') ?? 20);
-  const api = option('api') ?? BATON_API;
+  const { minimal, seconds, api } = options(process.argv.slice(2));
   const name = minimal ? 'minimal raw' : 'baton';
   const profilePath = join(RESULTS, `accept-${minimal ? 'minimal' : 'baton'}.cpuprofile`);
   mkdirSync(RESULTS, { recursive: true });
@@ -67,12 +81,6 @@ async function main(): Promise<void> {
     if (server) await server.stop();
     await world.close();
   }
-}
-
-/** The value of `--<name>=<value>`, if given. */
-function option(name: string): string | undefined {
-  const prefix = `--${name}=`;
-  return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
 }
 
 /** The profile, once the hook has written it whole (after the second signal, in its own time). */
