@@ -78,9 +78,10 @@ export class AmqpConnection implements OnApplicationBootstrap, OnApplicationShut
   private async connectLoop(): Promise<void> {
     for (let attempt = 0; !this.closing; attempt++) {
       let connection: ChannelModel | undefined;
-      const url = this.nodes[this.nextNode];
+      const index = this.nextNode;
+      const url = this.nodes[index];
       // Whatever happens to this connection, the next attempt goes to the next node.
-      this.nextNode = (this.nextNode + 1) % this.nodes.length;
+      this.nextNode = (index + 1) % this.nodes.length;
       try {
         connection = await amqp.connect(url, {
           clientProperties: { connection_name: `baton:${process.pid}` },
@@ -94,7 +95,7 @@ export class AmqpConnection implements OnApplicationBootstrap, OnApplicationShut
         await setup.close();
         this.adopt(connection, hostOf(url));
         for (const listener of this.listeners) await this.runListener(connection, listener);
-        this.logger.log(`connected to RabbitMQ at ${hostOf(url)}${this.nodes.length > 1 ? ` (node ${this.nodes.indexOf(url) + 1} of ${this.nodes.length})` : ''}, topology declared`);
+        this.logger.log(`connected to RabbitMQ at ${hostOf(url)}${this.nodes.length > 1 ? ` (node ${index + 1} of ${this.nodes.length})` : ''}, topology declared`);
         return;
       } catch (error) {
         // Forget it first, so that its close event does not start a second loop.
