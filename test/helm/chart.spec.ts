@@ -45,6 +45,7 @@ const EXPECTED_OPTIONAL: Record<string, string[]> = {
   'tracing-values.yaml': ['NetworkPolicy'],
   'monitoring-values.yaml': ['PrometheusRule', 'ServiceMonitor', 'ScaledObject', 'TriggerAuthentication'],
   'read-replicas-values.yaml': [],
+  'rabbitmq-cluster-values.yaml': [],
 };
 
 const RECOMMENDED_LABELS = [
@@ -103,6 +104,7 @@ const EXISTING_SECRETS: Record<string, Record<string, string>> = {
     DATABASE_URL: 'postgres://baton:secret@db.example:5432/baton',
     RABBITMQ_URL: 'amqp://baton:secret@mq.example:5672/baton',
     'replica-uris': 'postgres://baton:secret@replica-1.example:5432/baton,postgres://baton:secret@replica-2.example:5432/baton',
+    'amqp-node-uris': 'amqp://baton:secret@mq-0.example:5672/baton,amqp://baton:secret@mq-1.example:5672/baton,amqp://baton:secret@mq-2.example:5672/baton',
   },
   'baton-redis': { url: 'rediss://:secret@redis.example:6380/0' },
   'baton-smtp': { url: 'smtps://baton:secret@smtp.example.com:465' },
@@ -1315,6 +1317,51 @@ describe('read replicas', () => {
     [{ readMinAgeMs: -1 }, /readMinAgeMs/],
   ])('the schema refuses database %j', async (database, message) => {
     await expect(template({ values: { database } })).rejects.toThrow(message);
+  });
+});
+
+describe('RabbitMQ cluster nodes', () => {
+  const nodesOf = (objects: K8sObject[]) => containerRuns(objects).filter((run) => run.role !== 'migrate');
+
+  it('are not set by default: no pod gets RABBITMQ_URLS, the Secret holds none, and every process asks for the 15 s heartbeat', () => {
+    const objects = render(DEFAULTS);
+    for (const run of nodesOf(objects)) {
+      expect(envVar(run, 'RABBITMQ_URLS')).toBeUndefined();
+      expect(loadConfig(resolveEnv(run, objects, external)).RABBITMQ_HEARTBEAT_SEC).toBe(15);
+    }
+    expect(Object.keys(named(objects, 'Secret', 'baton').stringData)).not.toContain('RABBITMQ_URLS');
+  });
+
+  it("give the API and every worker RABBITMQ_URLS from the chart's Secret and the heartbeat, which they read back as the three nodes and the number given", () => {
+    const objects = render('rabbitmq-cluster-values.yaml');
+    const runs = nodesOf(objects);
+    expect(runs.map((run) => run.role)).toEqual(expect.arrayContaining(['api', 'worker']));
+    for (const run of runs) {
+      expect(envVar(run, 'RABBITMQ_URLS')).toEqual({ name: 'RABBITMQ_URLS', valueFrom: { secretKeyRef: { name: 'baton', key: 'RABBITMQ_URLS' } } });
+      const config = loadConfig(resolveEnv(run, objects, external));
+      expect(config.RABBITMQ_URLS).toEqual([0, 1, 2].map((node) => `amqp://baton:CHANGE-ME@baton-rabbitmq-server-${node}.baton-rabbitmq-nodes:5672/baton`));
+      expect(config.RABBITMQ_HEARTBEAT_SEC).toBe(10);
+    }
+  });
+
+  it('read RABBITMQ_URLS from an existing Secret under secret.rabbitmqUrlsKey, roll the pods when that key changes, and refuse rabbitmq.urls beside it', async () => {
+    const objects = await template({ valuesFiles: ['existing-secret-values.yaml'], set: ['secret.rabbitmqUrlsKey=amqp-node-uris'] });
+    for (const run of nodesOf(objects)) {
+      expect(envVar(run, 'RABBITMQ_URLS')).toEqual({ name: 'RABBITMQ_URLS', valueFrom: { secretKeyRef: { name: 'baton-credentials', key: 'amqp-node-uris' } } });
+      expect(loadConfig(resolveEnv(run, objects, external)).RABBITMQ_URLS).toHaveLength(3);
+    }
+    const apiChecksum = (rendered: K8sObject[]) => deploymentOf(rendered, 'baton-api').spec.template.metadata.annotations['checksum/secret'];
+    expect(apiChecksum(objects)).not.toBe(apiChecksum(render('existing-secret-values.yaml')));
+    await expect(template({ valuesFiles: ['existing-secret-values.yaml'], values: { rabbitmq: { urls: 'amqp://baton@mq-0:5672/baton' } } })).rejects.toThrow(/secret.rabbitmqUrlsKey/);
+  });
+
+  it.each([
+    [{ urls: 'http://mq-0:5672/baton' }, /urls/],
+    [{ urls: 'amqp://mq-0/baton, amqp://mq-1/baton' }, /urls/],
+    [{ heartbeatSec: 0 }, /heartbeatSec/],
+    [{ heartbeatSec: 601 }, /heartbeatSec/],
+  ])('the schema refuses rabbitmq %j', async (rabbitmq, message) => {
+    await expect(template({ values: { rabbitmq } })).rejects.toThrow(message);
   });
 });
 

@@ -131,11 +131,8 @@ its name and keys only (roll by hand, or with a reloader, when it changes).
 {{- define "baton.podAnnotations" -}}
 checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
 {{- if .Values.secret.existingSecret }}
-{{- if .Values.secret.databaseReadUrlKey }}
-checksum/secret: {{ printf "%s/%s/%s/%s" .Values.secret.existingSecret .Values.secret.databaseUrlKey .Values.secret.rabbitmqUrlKey .Values.secret.databaseReadUrlKey | sha256sum }}
-{{- else }}
-checksum/secret: {{ printf "%s/%s/%s" .Values.secret.existingSecret .Values.secret.databaseUrlKey .Values.secret.rabbitmqUrlKey | sha256sum }}
-{{- end }}
+{{- $secret := .Values.secret }}
+checksum/secret: {{ compact (list $secret.existingSecret $secret.databaseUrlKey $secret.rabbitmqUrlKey $secret.databaseReadUrlKey $secret.rabbitmqUrlsKey) | join "/" | sha256sum }}
 {{- else }}
 checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256sum }}
 {{- end }}
@@ -145,7 +142,9 @@ checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256
 {{- end -}}
 
 {{/*
-baton.secretEnv: DATABASE_URL and RABBITMQ_URL from the Secret, by key.
+baton.secretEnv: DATABASE_URL and RABBITMQ_URL from the Secret, by key, and
+RABBITMQ_URLS when the chart's Secret (rabbitmq.urls) or the existing one
+(secret.rabbitmqUrlsKey) holds the cluster's nodes.
 */}}
 {{- define "baton.secretEnv" -}}
 - name: DATABASE_URL
@@ -158,6 +157,15 @@ baton.secretEnv: DATABASE_URL and RABBITMQ_URL from the Secret, by key.
     secretKeyRef:
       name: {{ include "baton.secretName" . }}
       key: {{ .Values.secret.rabbitmqUrlKey }}
+{{- $nodesKey := ternary .Values.secret.rabbitmqUrlsKey (ternary "RABBITMQ_URLS" "" (not (empty .Values.rabbitmq.urls))) (not (empty .Values.secret.existingSecret)) }}
+{{- if $nodesKey }}
+# The cluster's nodes, tried in turn (docs/operations.md).
+- name: RABBITMQ_URLS
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "baton.secretName" . }}
+      key: {{ $nodesKey }}
+{{- end }}
 {{- end -}}
 
 {{/*
@@ -587,6 +595,9 @@ once from the ConfigMap template, which every render includes.
 {{- end -}}
 {{- if and (not .Values.secret.existingSecret) (or (not .Values.secret.databaseUrl) (not .Values.secret.rabbitmqUrl)) -}}
 {{- fail "set secret.databaseUrl and secret.rabbitmqUrl, or name an existing Secret in secret.existingSecret" -}}
+{{- end -}}
+{{- if and .Values.secret.existingSecret .Values.rabbitmq.urls -}}
+{{- fail "rabbitmq.urls is written to the chart's Secret, which secret.existingSecret replaces: put RABBITMQ_URLS in that Secret and name its key in secret.rabbitmqUrlsKey" -}}
 {{- end -}}
 {{- if and .Values.secret.existingSecret .Values.database.readUrl -}}
 {{- fail "database.readUrl is written to the chart's Secret, which secret.existingSecret replaces: put DATABASE_READ_URL in that Secret and name its key in secret.databaseReadUrlKey" -}}
