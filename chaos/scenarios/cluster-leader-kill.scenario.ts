@@ -23,8 +23,9 @@ export const clusterLeaderKill: ScenarioDefinition<ClusterLeaderKillSize> = {
   id: 10,
   title: 'cluster: queue leader node SIGKILLed',
   slug: 'cluster-leader-kill',
+  // maxJobs only caps the load: it must last the whole fault, and a node takes tens of seconds to restart on a busy machine.
   sizes: {
-    quick: { workers: 2, downMs: [2000, 4000], jobMs: [10, 100], rate: 40, jobs: 300, maxJobs: 3000, leadMs: 2000, tailMs: 2000 },
+    quick: { workers: 2, downMs: [2000, 4000], jobMs: [10, 100], rate: 40, jobs: 300, maxJobs: 4000, leadMs: 2000, tailMs: 2000 },
     full: { workers: 3, downMs: [5000, 15000], jobMs: [10, 200], rate: 60, jobs: 1500, maxJobs: 15000, leadMs: 5000, tailMs: 5000 },
   },
   stage: (size) => ({ apis: 1, workers: size.workers, cluster: true }),

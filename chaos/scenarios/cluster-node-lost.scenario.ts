@@ -20,9 +20,10 @@ export const clusterNodeLost: ScenarioDefinition<ClusterNodeLostSize> = {
   id: 11,
   title: 'cluster: one node stopped for good',
   slug: 'cluster-node-lost',
+  // maxJobs only caps the load: it must last the whole fault, and a node takes tens of seconds to restart on a busy machine.
   sizes: {
-    quick: { workers: 2, jobMs: [10, 100], rate: 40, jobs: 300, leadMs: 2000, tailMs: 4000 },
-    full: { workers: 3, jobMs: [10, 200], rate: 60, jobs: 1500, leadMs: 5000, tailMs: 15000 },
+    quick: { workers: 2, jobMs: [10, 100], rate: 40, jobs: 300, maxJobs: 4000, leadMs: 2000, tailMs: 4000 },
+    full: { workers: 3, jobMs: [10, 200], rate: 60, jobs: 1500, maxJobs: 15000, leadMs: 5000, tailMs: 15000 },
   },
   stage: (size) => ({ apis: 1, workers: size.workers, cluster: true }),
   plan: (index, size, random) => normalWorkout('s11', index, random.int(...size.jobMs)),

@@ -21,8 +21,9 @@ export const clusterRollingRestart: ScenarioDefinition<ClusterRollingRestartSize
   id: 12,
   title: 'cluster: rolling restart of the nodes',
   slug: 'cluster-rolling-restart',
+  // maxJobs only caps the load: it must last the whole fault, and a node takes tens of seconds to restart on a busy machine.
   sizes: {
-    quick: { workers: 2, gapMs: [500, 1500], jobMs: [10, 100], rate: 30, jobs: 300, maxJobs: 4000, leadMs: 2000, tailMs: 2000 },
+    quick: { workers: 2, gapMs: [500, 1500], jobMs: [10, 100], rate: 30, jobs: 300, maxJobs: 6000, leadMs: 2000, tailMs: 2000 },
     full: { workers: 3, gapMs: [2000, 5000], jobMs: [10, 200], rate: 60, jobs: 1500, maxJobs: 15000, leadMs: 5000, tailMs: 5000 },
   },
   stage: (size) => ({ apis: 1, workers: size.workers, cluster: true }),
