@@ -1,8 +1,9 @@
 /**
  * `npm run chaos`: drives the built API and worker processes (dist/) through
- * nine faults, each against a RabbitMQ node and a PostgreSQL database of its
- * own, and prints one table: what was accepted, completed, dead, lost and
- * applied twice, measured from the rows. Exits 1 if any scenario lost a job,
+ * twelve faults, each against a RabbitMQ node (10 to 12: a three-node
+ * cluster) and a PostgreSQL database of its own, and prints one table: what
+ * was accepted, completed, dead, lost and applied twice, and the longest a
+ * job waited, measured from the rows. Exits 1 if any scenario lost a job,
  * applied one twice, failed to drain or failed a check of its own.
  *
  *   npm run chaos                      full sizes (several minutes)
@@ -23,6 +24,9 @@ import { RABBITMQCTL } from '../test/support/env';
 import { API_MAIN, CLI_MAIN, WORKER_MAIN } from '../test/support/processes';
 import { apiKills } from './scenarios/api-kills.scenario';
 import { brokerRestart } from './scenarios/broker-restart.scenario';
+import { clusterLeaderKill } from './scenarios/cluster-leader-kill.scenario';
+import { clusterNodeLost } from './scenarios/cluster-node-lost.scenario';
+import { clusterRollingRestart } from './scenarios/cluster-rolling-restart.scenario';
 import { databaseOutage } from './scenarios/database-outage.scenario';
 import { emailBurst } from './scenarios/email-burst.scenario';
 import { eventSubscriber } from './scenarios/event-subscriber.scenario';
@@ -38,7 +42,7 @@ import { closeOpenStages } from './support/stage';
 
 const run = promisify(execFile);
 
-const SCENARIOS: Array<ScenarioDefinition<any>> = [workerKills, brokerRestart, apiKills, databaseOutage, poisonJobs, rollingRestart, emailBurst, webhookBurst, eventSubscriber];
+const SCENARIOS: Array<ScenarioDefinition<any>> = [workerKills, brokerRestart, apiKills, databaseOutage, poisonJobs, rollingRestart, emailBurst, webhookBurst, eventSubscriber, clusterLeaderKill, clusterNodeLost, clusterRollingRestart];
 const DRAIN_TIMEOUT_MS: Record<SizeName, number> = { quick: 90_000, full: 240_000 };
 const RESULTS_DIR = join(__dirname, 'results');
 

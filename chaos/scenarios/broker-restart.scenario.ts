@@ -37,7 +37,7 @@ export const brokerRestart: ScenarioDefinition<BrokerRestartSize> = {
       await stage.node.start();
       downMs += Date.now() - stopping;
       // Over once every process is consuming / publishing again.
-      const notReady = (await Promise.all(stage.processGroups.map((group) => group.settle(60_000)))).flat();
+      const notReady = await stage.settle(60_000);
       if (notReady.length > 0) return { notes: [], failures: [`not ready 60 s after the broker came back: ${notReady.join(', ')}`] };
     }
     return { notes: [`broker stopped ${size.restarts}×, ${(downMs / 1000).toFixed(1)} s down in all`], failures: [] };

@@ -34,7 +34,7 @@ export const databaseOutage: ScenarioDefinition<DatabaseOutageSize> = {
     const proxy = stage.proxy!;
     const notes: string[] = [];
     const whole = async (after: string): Promise<string[]> => {
-      const notReady = (await Promise.all(stage.processGroups.map((group) => group.settle(60_000)))).flat();
+      const notReady = await stage.settle(60_000);
       return notReady.length > 0 ? [`not ready 60 s after ${after}: ${notReady.join(', ')}`] : [];
     };
     let downMs = 0;

@@ -32,6 +32,17 @@ export interface Measurement {
   rejected: Record<string, number>;
   /** Jobs committed for requests that got no 202 (the answer was lost): they must run too, once. */
   committedUnanswered: number;
+  /**
+   * The longest any accepted job took from its acceptance to its completion
+   * (`completed_at - created_at`, both set by PostgreSQL): a fault's cost to
+   * the job it held up most. Undefined if none completed.
+   */
+  longestWaitSeconds?: number;
+  /**
+   * The longest time between two consecutive completions of accepted jobs:
+   * while the load runs, how long no work got done at all.
+   */
+  longestStallSeconds?: number;
   /** Accepted jobs that took more than one delivery (a fault hit them mid-way), and the most any took. */
   rerun: number;
   maxAttempts: number;
@@ -117,6 +128,14 @@ export async function measure(db: ChaosDatabase, submissions: Submission[]): Pro
 
   const [{ count: committedUnanswered }] = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM jobs WHERE type = 'workouts' AND NOT (id = ANY($1::uuid[]))`, [ids]);
 
+  const [{ longest_wait: longestWait, longest_stall: longestStall }] = await db.query<{ longest_wait: number | null; longest_stall: number | null }>(
+    `SELECT extract(epoch FROM max(completed_at - created_at))::float AS longest_wait,
+            extract(epoch FROM max(stall))::float AS longest_stall
+       FROM (SELECT created_at, completed_at, completed_at - lag(completed_at) OVER (ORDER BY completed_at) AS stall
+               FROM jobs WHERE id = ANY($1::uuid[]) AND status = 'completed') completions`,
+    [ids],
+  );
+
   const unanswered: Record<string, number> = {};
   const rejected: Record<string, number> = {};
   for (const submission of submissions) {
@@ -136,6 +155,8 @@ export async function measure(db: ChaosDatabase, submissions: Submission[]): Pro
     unanswered,
     rejected,
     committedUnanswered,
+    longestWaitSeconds: longestWait ?? undefined,
+    longestStallSeconds: longestStall ?? undefined,
     problems,
   };
 }

@@ -1,6 +1,6 @@
 import { ScenarioResult } from './scenario';
 
-const HEADERS = ['scenario', 'accepted', 'completed', 'dead (expected)', 'lost', 'applied twice', 'drain (s)', 'result', 'notes'];
+const HEADERS = ['scenario', 'accepted', 'completed', 'dead (expected)', 'lost', 'applied twice', 'longest wait (s)', 'longest stall (s)', 'drain (s)', 'result', 'notes'];
 
 function cells(result: ScenarioResult): string[] {
   const m = result.measurement;
@@ -12,6 +12,8 @@ function cells(result: ScenarioResult): string[] {
     m ? `${m.dead} (${m.expectedDead})` : dash,
     m ? String(m.lost) : dash,
     m ? String(m.appliedTwice) : dash,
+    m?.longestWaitSeconds !== undefined ? m.longestWaitSeconds.toFixed(1) : dash,
+    m?.longestStallSeconds !== undefined ? m.longestStallSeconds.toFixed(1) : dash,
     result.drainSeconds !== undefined ? result.drainSeconds.toFixed(1) : 'not drained',
     result.ok ? 'ok' : 'FAIL',
     result.notes.join('; '),
@@ -34,7 +36,7 @@ function heading(summary: RunSummary): string {
 export function textTable(summary: RunSummary): string {
   const rows = [HEADERS, ...summary.results.map(cells)];
   const widths = HEADERS.map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  const numeric = new Set([1, 2, 3, 4, 5, 6]);
+  const numeric = new Set([1, 2, 3, 4, 5, 6, 7, 8]);
   const line = (row: string[]) =>
     row.map((cell, column) => (numeric.has(column) ? cell.padStart(widths[column]) : cell.padEnd(widths[column]))).join(' | ').trimEnd();
   const rule = widths.map((width) => '-'.repeat(width)).join('-+-');
@@ -50,7 +52,7 @@ export function markdownTable(summary: RunSummary): string {
     `Reproduce the harness's choices with \`npm run chaos -- --${summary.mode} --seed=${summary.seed}\`.`,
     '',
     `| ${HEADERS.join(' | ')} |`,
-    `|${HEADERS.map((_, column) => (column >= 1 && column <= 6 ? '---:' : '---')).join('|')}|`,
+    `|${HEADERS.map((_, column) => (column >= 1 && column <= 8 ? '---:' : '---')).join('|')}|`,
     ...summary.results.map((result) => `| ${cells(result).map(escape).join(' | ')} |`),
     '',
   ];

@@ -91,7 +91,7 @@ export async function runScenario<Size extends LoadSize>(definition: ScenarioDef
   let extras: { env: Record<string, string>; close(): Promise<void> } | undefined;
   let keepLogs = false;
   try {
-    context.log(`setting up: RabbitMQ node, database, ${apis} API and ${workers} worker process(es)`);
+    context.log(`setting up: ${stageOptions.cluster ? 'a three-node RabbitMQ cluster' : 'RabbitMQ node'}, database, ${apis} API and ${workers} worker process(es)`);
     extras = await definition.prepare?.(size);
     stage = await Stage.open({ slug: definition.slug, ...stageOptions, env: { ...stageOptions.env, ...extras?.env } });
     await Promise.all([stage.apis.start(apis), stage.workers.start(workers)]);
@@ -139,7 +139,7 @@ export async function runScenario<Size extends LoadSize>(definition: ScenarioDef
     }
     await stage.stopBackground();
     // No process may be left stuck: every one reports ready once the fault is over.
-    const notReady = (await Promise.all(stage.processGroups.map((group) => group.settle(SETTLE_TIMEOUT_MS)))).flat();
+    const notReady = await stage.settle(SETTLE_TIMEOUT_MS);
     if (notReady.length > 0) failures.push(`not ready ${SETTLE_TIMEOUT_MS / 1000} s after the drain: ${notReady.join(', ')}`);
     const unplanned = stage.processGroups.flatMap((group) => group.unplannedExits);
     if (unplanned.length > 0) {

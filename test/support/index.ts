@@ -5,6 +5,7 @@ export * from './processes';
 export * from './services';
 export * from './wait-for';
 export * from './rabbitmq-node';
+export * from './rabbitmq-cluster';
 export * from './tcp-proxy';
 export * from './http';
 export * from './faults';
