@@ -42,7 +42,8 @@ import { WebhookReceiver } from '../../test/support/webhook-receiver';
 import { docker, dockerRunArgs } from './chart-containers';
 
 const IMAGE = process.env.IMAGE ?? 'baton:ci';
-const RUN_ID = `${process.pid}-${Date.now().toString(36)}`;
+// .ci/image/run passes its own, to remove this run's containers even if this process is killed.
+const RUN_ID = process.env.IMAGE_RUN_ID ?? `${process.pid}-${Date.now().toString(36)}`;
 const LABEL = `baton-ci-image=${RUN_ID}`;
 const TENANT = 'ci';
 const POLISH_NAME = 'Łukasz Żółć';
