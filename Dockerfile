@@ -14,12 +14,19 @@
 # mirror of the base image's apt sources (for tini); an npm mirror is
 #   docker build --build-arg NPM_CONFIG_REGISTRY=https://npm.example.internal/ ...
 # (unset, npm keeps its default or the base image's npmrc).
+#
+# BUILD_IMAGE is the base of the stages that run npm (NODE_IMAGE unless
+# given): a host whose outbound TLS is re-signed builds one with its CA
+# bundle (.ci/image/base-image does), so that npm trusts it there while the
+# runtime stage, FROM NODE_IMAGE, never carries it:
+#   docker build --build-arg BUILD_IMAGE=baton-build-base:local ...
 
 ARG NODE_IMAGE=node:20-bookworm-slim
+ARG BUILD_IMAGE=${NODE_IMAGE}
 
 # All dependencies, dev and optional ones included, for the TypeScript build
 # (tsc needs PGlite's types for the embedded PostgreSQL of `npm start`).
-FROM ${NODE_IMAGE} AS deps
+FROM ${BUILD_IMAGE} AS deps
 ARG NPM_CONFIG_REGISTRY
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -51,7 +58,7 @@ RUN npm run build
 #                    package.json's dependencies.
 # fontkit, which parses the invoice worker's fonts at start, is a plain
 # dependency and stays; the fonts themselves come with dist/.
-FROM ${NODE_IMAGE} AS prod-deps
+FROM ${BUILD_IMAGE} AS prod-deps
 ARG NPM_CONFIG_REGISTRY
 WORKDIR /app
 COPY package.json package-lock.json ./

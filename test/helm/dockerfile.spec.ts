@@ -1,7 +1,8 @@
 /**
- * The Dockerfile cannot be built here (no Docker engine), so it is read:
- * its stages, its runtime settings, what the production stage installs, and
- * that what it runs, and what the chart runs in it, exists in the built dist/.
+ * The Dockerfile, read: its stages, its runtime settings, what the
+ * production stage installs, and that what it runs, and what the chart runs
+ * in it, exists in the built dist/. The image itself is built and run, as
+ * the chart runs it, by .ci/image/run (a Docker engine; not part of jest).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,15 +29,17 @@ function parseDockerfile(text: string): Stage[] {
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
   const args: Record<string, string> = {};
+  const substitute = (text: string) => text.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => args[a ?? b] ?? '');
   const stages: Stage[] = [];
   for (const line of logical) {
     const [, keyword, rest] = /^(\S+)\s*(.*)$/.exec(line)!;
     const upper = keyword.toUpperCase();
     if (upper === 'ARG' && stages.length === 0) {
+      // A default may name an ARG declared before it (BUILD_IMAGE=${NODE_IMAGE}).
       const [name, value = ''] = rest.split('=');
-      args[name.trim()] = value.trim();
+      args[name.trim()] = substitute(value.trim());
     } else if (upper === 'FROM') {
-      const [image, as, name] = rest.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => args[a ?? b] ?? '').split(/\s+/);
+      const [image, as, name] = substitute(rest).split(/\s+/);
       stages.push({ image, name: as?.toUpperCase() === 'AS' ? name : undefined, instructions: [] });
     } else {
       if (stages.length === 0) throw new Error(`instruction before FROM: ${line}`);
@@ -165,6 +168,13 @@ describe('Dockerfile', () => {
     for (const source of sources) {
       expect({ source, exists: existsSync(join(ROOT, source)), ignored: isIgnored(source) }).toEqual({ source, exists: true, ignored: false });
     }
+  });
+
+  it('starts the runtime stage from NODE_IMAGE, never from BUILD_IMAGE, the npm stages\' base that may carry a build host\'s CA bundle', () => {
+    const froms = DOCKERFILE.split(/\r?\n/).filter((line) => /^FROM\s/i.test(line));
+    expect(froms.at(-1)).toMatch(/^FROM\s+\$\{NODE_IMAGE\}\s/);
+    expect(froms.filter((line) => /\bBUILD_IMAGE\b/.test(line)).length).toBeGreaterThan(0);
+    expect(DOCKERFILE).toMatch(/^ARG BUILD_IMAGE=\$\{NODE_IMAGE\}$/m);
   });
 
   it('has no `# syntax=` directive, which makes BuildKit fetch a frontend image from a registry before anything else', () => {

@@ -23,7 +23,7 @@ import { createTestDatabase, createTestVhost, TestDatabase, TestVhost } from '..
 import { describeWithServices } from '../support/mode';
 import { waitFor } from '../support/wait-for';
 import { K8sObject, podSpecOf, ROOT, template } from './helm';
-import { ContainerRun, containerRuns, PROBES, resolveEnv, resolvePort } from './pods';
+import { ContainerRun, containerRuns, probeOnce as probeContainer, ProbeName, resolveEnv } from './pods';
 
 /** The operator's Secret named by auth.bootstrapKey.existingSecret, which the chart does not render. */
 const BOOTSTRAP_SECRET = 'smoke-bootstrap-key';
@@ -49,22 +49,17 @@ interface Pod {
   ports: Map<number, number>;
 }
 
-/** A probe as the kubelet makes it: HTTP GET, success for 200-399, within timeoutSeconds. */
-async function probeOnce(pod: Pod, probeName: (typeof PROBES)[number]): Promise<boolean> {
-  const probe = pod.run.container[probeName];
-  const port = pod.ports.get(resolvePort(pod.run.container, probe.httpGet.port));
-  if (port === undefined) throw new Error(`${probeName} of ${pod.run.workload.metadata.name} targets a port the container does not declare`);
-  try {
-    const response = await fetch(`http://127.0.0.1:${port}${probe.httpGet.path}`, { signal: AbortSignal.timeout(probe.timeoutSeconds * 1000) });
-    await response.arrayBuffer();
-    return response.status >= 200 && response.status < 400;
-  } catch {
-    return false;
-  }
+/** A probe as the kubelet makes it, on the free port the container port was moved to. */
+function probeOnce(pod: Pod, probeName: ProbeName): Promise<boolean> {
+  return probeContainer(pod.run.container, probeName, (containerPort) => {
+    const port = pod.ports.get(containerPort);
+    if (port === undefined) throw new Error(`${probeName} of ${pod.run.workload.metadata.name} targets a port the container does not declare`);
+    return port;
+  });
 }
 
 /** Polls a probe until it succeeds, within `budgetMs`, failing early if the process dies. */
-function probeUntilSuccess(pod: Pod, probeName: (typeof PROBES)[number], budgetMs: number): Promise<true> {
+function probeUntilSuccess(pod: Pod, probeName: ProbeName, budgetMs: number): Promise<true> {
   return waitFor(
     `${probeName} of ${pod.run.workload.metadata.name}`,
     async () => {

@@ -122,3 +122,21 @@ export function resolvePort(container: any, port: string | number): number {
 }
 
 export const PROBES = ['startupProbe', 'livenessProbe', 'readinessProbe'] as const;
+export type ProbeName = (typeof PROBES)[number];
+
+/**
+ * A probe as the kubelet makes it: HTTP GET on the probe's port (`hostPort`
+ * maps a container port to where it listens here), success for 200-399,
+ * within timeoutSeconds.
+ */
+export async function probeOnce(container: any, probeName: ProbeName, hostPort: (containerPort: number) => number): Promise<boolean> {
+  const probe = container[probeName];
+  const port = hostPort(resolvePort(container, probe.httpGet.port));
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}${probe.httpGet.path}`, { signal: AbortSignal.timeout(probe.timeoutSeconds * 1000) });
+    await response.arrayBuffer();
+    return response.status >= 200 && response.status < 400;
+  } catch {
+    return false;
+  }
+}
