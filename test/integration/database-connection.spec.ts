@@ -9,6 +9,7 @@ import { loadConfig } from '@baton/config';
 import { createDataSource, DatabaseConnector, isDatabaseUnavailable, JobIntakeRepository, JobOperationsRepository } from '@baton/persistence';
 import { BATON_SCHEMA } from '@baton/jobs';
 import { openTestDataSource, TestDatabase } from '../support/services';
+import { TcpProxy } from '../support/tcp-proxy';
 import { jobFixtures, TENANT } from '../support/job-fixtures';
 
 describe('database connection (PostgreSQL)', () => {
@@ -88,6 +89,38 @@ describe('database connection (PostgreSQL)', () => {
       }
       await connector.whenConnected();
       expect(connector.dataSource.isInitialized).toBe(false);
+    });
+
+    // A partitioned network closes no socket and the server's statement_timeout
+    // answer never arrives: only the client's own bound ends the wait.
+    it('a statement whose answer does not come fails as unavailable after the query timeout, and the connection carries on once answers flow again', async () => {
+      const proxy = await TcpProxy.startFor(db.url);
+      const stalled = createDataSource({
+        url: proxy.via(db.url),
+        poolSize: 1,
+        applicationName: 'baton-stalled-test',
+        schema: BATON_SCHEMA,
+        statementTimeoutMs: 200,
+        queryTimeoutMs: 400,
+      });
+      try {
+        await stalled.initialize();
+        const [{ pid }] = await stalled.query('SELECT pg_backend_pid() AS pid');
+        proxy.stall();
+        const error = await stalled.query('SELECT 1').then(
+          () => undefined,
+          (failure: unknown) => failure,
+        );
+        expect(error).toMatchObject({ message: 'Query read timeout' });
+        expect(isDatabaseUnavailable(error)).toBe(true);
+        proxy.unstall();
+        // The same session: the late answer was read and dropped, and the pool kept it.
+        expect(await stalled.query('SELECT pg_backend_pid() AS pid')).toEqual([{ pid }]);
+      } finally {
+        proxy.unstall();
+        if (stalled.isInitialized) await stalled.destroy();
+        await proxy.cut();
+      }
     });
 
     it('the connector connects once PostgreSQL answers', async () => {
