@@ -93,19 +93,29 @@ describe('database connection (PostgreSQL)', () => {
 
     // A partitioned network closes no socket and the server's statement_timeout
     // answer never arrives: only the client's own bound ends the wait.
-    it('a statement whose answer does not come fails as unavailable after the query timeout, and the connection carries on once answers flow again', async () => {
-      const proxy = await TcpProxy.startFor(db.url);
-      const stalled = createDataSource({
-        url: proxy.via(db.url),
-        poolSize: 1,
-        applicationName: 'baton-stalled-test',
-        schema: BATON_SCHEMA,
-        statementTimeoutMs: 200,
-        queryTimeoutMs: 400,
+    describe('a statement whose answer does not come (half-open network)', () => {
+      let proxy: TcpProxy;
+      let stalled: DataSource;
+
+      beforeEach(async () => {
+        proxy = await TcpProxy.startFor(db.url);
+        stalled = await createDataSource({
+          url: proxy.via(db.url),
+          poolSize: 1,
+          applicationName: 'baton-stalled-test',
+          schema: BATON_SCHEMA,
+          statementTimeoutMs: 200,
+          queryTimeoutMs: 400,
+        }).initialize();
       });
-      try {
-        await stalled.initialize();
-        const [{ pid }] = await stalled.query('SELECT pg_backend_pid() AS pid');
+
+      afterEach(async () => {
+        proxy.unstall();
+        if (stalled.isInitialized) await stalled.destroy();
+        await proxy.cut();
+      });
+
+      it('fails as unavailable after the query timeout', async () => {
         proxy.stall();
         const error = await stalled.query('SELECT 1').then(
           () => undefined,
@@ -113,14 +123,22 @@ describe('database connection (PostgreSQL)', () => {
         );
         expect(error).toMatchObject({ message: 'Query read timeout' });
         expect(isDatabaseUnavailable(error)).toBe(true);
+      });
+
+      it('ends its connection: once answers flow again, the next statement runs on a new session outside any transaction', async () => {
+        const [{ pid }] = await stalled.query('SELECT pg_backend_pid() AS pid');
+        proxy.stall();
+        // Its BEGIN is held; its ROLLBACK would be given up unsent, and the BEGIN delivered later.
+        const error = await stalled.transaction((manager) => manager.query('SELECT 1')).then(
+          () => undefined,
+          (failure: unknown) => failure,
+        );
+        expect(isDatabaseUnavailable(error)).toBe(true);
         proxy.unstall();
-        // The same session: the late answer was read and dropped, and the pool kept it.
-        expect(await stalled.query('SELECT pg_backend_pid() AS pid')).toEqual([{ pid }]);
-      } finally {
-        proxy.unstall();
-        if (stalled.isInitialized) await stalled.destroy();
-        await proxy.cut();
-      }
+        const [after] = await stalled.query(`SELECT pg_backend_pid() AS pid, xact_start = query_start AS "ownTransaction" FROM pg_stat_activity WHERE pid = pg_backend_pid()`);
+        expect(after).toEqual({ pid: expect.any(Number), ownTransaction: true });
+        expect(after.pid).not.toBe(pid);
+      });
     });
 
     it('the connector connects once PostgreSQL answers', async () => {

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { CORE_ENTITIES } from './entities';
 import { CORE_MIGRATIONS } from './migrations';
@@ -52,6 +53,41 @@ export const KEEPALIVE_DELAY_MS = 10_000;
  */
 const STANDBY_QUERY_TIMEOUT_MS = 2_000;
 
+/** What pg says when a statement outlives query_timeout. */
+export const QUERY_TIMEOUT_MESSAGE = 'Query read timeout';
+
+/**
+ * A pg client that closes its connection when a statement outlives
+ * query_timeout. pg gives up on the answer but keeps the connection, and the
+ * pool would lend it again in a state nobody knows: the statement may still
+ * run once the network is back (a BEGIN, say), while the ROLLBACK queued
+ * behind it was dropped unsent when its own timeout ran out, so the next
+ * borrower would run inside a transaction it never began, its writes
+ * committed or rolled back by somebody else's statements. Closed, the
+ * server rolls back whatever was open, and the pool makes a new connection.
+ */
+export class DiscardOnTimeoutClient extends Client {
+  override query(...args: any[]): any {
+    const callback = args[args.length - 1];
+    if (typeof callback === 'function') {
+      args[args.length - 1] = (error: unknown, result: unknown) => {
+        this.discardIfTimedOut(error);
+        callback(error, result);
+      };
+      return (super.query as (...all: any[]) => unknown)(...args);
+    }
+    const outcome = (super.query as (...all: any[]) => any)(...args);
+    // Attached before the caller's own handler, so the connection is gone before the caller sends anything else on it.
+    if (typeof outcome?.then === 'function') outcome.then(undefined, (error: unknown) => this.discardIfTimedOut(error));
+    return outcome;
+  }
+
+  private discardIfTimedOut(error: unknown): void {
+    if ((error as Error | undefined)?.message !== QUERY_TIMEOUT_MESSAGE) return;
+    (this as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+  }
+}
+
 /** Baton's one way to reach PostgreSQL. Schema changes come only from migrations, never `synchronize`. */
 export function createDataSource(settings: DataSourceSettings): DataSource {
   const statementTimeoutMs = settings.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS;
@@ -74,7 +110,7 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
       idle_in_transaction_session_timeout: statementTimeoutMs,
       keepAlive: true,
       keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
-      ...(queryTimeoutMs === false ? {} : { query_timeout: queryTimeoutMs }),
+      ...(queryTimeoutMs === false ? {} : { query_timeout: queryTimeoutMs, Client: DiscardOnTimeoutClient }),
     },
   });
 }
