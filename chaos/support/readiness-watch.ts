@@ -14,11 +14,13 @@ export interface ReadinessTimeline {
 }
 
 const POLL_MS = 100;
-const PROBE_TIMEOUT_MS = 1_000;
+// Longer than a kubelet's 1 s: on a busy machine the answer (its checks time
+// out after 800 ms) can come later, and its body says which check is down.
+const PROBE_TIMEOUT_MS = 5_000;
 
 /**
- * Probes a process's `/health/ready` every 100 ms, as a kubelet would (with
- * Kubernetes' default 1 s probe timeout), from now until `stop`, and records
+ * Probes a process's `/health/ready` every 100 ms, as a kubelet would, from
+ * now until `stop`, and records
  * since when it has been not ready and since when each check named in the
  * body (postgres, consumers, rabbitmq) has been down.
  */

@@ -128,9 +128,10 @@ export class BatonConfig {
 
   /**
    * The AMQP heartbeat Baton asks for, in seconds (the broker may lower it):
-   * a connection that hears nothing for two of them is taken as dead, so a
-   * network partition, which closes no socket, is noticed within about twice
-   * this. RabbitMQ's own default is 60.
+   * a connection that hears nothing for two of them is taken as dead (amqplib
+   * checks once a heartbeat, so two to three pass), so a network partition,
+   * which closes no socket, is noticed within three times this. RabbitMQ's
+   * own default is 60.
    */
   @Transform(toInt)
   @IsInt()
