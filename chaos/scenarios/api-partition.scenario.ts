@@ -30,8 +30,9 @@ export const apiPartition: ScenarioDefinition<ApiPartitionSize> = {
   title: 'API partitioned (half-open) from PostgreSQL, then from RabbitMQ',
   slug: 'api-partition',
   sizes: {
-    quick: { ...QUICK_BOUNDS, partitionMs: 8_000, gapMs: 3_000, rate: 30, jobs: 300, leadMs: 2000, tailMs: 2000 },
-    full: { ...FULL_BOUNDS, partitionMs: 20_000, gapMs: 5_000, rate: 40, jobs: 1200, leadMs: 3000, tailMs: 5000 },
+    // maxJobs: the load must still run at the second cut, however long the API takes to be ready again after the first.
+    quick: { ...QUICK_BOUNDS, partitionMs: 8_000, gapMs: 3_000, rate: 30, jobs: 300, maxJobs: 6000, leadMs: 2000, tailMs: 2000 },
+    full: { ...FULL_BOUNDS, partitionMs: 20_000, gapMs: 5_000, rate: 40, jobs: 1200, maxJobs: 12000, leadMs: 3000, tailMs: 5000 },
   },
   stage: (size) => ({ apis: 1, workers: 1, isolate: { role: 'api', octet: 14 }, env: boundsEnv(size) }),
   plan: (index) => normalWorkout('s14', index),
@@ -48,17 +49,19 @@ export const apiPartition: ScenarioDefinition<ApiPartitionSize> = {
       await during;
       readiness = await watch.stop();
     });
+    const readyAgain = stage.apis.settle(READY_TIMEOUT_MS).then((names) => ({ notReady: names, afterMs: Date.now() - databaseCut.to }));
     const databaseAnswers = await answersSentBetween(load, databaseCut);
+    failures.push(...tooFewRequests('PostgreSQL', databaseAnswers, size));
     if (readiness.notReadyAfterMs === undefined) failures.push(`the API stayed ready through ${size.partitionMs / 1000} s cut off from PostgreSQL`);
     if (databaseAnswers.unanswered > 0) failures.push(`cut off from PostgreSQL, ${databaseAnswers.unanswered} request(s) got no answer`);
     if (databaseAnswers.byStatus[503] === undefined) failures.push('cut off from PostgreSQL, the API never answered 503');
     const acceptedCutOff = (databaseAnswers.byStatus[202] ?? 0) - (databaseAnswers.afterHeal[202] ?? 0);
     if (acceptedCutOff > 0) failures.push(`cut off from PostgreSQL, the API answered 202 ${acceptedCutOff}× before the link came back: the cut did not hold`);
+    const { notReady, afterMs: readyAgainMs } = await readyAgain;
     notes.push(
       `cut from PostgreSQL ${size.partitionMs / 1000} s (query timeout ${size.queryTimeoutMs / 1000} s): ${describeAnswers(databaseAnswers)}; ` +
-        `not ready after ${seconds(readiness.notReadyAfterMs)}`,
+        `not ready after ${seconds(readiness.notReadyAfterMs)}, ready again ${seconds(readyAgainMs)} after the heal`,
     );
-    const notReady = await stage.apis.settle(READY_TIMEOUT_MS);
     if (notReady.length > 0) return { notes, failures: [...failures, `not ready ${READY_TIMEOUT_MS / 1000} s after PostgreSQL came back: ${notReady.join(', ')}`] };
 
     await new Promise((resolve) => setTimeout(resolve, size.gapMs));
@@ -66,6 +69,7 @@ export const apiPartition: ScenarioDefinition<ApiPartitionSize> = {
     // Cut from RabbitMQ alone: still accepting; the outbox relays once the link is back.
     const brokerCut = await cutFor(size.partitionMs, 'rabbitmq', isolated.namespace);
     const brokerAnswers = await answersSentBetween(load, brokerCut);
+    failures.push(...tooFewRequests('RabbitMQ', brokerAnswers, size));
     const refused = brokerAnswers.total - (brokerAnswers.byStatus[202] ?? 0);
     if (refused > 0) failures.push(`cut off from RabbitMQ, ${refused} request(s) not accepted (${describeAnswers(brokerAnswers)})`);
     notes.push(`cut from RabbitMQ ${size.partitionMs / 1000} s (heartbeat ${size.heartbeatSec} s): ${describeAnswers(brokerAnswers)}`);
@@ -108,6 +112,12 @@ async function answersSentBetween(load: LoadGenerator, window: { from: number; t
     answers.slowestMs = Math.max(answers.slowestMs, (submission.answeredAt ?? Date.now()) - submission.sentAt);
   }
   return answers;
+}
+
+/** A cut with (almost) no requests sent during it proves nothing: the load must have been running. */
+function tooFewRequests(from: string, answers: Answers, size: ApiPartitionSize): string[] {
+  const expected = Math.floor((size.rate * size.partitionMs) / 1000 / 2);
+  return answers.total < expected ? [`cut off from ${from}, only ${answers.total} request(s) were sent (at least ${expected} expected): the load was not running`] : [];
 }
 
 function describeAnswers(answers: Answers): string {
