@@ -1,9 +1,10 @@
 /**
  * `npm run chaos`: drives the built API and worker processes (dist/) through
- * twelve faults, each against a RabbitMQ node (10 to 12: a three-node
- * cluster) and a PostgreSQL database of its own, and prints one table: what
- * was accepted, completed, dead, lost and applied twice, and the longest a
- * job waited, measured from the rows. Exits 1 if any scenario lost a job,
+ * fourteen faults, each against a RabbitMQ node (10 to 12: a three-node
+ * cluster) and a PostgreSQL database of its own (13 and 14: a process behind
+ * a half-open network partition), and prints one table: what was accepted,
+ * completed, dead, lost and applied twice, and the longest a job waited,
+ * measured from the rows. Exits 1 if any scenario lost a job,
  * applied one twice, failed to drain or failed a check of its own.
  *
  *   npm run chaos                      full sizes (several minutes)
@@ -23,6 +24,7 @@ import { promisify } from 'node:util';
 import { RABBITMQCTL } from '../test/support/env';
 import { API_MAIN, CLI_MAIN, WORKER_MAIN } from '../test/support/processes';
 import { apiKills } from './scenarios/api-kills.scenario';
+import { apiPartition } from './scenarios/api-partition.scenario';
 import { brokerRestart } from './scenarios/broker-restart.scenario';
 import { clusterLeaderKill } from './scenarios/cluster-leader-kill.scenario';
 import { clusterNodeLost } from './scenarios/cluster-node-lost.scenario';
@@ -34,6 +36,7 @@ import { poisonJobs } from './scenarios/poison-jobs.scenario';
 import { rollingRestart } from './scenarios/rolling-restart.scenario';
 import { webhookBurst } from './scenarios/webhook-burst.scenario';
 import { workerKills } from './scenarios/worker-kills.scenario';
+import { workerPartition } from './scenarios/worker-partition.scenario';
 import { checkPostgres } from './support/chaos-database';
 import { markdownTable, RunSummary, textTable } from './support/results-table';
 import { LoadSize, runScenario, ScenarioDefinition, ScenarioResult, SizeName } from './support/scenario';
@@ -42,7 +45,22 @@ import { closeOpenStages } from './support/stage';
 
 const run = promisify(execFile);
 
-const SCENARIOS: Array<ScenarioDefinition<any>> = [workerKills, brokerRestart, apiKills, databaseOutage, poisonJobs, rollingRestart, emailBurst, webhookBurst, eventSubscriber, clusterLeaderKill, clusterNodeLost, clusterRollingRestart];
+const SCENARIOS: Array<ScenarioDefinition<any>> = [
+  workerKills,
+  brokerRestart,
+  apiKills,
+  databaseOutage,
+  poisonJobs,
+  rollingRestart,
+  emailBurst,
+  webhookBurst,
+  eventSubscriber,
+  clusterLeaderKill,
+  clusterNodeLost,
+  clusterRollingRestart,
+  workerPartition,
+  apiPartition,
+];
 const DRAIN_TIMEOUT_MS: Record<SizeName, number> = { quick: 90_000, full: 240_000 };
 const RESULTS_DIR = join(__dirname, 'results');
 
@@ -68,12 +86,16 @@ function parseOptions(argv: string[]): Options {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer, not ${seedText}`);
   const onlyText = value('only', 'CHAOS_ONLY');
   const only = onlyText ? new Set(onlyText.split(',').map(Number)) : undefined;
-  if (only && [...only].some((id) => !SCENARIOS.some((scenario) => scenario.id === id))) throw new Error(`--only names scenarios 1 to ${SCENARIOS.length}`);
+  if (only && [...only].some((id) => !SCENARIOS.some((scenario) => scenario.id === id))) throw new Error(`--only names scenarios ${SCENARIOS.map((scenario) => scenario.id).join(', ')}`);
   return { size, seed, only };
 }
 
-/** What the run needs, checked before anything starts: the built processes, PostgreSQL, and a RabbitMQ installation to start nodes from. */
-async function checkPrerequisites(): Promise<void> {
+/**
+ * What the run needs, checked before anything starts: the built processes,
+ * PostgreSQL, a RabbitMQ installation to start nodes from, and for the
+ * partition scenarios root and iproute2 (network namespaces).
+ */
+async function checkPrerequisites(scenarios: Array<ScenarioDefinition<any>>): Promise<void> {
   const problems: string[] = [];
   for (const main of [API_MAIN, WORKER_MAIN, CLI_MAIN]) {
     if (!existsSync(main)) problems.push(`${main} is missing: run \`npm run build\``);
@@ -84,6 +106,13 @@ async function checkPrerequisites(): Promise<void> {
       problems.push(`${command} is not on PATH: each scenario starts a RabbitMQ node of its own (the rabbitmq-server package)`),
     );
   }
+  const isolating = scenarios.filter((scenario) => scenario.stage(scenario.sizes.quick).isolate !== undefined);
+  if (isolating.length > 0) {
+    await run('ip', ['netns', 'list']).catch((error: Error) =>
+      problems.push(`scenarios ${isolating.map((scenario) => scenario.id).join(', ')} run a process in a network namespace: they need root and iproute2 (\`ip netns\`): ${error.message}`),
+    );
+    if (process.getuid?.() !== 0) problems.push(`scenarios ${isolating.map((scenario) => scenario.id).join(', ')} create network namespaces: run as root, or leave them out with --only`);
+  }
   if (problems.length > 0) throw new Error(`the chaos run cannot start:\n  ${problems.join('\n  ')}`);
 }
 
@@ -91,14 +120,15 @@ async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   const started = Date.now();
   const log = (line: string) => process.stderr.write(`[chaos ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
-  await checkPrerequisites();
+  const selected = SCENARIOS.filter((candidate) => !options.only || options.only.has(candidate.id));
+  await checkPrerequisites(selected);
   log(`mode ${options.size}, seed ${options.seed}`);
 
   const logDir = join(RESULTS_DIR, 'logs');
   rmSync(logDir, { recursive: true, force: true });
   const random = new SeededRandom(options.seed);
   const results: ScenarioResult[] = [];
-  for (const scenario of SCENARIOS.filter((candidate) => !options.only || options.only.has(candidate.id))) {
+  for (const scenario of selected) {
     log(`scenario ${scenario.id}: ${scenario.title}`);
     const result = await runScenario(scenario as ScenarioDefinition<LoadSize>, {
       size: options.size,

@@ -26,6 +26,8 @@ export interface Submission {
   /** Why no answer came: the error code (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET, TimeoutError…). */
   error?: string;
   sentAt: number;
+  /** When the answer (or the error) came. */
+  answeredAt?: number;
 }
 
 export interface LoadOptions {
@@ -109,6 +111,7 @@ export class LoadGenerator {
       submission.jobId = undefined;
       submission.error = errorCode(error);
     }
+    submission.answeredAt = Date.now();
   }
 }
 

@@ -1,4 +1,4 @@
-import { BatonProcess, Exit, startApi, startWorker } from '../../test/support/processes';
+import { BatonProcess, Exit, Placement, startApi, startWorker } from '../../test/support/processes';
 
 export type Role = 'api' | 'worker';
 
@@ -44,7 +44,9 @@ export class ProcessGroup {
 
   constructor(
     readonly role: Role,
-    private readonly envFor: (name: string) => Record<string, string>,
+    private readonly envFor: (name: string, slot: number) => Record<string, string>,
+    /** Where a slot's processes run: here unless it says otherwise (a network namespace). */
+    private readonly placementFor: (slot: number) => Placement | undefined = () => undefined,
   ) {}
 
   get members(): Member[] {
@@ -146,8 +148,9 @@ export class ProcessGroup {
 
   private async spawn(slot: number): Promise<Member> {
     const name = `chaos-${this.role}-${slot}-${++this.generation}`;
-    const env = this.envFor(name);
-    const child = this.role === 'api' ? await startApi(env, { ready: false }) : await startWorker(env, { ready: false });
+    const env = this.envFor(name, slot);
+    const options = { ready: false, placement: this.placementFor(slot) };
+    const child = this.role === 'api' ? await startApi(env, options) : await startWorker(env, options);
     const member: Member = {
       slot,
       name,

@@ -50,8 +50,8 @@ export interface ScenarioDefinition<Size extends LoadSize = LoadSize> {
    * with `stage.addBackground`.
    */
   beforeLoad?(stage: Stage, size: Size): Promise<void>;
-  /** The fault, while the load runs: resolves when it is over (processes back, broker up, database reachable). */
-  fault(stage: Stage, size: Size, random: SeededRandom): Promise<FaultReport>;
+  /** The fault, while the load runs: resolves when it is over (processes back, broker up, database reachable). `load` shows the answers so far. */
+  fault(stage: Stage, size: Size, random: SeededRandom, load: LoadGenerator): Promise<FaultReport>;
   /** Checks once every job is final, with the processes still running. */
   verify?(stage: Stage, size: Size, load: LoadGenerator): Promise<FaultReport>;
 }
@@ -112,7 +112,7 @@ export async function runScenario<Size extends LoadSize>(definition: ScenarioDef
     const fault = (async () => {
       await new Promise((resolve) => setTimeout(resolve, size.leadMs));
       context.log('fault begins');
-      const report = await definition.fault(activeStage, size, faultRandom);
+      const report = await definition.fault(activeStage, size, faultRandom, load);
       faultEnd = Date.now();
       context.log('fault over');
       await new Promise((resolve) => setTimeout(resolve, size.tailMs));

@@ -2,7 +2,8 @@ import { RabbitCluster } from '../../test/support/rabbitmq-cluster';
 import { RabbitNode } from '../../test/support/rabbitmq-node';
 import { TcpProxy } from '../../test/support/tcp-proxy';
 import { ChaosDatabase } from './chaos-database';
-import { ProcessGroup } from './process-group';
+import { NetworkNamespace } from './network-namespace';
+import { ProcessGroup, Role } from './process-group';
 
 export interface StageOptions {
   /** Short name: database prefix, log folder. */
@@ -19,7 +20,28 @@ export interface StageOptions {
   env?: Record<string, string>;
   /** Settings for workers only. */
   workerEnv?: Record<string, string>;
+  /** Run slot 1 of a role in a network namespace of its own (see IsolatedSlot). */
+  isolate?: { role: Role; octet: number };
 }
+
+/**
+ * Slot 1 of a role (every process of that slot, replacements too) runs in a
+ * network namespace of its own, joined to the host by three links the
+ * scenario can cut one by one: `postgres` and `rabbitmq` lead to TCP proxies
+ * on the host end's address, which forward to the scenario's database and
+ * RabbitMQ node on loopback (the machine's PostgreSQL listens on loopback
+ * only, and is left so); `http` is how the harness probes the process and
+ * sends it requests, as the kubelet on its node would.
+ */
+export interface IsolatedSlot {
+  role: Role;
+  slot: 1;
+  namespace: NetworkNamespace;
+  postgres: TcpProxy;
+  rabbitmq: TcpProxy;
+}
+
+const ISOLATED_LINKS = ['postgres', 'rabbitmq', 'http'] as const;
 
 /**
  * The chaos defaults: fast retries so that poison jobs die quickly, no
@@ -72,11 +94,18 @@ export class Stage {
     readonly cluster: RabbitCluster | undefined,
     readonly db: ChaosDatabase,
     readonly proxy: TcpProxy | undefined,
+    readonly isolated: IsolatedSlot | undefined,
   ) {
     const broker = cluster ? { RABBITMQ_URLS: cluster.urls.join(','), ...CLUSTER_ENV } : {};
-    const common = { RABBITMQ_URL: node.url, ...broker, ...COMMON_ENV, ...options.env };
-    this.apis = new ProcessGroup('api', (name) => ({ ...common, ...API_ENV, DATABASE_URL: db.urlFor(name, proxy?.port) }));
-    this.workers = new ProcessGroup('worker', (name) => ({ ...WORKER_ENV, ...common, ...options.workerEnv, DATABASE_URL: db.urlFor(name, proxy?.port) }));
+    const common = { ...broker, ...COMMON_ENV, ...options.env };
+    const addresses = (role: Role, name: string, slot: number) =>
+      isolated?.role === role && slot === isolated.slot
+        ? { RABBITMQ_URL: isolated.rabbitmq.via(node.url), DATABASE_URL: isolated.postgres.via(db.urlFor(name)) }
+        : { RABBITMQ_URL: node.url, DATABASE_URL: db.urlFor(name, proxy?.port) };
+    const placement = (role: Role) => (slot: number) =>
+      isolated?.role === role && slot === isolated.slot ? { prefix: isolated.namespace.commandPrefix, host: isolated.namespace.link('http').insideAddress } : undefined;
+    this.apis = new ProcessGroup('api', (name, slot) => ({ ...common, ...API_ENV, ...addresses('api', name, slot) }), placement('api'));
+    this.workers = new ProcessGroup('worker', (name, slot) => ({ ...WORKER_ENV, ...common, ...options.workerEnv, ...addresses('worker', name, slot) }), placement('worker'));
   }
 
   static async open(options: StageOptions): Promise<Stage> {
@@ -88,16 +117,19 @@ export class Stage {
       const reasons = [broker, db].filter((result): result is PromiseRejectedResult => result.status === 'rejected');
       throw new Error(`cannot set up the scenario's ${brokerKind} and database: ${reasons.map((result) => (result.reason as Error).message).join('; ')}`);
     }
+    const cluster = broker.value instanceof RabbitCluster ? broker.value : undefined;
+    const node = broker.value instanceof RabbitCluster ? broker.value.nodes[0] : broker.value;
     let proxy: TcpProxy | undefined;
+    let isolated: IsolatedSlot | undefined;
     try {
       if (options.databaseProxy) proxy = await TcpProxy.start({ host: '127.0.0.1', port: db.value.port });
+      if (options.isolate) isolated = await isolate(options.isolate, node, db.value);
     } catch (error) {
+      await proxy?.cut().catch(() => undefined);
       await Promise.allSettled([broker.value.dispose(), db.value.drop()]);
       throw error;
     }
-    const cluster = broker.value instanceof RabbitCluster ? broker.value : undefined;
-    const node = broker.value instanceof RabbitCluster ? broker.value.nodes[0] : broker.value;
-    const stage = new Stage(options, node, cluster, db.value, proxy);
+    const stage = new Stage(options, node, cluster, db.value, proxy, isolated);
     openStages.add(stage);
     return stage;
   }
@@ -132,6 +164,28 @@ export class Stage {
     await this.stopBackground();
     await Promise.allSettled(this.processGroups.map((group) => group.killAll()));
     await this.proxy?.cut().catch(() => undefined);
+    await closeIsolation(this.isolated);
     await Promise.allSettled([(this.cluster ?? this.node).dispose(), this.db.drop()]);
   }
+}
+
+async function isolate(options: { role: Role; octet: number }, node: RabbitNode, db: ChaosDatabase): Promise<IsolatedSlot> {
+  const namespace = await NetworkNamespace.create(options.octet, ISOLATED_LINKS);
+  const proxies: TcpProxy[] = [];
+  try {
+    for (const [link, port] of [['postgres', db.port], ['rabbitmq', node.port]] as const) {
+      proxies.push(await TcpProxy.start({ host: '127.0.0.1', port }, 0, namespace.link(link).hostAddress));
+    }
+  } catch (error) {
+    await closeIsolation({ role: options.role, slot: 1, namespace, postgres: proxies[0], rabbitmq: proxies[1] });
+    throw error;
+  }
+  return { role: options.role, slot: 1, namespace, postgres: proxies[0], rabbitmq: proxies[1] };
+}
+
+/** Never throws. The processes inside must be gone first: a namespace outlives its deletion while one runs in it. */
+async function closeIsolation(isolated: Partial<IsolatedSlot> | undefined): Promise<void> {
+  if (!isolated) return;
+  await Promise.allSettled([isolated.postgres?.cut(), isolated.rabbitmq?.cut()]);
+  await isolated.namespace?.remove();
 }

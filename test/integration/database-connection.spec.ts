@@ -9,6 +9,7 @@ import { loadConfig } from '@baton/config';
 import { createDataSource, DatabaseConnector, isDatabaseUnavailable, JobIntakeRepository, JobOperationsRepository } from '@baton/persistence';
 import { BATON_SCHEMA } from '@baton/jobs';
 import { openTestDataSource, TestDatabase } from '../support/services';
+import { TcpProxy } from '../support/tcp-proxy';
 import { jobFixtures, TENANT } from '../support/job-fixtures';
 
 describe('database connection (PostgreSQL)', () => {
@@ -88,6 +89,56 @@ describe('database connection (PostgreSQL)', () => {
       }
       await connector.whenConnected();
       expect(connector.dataSource.isInitialized).toBe(false);
+    });
+
+    // A partitioned network closes no socket and the server's statement_timeout
+    // answer never arrives: only the client's own bound ends the wait.
+    describe('a statement whose answer does not come (half-open network)', () => {
+      let proxy: TcpProxy;
+      let stalled: DataSource;
+
+      beforeEach(async () => {
+        proxy = await TcpProxy.startFor(db.url);
+        stalled = await createDataSource({
+          url: proxy.via(db.url),
+          poolSize: 1,
+          applicationName: 'baton-stalled-test',
+          schema: BATON_SCHEMA,
+          statementTimeoutMs: 200,
+          queryTimeoutMs: 400,
+        }).initialize();
+      });
+
+      afterEach(async () => {
+        proxy.unstall();
+        if (stalled.isInitialized) await stalled.destroy();
+        await proxy.cut();
+      });
+
+      it('fails as unavailable after the query timeout', async () => {
+        proxy.stall();
+        const error = await stalled.query('SELECT 1').then(
+          () => undefined,
+          (failure: unknown) => failure,
+        );
+        expect(error).toMatchObject({ message: 'Query read timeout' });
+        expect(isDatabaseUnavailable(error)).toBe(true);
+      });
+
+      it('ends its connection: once answers flow again, the next statement runs on a new session outside any transaction', async () => {
+        const [{ pid }] = await stalled.query('SELECT pg_backend_pid() AS pid');
+        proxy.stall();
+        // Its BEGIN is held; its ROLLBACK would be given up unsent, and the BEGIN delivered later.
+        const error = await stalled.transaction((manager) => manager.query('SELECT 1')).then(
+          () => undefined,
+          (failure: unknown) => failure,
+        );
+        expect(isDatabaseUnavailable(error)).toBe(true);
+        proxy.unstall();
+        const [after] = await stalled.query(`SELECT pg_backend_pid() AS pid, xact_start = query_start AS "ownTransaction" FROM pg_stat_activity WHERE pid = pg_backend_pid()`);
+        expect(after).toEqual({ pid: expect.any(Number), ownTransaction: true });
+        expect(after.pid).not.toBe(pid);
+      });
     });
 
     it('the connector connects once PostgreSQL answers', async () => {

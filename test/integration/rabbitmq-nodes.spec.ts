@@ -2,8 +2,9 @@
  * A process's connection to a cluster's nodes (RABBITMQ_URLS) and its
  * heartbeat (RABBITMQ_HEARTBEAT_SEC), on the machine's RabbitMQ. The other
  * "node" is a TCP server of the test's own that counts the connections it
- * is offered and closes each before the AMQP handshake: a node that is
- * down, as a client sees it.
+ * is offered and closes each before the AMQP handshake (a node that is
+ * down, as a client sees it), or holds each without a word (a node behind
+ * a half-open partition, the handshake unanswered).
  */
 import 'reflect-metadata';
 import { execFile } from 'node:child_process';
@@ -18,17 +19,19 @@ import { waitFor } from '../support/wait-for';
 
 const run = promisify(execFile);
 
-/** A TCP listener that refuses AMQP: every connection is closed at once, and counted. */
+/** A TCP listener that refuses AMQP: every connection is counted, and closed at once or (`silent`) held unanswered. */
 class DeadNode {
   attempts = 0;
+  private readonly held = new Set<Socket>();
   private constructor(private readonly server: Server) {}
 
-  static async start(): Promise<DeadNode> {
+  static async start(behaviour: 'close' | 'silent' = 'close'): Promise<DeadNode> {
     const server = createServer();
     const node = new DeadNode(server);
     server.on('connection', (socket: Socket) => {
       node.attempts++;
-      socket.destroy();
+      if (behaviour === 'close') socket.destroy();
+      else node.held.add(socket);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return node;
@@ -39,6 +42,7 @@ class DeadNode {
   }
 
   close(): Promise<void> {
+    for (const socket of this.held) socket.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }
@@ -84,6 +88,15 @@ describeWithServices('connects to the machine\'s RabbitMQ and reads its connecti
   });
 
   it('tries the nodes in turn, from the first, and connects to the one that answers', async () => {
+    const connection = connect({ RABBITMQ_URLS: `${deadUrl()},${vhost.url}` });
+    await connection.start();
+    expect(dead.attempts).toBe(1);
+    expect(connection.node).toBe(`127.0.0.1:${new URL(vhost.url).port || 5672}`);
+  });
+
+  it('gives up on a node that leaves its handshake unanswered, and connects to the next', async () => {
+    await dead.close();
+    dead = await DeadNode.start('silent');
     const connection = connect({ RABBITMQ_URLS: `${deadUrl()},${vhost.url}` });
     await connection.start();
     expect(dead.attempts).toBe(1);

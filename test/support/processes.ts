@@ -100,22 +100,42 @@ function processEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, SHUTDOWN_DELAY_MS: '0', LOG_LEVEL: 'warn', DISABLED_JOB_TYPES: 'emails', ...env };
 }
 
-export function spawnNode(main: string, env: Record<string, string>, args: string[] = []): ChildProcess {
-  return spawn(process.execPath, [main, ...args], { env: processEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Where a process runs, when not simply here: `prefix` wraps its command
+ * (`ip netns exec <namespace>`), and `host` is the address its HTTP server
+ * is reached at from here.
+ */
+export interface Placement {
+  prefix: string[];
+  host: string;
+}
+
+export interface StartOptions {
+  /** Wait until it reports ready (the default). */
+  ready?: boolean;
+  placement?: Placement;
+}
+
+export function spawnNode(main: string, env: Record<string, string>, args: string[] = [], prefix: string[] = []): ChildProcess {
+  const [command, ...rest] = [...prefix, process.execPath, main, ...args];
+  return spawn(command, rest, { env: processEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Starts the API and waits until it is ready (unless `ready: false`). */
-export async function startApi(env: Record<string, string>, options: { ready?: boolean } = {}): Promise<BatonProcess> {
+export async function startApi(env: Record<string, string>, options: StartOptions = {}): Promise<BatonProcess> {
   const port = await freePort();
-  const api = new BatonProcess(spawnNode(API_MAIN, { PORT: String(port), ...env }), `http://127.0.0.1:${port}`);
+  const api = new BatonProcess(spawnNode(API_MAIN, { PORT: String(port), ...env }, [], options.placement?.prefix), `http://${options.placement?.host ?? '127.0.0.1'}:${port}`);
   if (options.ready !== false) await api.waitUntilReady();
   return api;
 }
 
 /** Starts a worker and waits until its consumers are attached (unless `ready: false`). */
-export async function startWorker(env: Record<string, string>, options: { ready?: boolean } = {}): Promise<BatonProcess> {
+export async function startWorker(env: Record<string, string>, options: StartOptions = {}): Promise<BatonProcess> {
   const port = await freePort();
-  const worker = new BatonProcess(spawnNode(WORKER_MAIN, { HEALTH_PORT: String(port), ...env }), `http://127.0.0.1:${port}`);
+  const worker = new BatonProcess(
+    spawnNode(WORKER_MAIN, { HEALTH_PORT: String(port), ...env }, [], options.placement?.prefix),
+    `http://${options.placement?.host ?? '127.0.0.1'}:${port}`,
+  );
   if (options.ready !== false) await worker.waitUntilReady();
   return worker;
 }

@@ -107,7 +107,14 @@ export class CliContext {
   private async database(): Promise<DataSource> {
     if (!this.dataSource) {
       const config = this.config(['DATABASE_URL']);
-      this.dataSource = await createDataSource({ url: config.DATABASE_URL!, poolSize: 1, applicationName: 'baton-cli', schema: BATON_SCHEMA }).initialize();
+      this.dataSource = await createDataSource({
+        url: config.DATABASE_URL!,
+        poolSize: 1,
+        applicationName: 'baton-cli',
+        schema: BATON_SCHEMA,
+        statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+        queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS,
+      }).initialize();
     }
     return this.dataSource;
   }

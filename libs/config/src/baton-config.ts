@@ -56,6 +56,32 @@ export class BatonConfig {
   DATABASE_POOL_SIZE = 10;
 
   /**
+   * PostgreSQL's own bound on one statement (statement_timeout), and on a
+   * transaction left idle (idle_in_transaction_session_timeout), in ms: the
+   * server cancels the statement and says so. Migrations lift it for their
+   * long index builds.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  DATABASE_STATEMENT_TIMEOUT_MS = 30_000;
+
+  /**
+   * The client's own bound on a statement's answer (pg's query_timeout), in
+   * ms; it must exceed DATABASE_STATEMENT_TIMEOUT_MS. A partitioned network
+   * closes no socket, so the server's answer (even its statement_timeout
+   * error) may never arrive: past this the request fails as "database
+   * unavailable" (the API answers 503) instead of waiting for TCP to give up,
+   * minutes later. Never applied to migrations.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(200)
+  @Max(3_700_000)
+  DATABASE_QUERY_TIMEOUT_MS = 35_000;
+
+  /**
    * Streaming replicas (hot standbys) of DATABASE_URL for the hot reads
    * (`GET /v1/jobs/:id`, workouts, invoices), comma-separated, used in turn.
    * Unset: every read goes to DATABASE_URL. See docs/read-replicas.md.
@@ -102,9 +128,10 @@ export class BatonConfig {
 
   /**
    * The AMQP heartbeat Baton asks for, in seconds (the broker may lower it):
-   * a connection that hears nothing for two of them is taken as dead, so a
-   * network partition, which closes no socket, is noticed within about twice
-   * this. RabbitMQ's own default is 60.
+   * a connection that hears nothing for two of them is taken as dead (amqplib
+   * checks once a heartbeat, so two to three pass), so a network partition,
+   * which closes no socket, is noticed within three times this. RabbitMQ's
+   * own default is 60.
    */
   @Transform(toInt)
   @IsInt()

@@ -24,6 +24,8 @@ describe(loadConfig.name, () => {
       expect(config.DATABASE_URL).toBeUndefined();
       expect(config.RABBITMQ_URL).toBeUndefined();
       expect(config.DATABASE_POOL_SIZE).toBe(10);
+      expect(config.DATABASE_STATEMENT_TIMEOUT_MS).toBe(30_000);
+      expect(config.DATABASE_QUERY_TIMEOUT_MS).toBe(35_000);
       expect(config.PORT).toBe(3000);
       expect(config.WORKER_QUEUES).toEqual(['workouts', 'invoices', 'emails', 'webhooks']);
       expect(config.WORKER_CONCURRENCY).toBe(8);
@@ -183,6 +185,11 @@ describe(loadConfig.name, () => {
       ['PORT', '1e3'],
       ['DATABASE_POOL_SIZE', '0'],
       ['DATABASE_POOL_SIZE', '201'],
+      ['DATABASE_STATEMENT_TIMEOUT_MS', '99'],
+      ['DATABASE_STATEMENT_TIMEOUT_MS', '3600001'],
+      ['DATABASE_QUERY_TIMEOUT_MS', '199'],
+      ['DATABASE_QUERY_TIMEOUT_MS', '3700001'],
+      ['DATABASE_QUERY_TIMEOUT_MS', '5s'],
       ['JOB_MAX_ATTEMPTS', '0'],
       ['JOB_MAX_ATTEMPTS', '101'],
       ['JOB_RETRY_BASE_MS', '9'],
@@ -274,6 +281,22 @@ describe(loadConfig.name, () => {
 
     it('rejects a JOB_RETRY_BASE_MS above the default JOB_RETRY_MAX_MS', () => {
       expect(configError({ JOB_RETRY_BASE_MS: '300001' }).message).toContain('JOB_RETRY_MAX_MS');
+    });
+
+    it('rejects a DATABASE_QUERY_TIMEOUT_MS that does not exceed DATABASE_STATEMENT_TIMEOUT_MS', () => {
+      for (const query of ['2000', '1999']) {
+        const error = configError({ DATABASE_STATEMENT_TIMEOUT_MS: '2000', DATABASE_QUERY_TIMEOUT_MS: query });
+        expect(error.message).toContain('DATABASE_QUERY_TIMEOUT_MS must exceed DATABASE_STATEMENT_TIMEOUT_MS');
+      }
+    });
+
+    it('rejects a DATABASE_STATEMENT_TIMEOUT_MS above the default DATABASE_QUERY_TIMEOUT_MS', () => {
+      expect(configError({ DATABASE_STATEMENT_TIMEOUT_MS: '35000' }).message).toContain('DATABASE_QUERY_TIMEOUT_MS');
+    });
+
+    it('accepts short database bounds, the statement first', () => {
+      const config = loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '1500', DATABASE_QUERY_TIMEOUT_MS: '2500' });
+      expect([config.DATABASE_STATEMENT_TIMEOUT_MS, config.DATABASE_QUERY_TIMEOUT_MS]).toEqual([1500, 2500]);
     });
 
     it('accepts JOB_RETRY_MAX_MS equal to JOB_RETRY_BASE_MS', () => {

@@ -51,6 +51,10 @@ export function loadConfig(
   if (problems.length === 0 && config.JOB_RETRY_MAX_MS < config.JOB_RETRY_BASE_MS) {
     problems.push('JOB_RETRY_MAX_MS must not be less than JOB_RETRY_BASE_MS');
   }
+  // A statement the server cancels in time is answered with its error; the client must not give up first.
+  if (problems.length === 0 && config.DATABASE_QUERY_TIMEOUT_MS <= config.DATABASE_STATEMENT_TIMEOUT_MS) {
+    problems.push('DATABASE_QUERY_TIMEOUT_MS must exceed DATABASE_STATEMENT_TIMEOUT_MS');
+  }
   // Node requires the headers to arrive within the request timeout, and would refuse to start the server.
   if (problems.length === 0 && config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
     problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');

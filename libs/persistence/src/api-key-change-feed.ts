@@ -6,7 +6,7 @@ import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/Postgres
 import { BatonConfig } from '@baton/config';
 import { describeError } from '@baton/observability';
 import { backoffDelay } from '@baton/resilience';
-import { CONNECT_TIMEOUT_MS } from './data-source';
+import { CONNECT_TIMEOUT_MS, KEEPALIVE_DELAY_MS } from './data-source';
 import { connected, DatabaseConnector } from './database-connector';
 import { API_KEY_CHANGES_CHANNEL } from './migrations/1764200000000-api-key-change-notifications';
 
@@ -115,6 +115,7 @@ export class ApiKeyChangeFeed implements OnApplicationBootstrap, OnApplicationSh
       application_name: `${(this.dataSource.options as PostgresConnectionOptions).applicationName ?? 'baton'}-key-changes`,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       keepAlive: true,
+      keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
     });
     this.client = client;
     const lost = new Promise<Error>((resolve) => {

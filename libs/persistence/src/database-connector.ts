@@ -33,7 +33,14 @@ export class DatabaseConnector implements OnApplicationShutdown {
   private readonly connecting: Promise<void>;
 
   constructor(config: BatonConfig, applicationName: string, schema: DatabaseSchema) {
-    this.dataSource = createDataSource({ url: config.DATABASE_URL!, poolSize: config.DATABASE_POOL_SIZE, applicationName, schema });
+    this.dataSource = createDataSource({
+      url: config.DATABASE_URL!,
+      poolSize: config.DATABASE_POOL_SIZE,
+      applicationName,
+      schema,
+      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS,
+    });
     this.connecting = this.connect();
   }
 

@@ -60,7 +60,7 @@ export class PersistenceModule {
               ? ReplicaReads.connect(
                   connector.dataSource,
                   {
-                    replicas: config.DATABASE_READ_URL.map((url) => ({ url, poolSize: config.DATABASE_POOL_SIZE, applicationName: `${applicationName}-read`, schema })),
+                    replicas: config.DATABASE_READ_URL.map((url) => ({ url, poolSize: config.DATABASE_POOL_SIZE, applicationName: `${applicationName}-read`, schema, statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS })),
                     minAgeMs: config.DATABASE_READ_MIN_AGE_MS,
                   },
                   metrics,

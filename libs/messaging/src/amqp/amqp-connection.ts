@@ -6,6 +6,9 @@ import { describeError } from '@baton/observability';
 import { backoffDelay, sleep } from '@baton/resilience';
 import { Topology } from '../topology';
 
+/** How long a connection attempt may take, TCP connect and AMQP handshake together. */
+const HANDSHAKE_TIMEOUT_MS = 5_000;
+
 export type ConnectListener = (connection: ChannelModel) => Promise<void>;
 
 const RECONNECT_BASE_MS = 250;
@@ -85,6 +88,11 @@ export class AmqpConnection implements OnApplicationBootstrap, OnApplicationShut
       try {
         connection = await amqp.connect(url, {
           clientProperties: { connection_name: `baton:${process.pid}` },
+          // Heartbeats start only once the connection is open: a node behind a
+          // partition (its SYN, or the handshake, unanswered) would otherwise
+          // hold the attempt for the OS's connect timeout, two minutes,
+          // before the next node is tried.
+          timeout: HANDSHAKE_TIMEOUT_MS,
           // Nagle's algorithm (amqplib leaves it on) holds a small publish or
           // ack back until the previous segment is acknowledged, which the
           // peer's delayed ACK can put off for tens of milliseconds.

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { describeError } from '@baton/observability';
 import { backoffDelay } from '@baton/resilience';
-import { createDataSource, DatabaseSchema } from '../data-source';
+import { createDataSource, DatabaseSchema, QUERY_TIMEOUT_MESSAGE } from '../data-source';
 import { connectedPool, guardCheckedOutClients } from '../database-connector';
 import { isDatabaseUnavailable } from '../database-errors';
 import { ReplayCatchUp, walPosition } from './replay-position';
@@ -14,7 +14,7 @@ const DOWN_CAP_MS = 30_000;
 /** What pg says when a statement outlives the pool's query_timeout (data-source.ts, standbys only); TypeORM wraps it as driverError. */
 const timedOut = (error: unknown): boolean => {
   const { message, driverError } = (error ?? {}) as { message?: unknown; driverError?: { message?: unknown } };
-  return [message, driverError?.message].some((text) => text === 'Query read timeout');
+  return [message, driverError?.message].some((text) => text === QUERY_TIMEOUT_MESSAGE);
 };
 
 export interface ReadReplicaSettings {
