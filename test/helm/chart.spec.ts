@@ -1320,6 +1320,31 @@ describe('read replicas', () => {
   });
 });
 
+describe('PostgreSQL timeouts', () => {
+  it("give every process the statement and query timeouts, which it reads back as the apps' defaults", () => {
+    const objects = render(DEFAULTS);
+    const defaults = new BatonConfig();
+    for (const run of containerRuns(objects).filter((candidate) => candidate.role !== 'migrate')) {
+      const config = loadConfig(resolveEnv(run, objects, external));
+      expect([config.DATABASE_STATEMENT_TIMEOUT_MS, config.DATABASE_QUERY_TIMEOUT_MS]).toEqual([defaults.DATABASE_STATEMENT_TIMEOUT_MS, defaults.DATABASE_QUERY_TIMEOUT_MS]);
+    }
+  });
+
+  it('carry the values given, and refuse a query timeout that does not exceed the statement timeout', async () => {
+    const objects = await template({ values: { config: { databaseStatementTimeoutMs: 5000, databaseQueryTimeoutMs: 7000 } } });
+    const config = loadConfig(resolveEnv(runsOf(objects, 'api')[0], objects, external));
+    expect([config.DATABASE_STATEMENT_TIMEOUT_MS, config.DATABASE_QUERY_TIMEOUT_MS]).toEqual([5000, 7000]);
+    await expect(template({ values: { config: { databaseStatementTimeoutMs: 5000, databaseQueryTimeoutMs: 5000 } } })).rejects.toThrow(/databaseQueryTimeoutMs must exceed/);
+  });
+
+  it.each([
+    [{ databaseStatementTimeoutMs: 99 }, /databaseStatementTimeoutMs/],
+    [{ databaseQueryTimeoutMs: 3_700_001 }, /databaseQueryTimeoutMs/],
+  ])('the schema refuses config %j', async (config, message) => {
+    await expect(template({ values: { config } })).rejects.toThrow(message);
+  });
+});
+
 describe('RabbitMQ cluster nodes', () => {
   const nodesOf = (objects: K8sObject[]) => containerRuns(objects).filter((run) => run.role !== 'migrate');
 

@@ -593,6 +593,9 @@ once from the ConfigMap template, which every render includes.
 {{- if lt (int64 $config.jobRetryMaxMs) (int64 $config.jobRetryBaseMs) -}}
 {{- fail "config.jobRetryMaxMs must not be less than config.jobRetryBaseMs" -}}
 {{- end -}}
+{{- if le (int64 $config.databaseQueryTimeoutMs) (int64 $config.databaseStatementTimeoutMs) -}}
+{{- fail "config.databaseQueryTimeoutMs must exceed config.databaseStatementTimeoutMs: the server must answer a statement it cancels before the client gives up on it" -}}
+{{- end -}}
 {{- if and (not .Values.secret.existingSecret) (or (not .Values.secret.databaseUrl) (not .Values.secret.rabbitmqUrl)) -}}
 {{- fail "set secret.databaseUrl and secret.rabbitmqUrl, or name an existing Secret in secret.existingSecret" -}}
 {{- end -}}
