@@ -45,6 +45,8 @@ export class ProcessGroup {
   constructor(
     readonly role: Role,
     private readonly envFor: (name: string) => Record<string, string>,
+    /** Begins each process's name (and so its PostgreSQL application_name): `chaos-<role>` unless a group of several needs its own. */
+    private readonly namePrefix = `chaos-${role}`,
   ) {}
 
   get members(): Member[] {
@@ -145,7 +147,7 @@ export class ProcessGroup {
   }
 
   private async spawn(slot: number): Promise<Member> {
-    const name = `chaos-${this.role}-${slot}-${++this.generation}`;
+    const name = `${this.namePrefix}-${slot}-${++this.generation}`;
     const env = this.envFor(name);
     const child = this.role === 'api' ? await startApi(env, { ready: false }) : await startWorker(env, { ready: false });
     const member: Member = {

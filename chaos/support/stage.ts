@@ -49,6 +49,8 @@ export async function closeOpenStages(): Promise<void> {
 export class Stage {
   readonly apis: ProcessGroup;
   readonly workers: ProcessGroup;
+  /** Worker groups added with `addWorkerGroup`, each with settings of its own. */
+  private readonly extraWorkerGroups: ProcessGroup[] = [];
   private readonly background: Array<() => Promise<void>> = [];
 
   private constructor(
@@ -59,7 +61,23 @@ export class Stage {
   ) {
     const common = { RABBITMQ_URL: node.url, ...COMMON_ENV, ...options.env };
     this.apis = new ProcessGroup('api', (name) => ({ ...common, ...API_ENV, DATABASE_URL: db.urlFor(name, proxy?.port) }));
-    this.workers = new ProcessGroup('worker', (name) => ({ ...WORKER_ENV, ...common, ...options.workerEnv, DATABASE_URL: db.urlFor(name, proxy?.port) }));
+    this.workers = new ProcessGroup('worker', (name) => this.workerEnv(name, {}));
+  }
+
+  /**
+   * A further group of workers, as the chart deploys one per queue: the
+   * stage's worker settings with `env` over them (its WORKER_QUEUES), its
+   * processes named `<namePrefix>-<slot>-<n>`, stopped with the stage.
+   */
+  addWorkerGroup(namePrefix: string, env: Record<string, string>): ProcessGroup {
+    const group = new ProcessGroup('worker', (name) => this.workerEnv(name, env), namePrefix);
+    this.extraWorkerGroups.push(group);
+    return group;
+  }
+
+  private workerEnv(name: string, env: Record<string, string>): Record<string, string> {
+    const common = { RABBITMQ_URL: this.node.url, ...COMMON_ENV, ...this.options.env };
+    return { ...WORKER_ENV, ...common, ...this.options.workerEnv, ...env, DATABASE_URL: this.db.urlFor(name, this.proxy?.port) };
   }
 
   static async open(options: StageOptions): Promise<Stage> {
@@ -83,7 +101,7 @@ export class Stage {
   }
 
   get processGroups(): ProcessGroup[] {
-    return [this.apis, this.workers];
+    return [this.apis, this.workers, ...this.extraWorkerGroups];
   }
 
   /** Work the scenario keeps running until the processes stop (a crash watcher): stopped before they are. */
