@@ -2,7 +2,8 @@ import { TEST_API_KEY } from '../../test/support/api-keys';
 import { invoiceBody } from '../../test/support/fixtures';
 import { normalWorkout, Submission } from '../../chaos/support/load-generator';
 
-export type LoadKind = 'workouts' | 'invoices' | 'emails';
+export const LOAD_KINDS = ['workouts', 'invoices', 'emails'] as const;
+export type LoadKind = (typeof LOAD_KINDS)[number];
 
 /** Requests per second of each kind. */
 export type LoadRates = Record<LoadKind, number>;
@@ -14,7 +15,7 @@ export interface SoakSubmission extends Submission {
 
 const REQUEST_TIMEOUT_MS = 20_000;
 // Bounds the sockets open to the API if it stalls; far above what the rates need.
-const MAX_IN_FLIGHT = 32;
+export const MAX_IN_FLIGHT = 32;
 
 /** Request `index` of a kind: its path and body, each unique by index so its effect is found by it. */
 function request(type: LoadKind, index: number): { path: string; body: Record<string, unknown>; userId: string; sets: number } {

@@ -1,3 +1,4 @@
+import { LOAD_KINDS, MAX_IN_FLIGHT } from './mixed-load';
 import { ProcessMetric, ProcessSample, QueueSample } from './process-sampler';
 import { allowedGrowth, Point, pooledSlope, Tolerance } from './trend';
 
@@ -19,6 +20,15 @@ export const TOLERANCES: Record<ProcessMetric | 'queue', Tolerance & { unit: 'Mi
   pgConnections: { floor: 2, perHour: 2, unit: 'count' },
   queue: { floor: 200, perHour: 200, unit: 'count' },
 };
+
+/**
+ * The API's handles include the load's keep-alive sockets: the harness opens
+ * more while the machine stalls (up to MAX_IN_FLIGHT per kind of request) and
+ * the API closes them after its keep-alive timeout, so a short run can catch
+ * them rising (16 to 33 in one 3-minute run; 55 falling to 30 over a
+ * 30-minute one). Its floor is what the load may hold open, and the sampler.
+ */
+const API_HANDLES: Tolerance & { unit: 'count' } = { floor: LOAD_KINDS.length * MAX_IN_FLIGHT + 1 + TOLERANCES.handles.floor, perHour: TOLERANCES.handles.perHour, unit: 'count' };
 
 export const METRIC_LABELS: Record<ProcessMetric, string> = {
   rss: 'RSS',
@@ -81,7 +91,8 @@ export function seriesVerdicts(samples: ProcessSample[], queues: QueueSample[], 
     const processes = [...new Set(ofGroup.map((sample) => sample.process))];
     for (const metric of Object.keys(METRIC_LABELS) as ProcessMetric[]) {
       const lifetimes = processes.map((name) => ofGroup.filter((sample) => sample.process === name).map((sample) => ({ t: sample.t, value: sample.values[metric] })));
-      verdicts.push(verdict(`${group}: ${METRIC_LABELS[metric]}`, lifetimes, TOLERANCES[metric]));
+      const tolerance = group === 'api' && metric === 'handles' ? API_HANDLES : TOLERANCES[metric];
+      verdicts.push(verdict(`${group}: ${METRIC_LABELS[metric]}`, lifetimes, tolerance));
     }
   }
   for (const queue of [...new Set(queues.map((sample) => sample.queue))].sort()) {
