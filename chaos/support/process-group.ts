@@ -47,6 +47,8 @@ export class ProcessGroup {
     private readonly envFor: (name: string, slot: number) => Record<string, string>,
     /** Where a slot's processes run: here unless it says otherwise (a network namespace). */
     private readonly placementFor: (slot: number) => Placement | undefined = () => undefined,
+    /** Begins each process's name (and so its PostgreSQL application_name): `chaos-<role>` unless a group of several needs its own. */
+    private readonly namePrefix = `chaos-${role}`,
   ) {}
 
   get members(): Member[] {
@@ -147,7 +149,7 @@ export class ProcessGroup {
   }
 
   private async spawn(slot: number): Promise<Member> {
-    const name = `chaos-${this.role}-${slot}-${++this.generation}`;
+    const name = `${this.namePrefix}-${slot}-${++this.generation}`;
     const env = this.envFor(name, slot);
     const options = { ready: false, placement: this.placementFor(slot) };
     const child = this.role === 'api' ? await startApi(env, options) : await startWorker(env, options);

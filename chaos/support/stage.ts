@@ -1,6 +1,7 @@
 import { RabbitCluster } from '../../test/support/rabbitmq-cluster';
 import { RabbitNode } from '../../test/support/rabbitmq-node';
 import { TcpProxy } from '../../test/support/tcp-proxy';
+import { Placement } from '../../test/support/processes';
 import { ChaosDatabase } from './chaos-database';
 import { NetworkNamespace } from './network-namespace';
 import { ProcessGroup, Role } from './process-group';
@@ -85,6 +86,8 @@ export async function closeOpenStages(): Promise<void> {
 export class Stage {
   readonly apis: ProcessGroup;
   readonly workers: ProcessGroup;
+  /** Worker groups added with `addWorkerGroup`, each with settings of its own. */
+  private readonly extraWorkerGroups: ProcessGroup[] = [];
   private readonly background: Array<() => Promise<void>> = [];
 
   private constructor(
@@ -96,16 +99,43 @@ export class Stage {
     readonly proxy: TcpProxy | undefined,
     readonly isolated: IsolatedSlot | undefined,
   ) {
-    const broker = cluster ? { RABBITMQ_URLS: cluster.urls.join(','), ...CLUSTER_ENV } : {};
-    const common = { ...broker, ...COMMON_ENV, ...options.env };
-    const addresses = (role: Role, name: string, slot: number) =>
-      isolated?.role === role && slot === isolated.slot
-        ? { RABBITMQ_URL: isolated.rabbitmq.via(node.url), DATABASE_URL: isolated.postgres.via(db.urlFor(name)) }
-        : { RABBITMQ_URL: node.url, DATABASE_URL: db.urlFor(name, proxy?.port) };
-    const placement = (role: Role) => (slot: number) =>
-      isolated?.role === role && slot === isolated.slot ? { prefix: isolated.namespace.commandPrefix, host: isolated.namespace.link('http').insideAddress } : undefined;
-    this.apis = new ProcessGroup('api', (name, slot) => ({ ...common, ...API_ENV, ...addresses('api', name, slot) }), placement('api'));
-    this.workers = new ProcessGroup('worker', (name, slot) => ({ ...WORKER_ENV, ...common, ...options.workerEnv, ...addresses('worker', name, slot) }), placement('worker'));
+    this.apis = new ProcessGroup('api', (name, slot) => ({ ...this.commonEnv, ...API_ENV, ...this.addresses('api', name, slot) }), this.placement('api'));
+    this.workers = new ProcessGroup('worker', (name, slot) => this.workerEnv(name, slot, {}), this.placement('worker'));
+  }
+
+  /**
+   * A further group of workers, as the chart deploys one per queue: the
+   * stage's worker settings with `env` over them (its WORKER_QUEUES), its
+   * processes named `<namePrefix>-<slot>-<n>`, stopped with the stage.
+   * Never isolated: only the stage's own groups have a slot in a namespace.
+   */
+  addWorkerGroup(namePrefix: string, env: Record<string, string>): ProcessGroup {
+    const group = new ProcessGroup('worker', (name) => this.workerEnv(name, 0, env), undefined, namePrefix);
+    this.extraWorkerGroups.push(group);
+    return group;
+  }
+
+  /** Every process's settings: the broker's nodes on a cluster, the chaos defaults, the scenario's own. */
+  private get commonEnv(): Record<string, string> {
+    const broker = this.cluster ? { RABBITMQ_URLS: this.cluster.urls.join(','), ...CLUSTER_ENV } : {};
+    return { ...broker, ...COMMON_ENV, ...this.options.env };
+  }
+
+  private workerEnv(name: string, slot: number, env: Record<string, string>): Record<string, string> {
+    return { ...WORKER_ENV, ...this.commonEnv, ...this.options.workerEnv, ...env, ...this.addresses('worker', name, slot) };
+  }
+
+  /** Where a process reaches RabbitMQ and PostgreSQL: through its namespace's links when its slot is the isolated one. */
+  private addresses(role: Role, name: string, slot: number): Record<string, string> {
+    const isolated = this.isolated;
+    return isolated?.role === role && slot === isolated.slot
+      ? { RABBITMQ_URL: isolated.rabbitmq.via(this.node.url), DATABASE_URL: isolated.postgres.via(this.db.urlFor(name)) }
+      : { RABBITMQ_URL: this.node.url, DATABASE_URL: this.db.urlFor(name, this.proxy?.port) };
+  }
+
+  private placement(role: Role): (slot: number) => Placement | undefined {
+    const isolated = this.isolated;
+    return (slot) => (isolated?.role === role && slot === isolated.slot ? { prefix: isolated.namespace.commandPrefix, host: isolated.namespace.link('http').insideAddress } : undefined);
   }
 
   static async open(options: StageOptions): Promise<Stage> {
@@ -135,7 +165,7 @@ export class Stage {
   }
 
   get processGroups(): ProcessGroup[] {
-    return [this.apis, this.workers];
+    return [this.apis, this.workers, ...this.extraWorkerGroups];
   }
 
   /** Waits until every process reports ready; returns the names of those that do not within `timeoutMs`. */
