@@ -267,7 +267,7 @@ describe('WORKER_RATE_LIMITS', () => {
     await Promise.all([db?.drop(), vhost?.drop(), smtp?.close()]);
   }, 60_000);
 
-  const env = () => ({ ...batonEnv(db, vhost), DISABLED_JOB_TYPES: '', SMTP_URL: smtp.url, MAIL_FROM, WORKER_RATE_LIMITS: `emails=${RATE}/s`, WORKER_CONCURRENCY: '16' });
+  const env = () => ({ ...batonEnv(db, vhost), DISABLED_JOB_TYPES: '', SMTP_URL: smtp.url, MAIL_FROM, WORKER_RATE_LIMITS: `emails=${RATE}/s`, WORKER_CONCURRENCY: '8' });
 
   /** Posts `count` emails at once and resolves with the times the server's acceptances were recorded, once all are done. */
   async function burst(api: BatonProcess, count: number): Promise<Date[]> {

@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '@baton/config';
 import { createDataSource, DatabaseConnector, isDatabaseUnavailable, JobIntakeRepository, JobOperationsRepository } from '@baton/persistence';
 import { BATON_SCHEMA } from '@baton/jobs';
+import { testMode } from '../support/mode';
 import { openTestDataSource, TestDatabase } from '../support/services';
 import { TcpProxy } from '../support/tcp-proxy';
 import { jobFixtures, TENANT } from '../support/job-fixtures';
@@ -137,7 +138,8 @@ describe('database connection (PostgreSQL)', () => {
         proxy.unstall();
         const [after] = await stalled.query(`SELECT pg_backend_pid() AS pid, xact_start = query_start AS "ownTransaction" FROM pg_stat_activity WHERE pid = pg_backend_pid()`);
         expect(after).toEqual({ pid: expect.any(Number), ownTransaction: true });
-        expect(after.pid).not.toBe(pid);
+        // PGlite (embedded mode) is a single backend whose pid never changes; there the transaction check above carries the test.
+        if (testMode() === 'services') expect(after.pid).not.toBe(pid);
       });
     });
 
