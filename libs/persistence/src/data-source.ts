@@ -54,7 +54,7 @@ export const KEEPALIVE_DELAY_MS = 10_000;
 const STANDBY_QUERY_TIMEOUT_MS = 2_000;
 
 /** What pg says when a statement outlives query_timeout. */
-export const QUERY_TIMEOUT_MESSAGE = 'Query read timeout';
+const QUERY_TIMEOUT_MESSAGE = 'Query read timeout';
 
 /**
  * A pg client that closes its connection when a statement outlives

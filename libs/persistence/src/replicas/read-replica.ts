@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { describeError } from '@baton/observability';
 import { backoffDelay } from '@baton/resilience';
-import { createDataSource, DatabaseSchema, QUERY_TIMEOUT_MESSAGE } from '../data-source';
+import { createDataSource, DatabaseSchema } from '../data-source';
 import { connectedPool, guardCheckedOutClients } from '../database-connector';
 import { isDatabaseUnavailable } from '../database-errors';
 import { ReplayCatchUp, walPosition } from './replay-position';
@@ -10,12 +10,6 @@ import { ReplayCatchUp, walPosition } from './replay-position';
 /** A replica that failed is left alone for at least this long, doubling up to the cap while it keeps failing. */
 const DOWN_BASE_MS = 1_000;
 const DOWN_CAP_MS = 30_000;
-
-/** What pg says when a statement outlives the pool's query_timeout (data-source.ts, standbys only); TypeORM wraps it as driverError. */
-const timedOut = (error: unknown): boolean => {
-  const { message, driverError } = (error ?? {}) as { message?: unknown; driverError?: { message?: unknown } };
-  return [message, driverError?.message].some((text) => text === QUERY_TIMEOUT_MESSAGE);
-};
 
 export interface ReadReplicaSettings {
   url: string;
@@ -99,7 +93,8 @@ export class ReadReplica {
    * baton_database_reads_total{reason="replica-error"} counts them.
    */
   failed(error: unknown, now: number): void {
-    if (isDatabaseUnavailable(error) || timedOut(error)) this.markDown(now, describeError(error));
+    // isDatabaseUnavailable counts pg's "Query read timeout" too: a replica silent past its query timeout.
+    if (isDatabaseUnavailable(error)) this.markDown(now, describeError(error));
     else this.logger.debug(`a read on replica ${this.name} failed (${describeError(error)}); answered from the primary`);
   }
 
